@@ -1,0 +1,200 @@
+#include "sim/monitor.h"
+
+#include <cassert>
+
+#include <fmt/format.h>
+
+namespace banksim {
+
+Monitor::Monitor(const Scenario* scenario, PropertySet properties)
+    : scenario_(scenario), properties_(properties) {
+  assert(scenario != nullptr);
+  words_ = static_cast<size_t>((scenario->event_total() + 63) / 64);
+  balance_.reserve(scenario->branches.size());
+  for (const BranchSpec& b : scenario->branches) balance_.push_back(b.balance);
+  applied_.assign(words_ * scenario->branches.size(), 0);
+  completed_.assign(words_, 0);
+  outstanding_.assign(scenario->customers.size(), -1);
+  frontier_.assign(scenario->customers.size() * scenario->branches.size(), 0);
+}
+
+int32_t Monitor::first_unapplied_completed(int32_t branch, int32_t customer, int32_t event) {
+  const size_t b = static_cast<size_t>(branch);
+  const int32_t first = scenario_->event_index(customer, 0);
+  int32_t& f = frontier_[b * scenario_->customers.size() + static_cast<size_t>(customer)];
+  // Events below `event` were issued already, so whether they completed is final.
+  while (f < event) {
+    const int32_t w = first + f;
+    if (test(completed_, 0, w) && !test(applied_, b, w)) return f;
+    ++f;
+  }
+  return -1;
+}
+
+bool Monitor::test(const std::vector<uint64_t>& bits, size_t row, int32_t index) const {
+  const size_t i = static_cast<size_t>(index);
+  return (bits[row * words_ + i / 64] >> (i % 64)) & 1u;
+}
+
+void Monitor::set(std::vector<uint64_t>& bits, size_t row, int32_t index) {
+  const size_t i = static_cast<size_t>(index);
+  bits[row * words_ + i / 64] |= uint64_t{1} << (i % 64);
+}
+
+bool Monitor::applied(int32_t branch, int32_t customer, int32_t event) const {
+  return test(applied_, static_cast<size_t>(branch), scenario_->event_index(customer, event));
+}
+
+std::string Monitor::event_name(int32_t customer, int32_t event) const {
+  const CustomerSpec& c = scenario_->customers[static_cast<size_t>(customer)];
+  const Event& e = c.events[static_cast<size_t>(event)];
+  if (e.iface == Interface::kQuery) {
+    return fmt::format("customer {} event {} (query)", c.id, e.id);
+  }
+  return fmt::format("customer {} event {} ({} {})", c.id, e.id, interface_name(e.iface),
+                     e.money);
+}
+
+void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violation>* out) {
+  const auto branch_id = [&](int32_t b) { return scenario_->branches[static_cast<size_t>(b)].id; };
+  const int32_t first = scenario_->event_index(o.customer, 0);
+  switch (o.kind) {
+    case ObservationKind::kIssue:
+      assert(outstanding_[static_cast<size_t>(o.customer)] == -1);
+      outstanding_[static_cast<size_t>(o.customer)] = o.event;
+      return;
+    case ObservationKind::kServe:
+      if (o.success && is_write(o.iface)) {
+        net_ += o.iface == Interface::kDeposit ? o.money : -o.money;
+      }
+      if (o.iface == Interface::kQuery && properties_.has(Property::kReadYourWrites)) {
+        // Every write the customer completed before issuing this query must be applied here.
+        if (const int32_t e = first_unapplied_completed(o.branch, o.customer, o.event); e >= 0) {
+          out->push_back(Violation{
+                Property::kReadYourWrites,
+                fmt::format("{} at branch {} saw balance {} without {}, which the customer "
+                            "had completed before issuing the query",
+                            event_name(o.customer, o.event), branch_id(o.branch), o.balance,
+                            event_name(o.customer, e)),
+                {EventRef{o.customer, o.event}, EventRef{o.customer, e}},
+                time_us});
+        }
+      }
+      return;
+    case ObservationKind::kApply: {
+      const size_t b = static_cast<size_t>(o.branch);
+      balance_[b] = o.balance;
+      const int32_t w = first + o.event;
+      if (properties_.has(Property::kMonotonicWrites)) {
+        // The customer's earlier completed writes must already be applied here.
+        if (const int32_t e = first_unapplied_completed(o.branch, o.customer, o.event); e >= 0) {
+          out->push_back(Violation{
+                Property::kMonotonicWrites,
+                fmt::format("branch {} applied {} before {}, which the customer wrote first",
+                            branch_id(o.branch), event_name(o.customer, o.event),
+                            event_name(o.customer, e)),
+                {EventRef{o.customer, o.event}, EventRef{o.customer, e}},
+                time_us});
+        }
+      }
+      set(applied_, b, w);
+      if (o.balance < 0 && properties_.has(Property::kNoOverdraft)) {
+        out->push_back(Violation{Property::kNoOverdraft,
+                                 fmt::format("branch {} fell to {} applying {}",
+                                             branch_id(o.branch), o.balance,
+                                             event_name(o.customer, o.event)),
+                                 {EventRef{o.customer, o.event}},
+                                 time_us});
+      }
+      return;
+    }
+    case ObservationKind::kReply:
+      assert(outstanding_[static_cast<size_t>(o.customer)] == o.event);
+      outstanding_[static_cast<size_t>(o.customer)] = -1;
+      if (o.success && is_write(o.iface)) set(completed_, 0, first + o.event);
+      return;
+  }
+}
+
+void Monitor::at_quiescence(int64_t time_us, std::vector<Violation>* out) const {
+  const auto& branches = scenario_->branches;
+  if (properties_.has(Property::kConvergence)) {
+    for (size_t b = 1; b < branches.size(); ++b) {
+      if (balance_[b] != balance_[0]) {
+        out->push_back(Violation{
+            Property::kConvergence,
+            fmt::format("replicas differ at quiescence: branch {} has {}, branch {} has {}",
+                        branches[0].id, balance_[0], branches[b].id, balance_[b]),
+            {},
+            time_us});
+        break;
+      }
+    }
+  }
+  if (properties_.has(Property::kConservation)) {
+    for (size_t b = 0; b < branches.size(); ++b) {
+      const Money expected = branches[b].balance + net_;
+      if (balance_[b] != expected) {
+        out->push_back(Violation{
+            Property::kConservation,
+            fmt::format("branch {} ends at {} but initial {} plus successful writes {} is {}",
+                        branches[b].id, balance_[b], branches[b].balance, net_, expected),
+            {},
+            time_us});
+        break;
+      }
+    }
+  }
+  if (properties_.has(Property::kLiveness)) {
+    for (size_t c = 0; c < outstanding_.size(); ++c) {
+      if (outstanding_[c] >= 0) {
+        const int32_t ci = static_cast<int32_t>(c);
+        out->push_back(Violation{
+            Property::kLiveness,
+            fmt::format("{} was never answered", event_name(ci, outstanding_[c])),
+            {EventRef{ci, outstanding_[c]}},
+            time_us});
+        break;
+      }
+    }
+  }
+}
+
+void Monitor::encode(StateEncoder& enc) const {
+  for (uint64_t w : applied_) enc.put(w);
+  for (uint64_t w : completed_) enc.put(w);
+}
+
+std::vector<Violation> check_history(const History& h, PropertySet properties) {
+  assert(h.scenario != nullptr);
+  Monitor m(h.scenario.get(), properties);
+  std::vector<Violation> out;
+  int64_t last = 0;
+  for (const HistoryEvent& e : h.events) {
+    m.observe(e.obs, e.time_us, &out);
+    last = e.time_us;
+  }
+  if (h.quiescent) m.at_quiescence(last, &out);
+  return out;
+}
+
+std::vector<Violation> check_convergence(const History& h) {
+  return check_history(h, PropertySet().with(Property::kConvergence));
+}
+std::vector<Violation> check_conservation(const History& h) {
+  return check_history(h, PropertySet().with(Property::kConservation));
+}
+std::vector<Violation> check_monotonic_writes(const History& h) {
+  return check_history(h, PropertySet().with(Property::kMonotonicWrites));
+}
+std::vector<Violation> check_read_your_writes(const History& h) {
+  return check_history(h, PropertySet().with(Property::kReadYourWrites));
+}
+std::vector<Violation> check_no_overdraft(const History& h) {
+  return check_history(h, PropertySet().with(Property::kNoOverdraft));
+}
+std::vector<Violation> check_liveness(const History& h) {
+  return check_history(h, PropertySet().with(Property::kLiveness));
+}
+
+}  // namespace banksim

@@ -1,0 +1,67 @@
+// Monitor: the property checkers as one online observer. It consumes a history one
+// observation at a time and reports violations as soon as they are visible; the
+// quiescence properties are judged by at_quiescence(). Its state is a copyable value
+// with a canonical encoding, so the explorer carries it inside every state (it is the
+// "ghost" state the properties need: which writes each branch applied, which writes
+// each customer completed). check_history() runs it over a finished History.
+#pragma once
+
+#include <vector>
+
+#include "protocol/effects.h"
+#include "protocol/encoder.h"
+#include "protocol/properties.h"
+#include "sim/history.h"
+#include "sim/scenario.h"
+
+namespace banksim {
+
+class Monitor {
+ public:
+  // REQUIRES: scenario outlives the monitor.
+  Monitor(const Scenario* scenario, PropertySet properties);
+
+  void observe(const Observation& o, int64_t time_us, std::vector<Violation>* out);
+  // Judges convergence, conservation and liveness. REQUIRES: nothing is in flight.
+  void at_quiescence(int64_t time_us, std::vector<Violation>* out) const;
+
+  PropertySet properties() const { return properties_; }
+  Money balance(int32_t branch) const { return balance_[static_cast<size_t>(branch)]; }
+  // Net effect of every write served successfully so far.
+  Money net() const { return net_; }
+  bool applied(int32_t branch, int32_t customer, int32_t event) const;
+
+  void encode(StateEncoder& enc) const;
+
+ private:
+  bool test(const std::vector<uint64_t>& bits, size_t row, int32_t index) const;
+  void set(std::vector<uint64_t>& bits, size_t row, int32_t index);
+  std::string event_name(int32_t customer, int32_t event) const;
+  // The first write of `customer` before `event` that the customer has completed but
+  // `branch` has not applied, or -1. Amortized O(1): advances a per-(branch, customer)
+  // frontier below which every completed write is known to be applied.
+  int32_t first_unapplied_completed(int32_t branch, int32_t customer, int32_t event);
+
+  const Scenario* scenario_;
+  PropertySet properties_;
+  size_t words_;                     // 64-bit words per event bitset
+  std::vector<Money> balance_;       // per branch, as last applied
+  std::vector<uint64_t> applied_;    // branch-major bitsets: writes applied at each branch
+  std::vector<uint64_t> completed_;  // one bitset: writes whose success reply arrived
+  std::vector<int32_t> outstanding_; // per customer: event awaiting a reply, or -1
+  std::vector<int32_t> frontier_;    // branch-major, per customer: see first_unapplied_completed
+  Money net_ = 0;
+};
+
+// Runs every property in `properties` over a finished history.
+std::vector<Violation> check_history(const History& h, PropertySet properties);
+
+// One checker per property, each over a whole history.
+std::vector<Violation> check_convergence(const History& h);
+std::vector<Violation> check_conservation(const History& h);
+std::vector<Violation> check_monotonic_writes(const History& h);
+std::vector<Violation> check_read_your_writes(const History& h);
+std::vector<Violation> check_no_overdraft(const History& h);
+std::vector<Violation> check_liveness(const History& h);
+
+}  // namespace banksim

@@ -1,0 +1,35 @@
+// The timed scheduler behind `banksim run`: each sent message gets a delivery time from
+// the seeded network model; the earliest (time, sequence) delivery happens next.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "sim/network.h"
+#include "sim/world.h"
+
+namespace banksim {
+
+struct TimedOptions {
+  NetworkConfig network;
+  uint64_t seed = 1;
+  int64_t max_steps = 100'000'000;  // deliveries; the run stops there and says so
+  bool record_schedule = false;     // keep the delivered message ids (for traces)
+  // Called once after the customers issued their first events, and after every
+  // delivery, e.g. to print a timeline.
+  std::function<void(const World&)> on_start;
+  std::function<void(const World&, int64_t now_us)> on_step;
+};
+
+struct TimedResult {
+  World world;
+  int64_t end_time_us = 0;
+  bool hit_step_bound = false;
+  std::vector<uint64_t> schedule;  // delivered message ids in order, if recorded
+};
+
+TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptions& world_options,
+                      const TimedOptions& options);
+
+}  // namespace banksim

@@ -1,0 +1,180 @@
+#include "sim/world.h"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+
+#include "protocol/codec.h"
+
+namespace banksim {
+
+World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
+    : scenario_(std::move(scenario)),
+      options_(options),
+      monitor_(scenario_.get(), options.properties) {
+  assert(scenario_ != nullptr);
+  const Scenario& s = *scenario_;
+  assert(!s.branches.empty());
+  branches_.reserve(s.branches.size());
+  for (int32_t b = 0; b < s.branch_count(); ++b) {
+    branches_.emplace_back(BranchConfig{.protocol = options_.protocol,
+                                        .self = b,
+                                        .branch_count = s.branch_count(),
+                                        .customer_count = s.customer_count()},
+                           s.branches[static_cast<size_t>(b)].balance);
+  }
+  customers_.reserve(s.customers.size());
+  for (int32_t c = 0; c < s.customer_count(); ++c) {
+    customers_.emplace_back(c, s.branch_count(), s.customers[static_cast<size_t>(c)].events);
+  }
+  history_.scenario = scenario_;
+}
+
+void World::start(int64_t now_us) {
+  assert(next_id_ == 0);
+  effects_.clear();
+  for (Customer& c : customers_) c.start(effects_);
+  last_sent_count_ = 0;
+  absorb(effects_, now_us);
+}
+
+bool World::is_write_traffic(const Message& m) {
+  switch (m.kind) {
+    case MessageKind::kRequest:
+    case MessageKind::kReply:
+      return is_write(m.iface);
+    case MessageKind::kPropagate:
+    case MessageKind::kAck:
+      return true;
+  }
+  return true;
+}
+
+bool World::can_deliver(const Message& m) const {
+  if (!options_.quiescent_queries) return true;
+  if (m.kind != MessageKind::kRequest || m.iface != Interface::kQuery) return true;
+  return write_traffic_ == 0;
+}
+
+void World::enabled(std::vector<Choice>* out) const {
+  for (const InFlight& f : in_flight_) {
+    if (can_deliver(f.msg)) out->push_back(Choice{f.id});
+  }
+}
+
+const InFlight* World::find(uint64_t message_id) const {
+  auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), message_id,
+                             [](const InFlight& f, uint64_t id) { return f.id < id; });
+  if (it == in_flight_.end() || it->id != message_id) return nullptr;
+  return &*it;
+}
+
+std::span<const InFlight> World::last_sent() const {
+  assert(last_sent_count_ <= in_flight_.size());
+  return std::span<const InFlight>(in_flight_).last(last_sent_count_);
+}
+
+void World::apply(const Choice& c, int64_t now_us) {
+  assert(!finished_);
+  auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), c.message_id,
+                             [](const InFlight& f, uint64_t id) { return f.id < id; });
+  assert(it != in_flight_.end());
+  assert(it->id == c.message_id);
+  assert(can_deliver(it->msg));
+  Message m = it->msg;
+  if (options_.wire) {
+    // The receiver sees only what the bytes say.
+    const auto decoded = decode_message(it->bytes);
+    assert(decoded.has_value());
+    assert(decoded->same_wire(m));
+    m = *decoded;
+  }
+  if (is_write_traffic(m)) write_traffic_ -= 1;
+  in_flight_.erase(it);
+  delivered_ += 1;
+  last_delivered_ = m;
+
+  effects_.clear();
+  dispatch(m, effects_);
+  last_sent_count_ = 0;
+  absorb(effects_, now_us);
+}
+
+void World::dispatch(const Message& m, Effects& out) {
+  assert(m.to >= 0);
+  assert(m.to < scenario_->actor_count());
+  if (m.to < scenario_->branch_count()) {
+    branches_[static_cast<size_t>(m.to)].on_message(m, out);
+  } else {
+    customers_[static_cast<size_t>(m.to - scenario_->branch_count())].on_message(m, out);
+  }
+}
+
+void World::absorb(Effects& effects, int64_t now_us) {
+  for (const Message& m : effects.sends()) {
+    assert(m.to >= 0 && m.to < scenario_->actor_count());
+    InFlight f{next_id_++, m, {}};
+    if (options_.wire) encode_message(m, &f.bytes);
+    if (is_write_traffic(m)) write_traffic_ += 1;
+    in_flight_.push_back(std::move(f));
+    last_sent_count_ += 1;
+  }
+  for (const Observation& o : effects.observations()) {
+    monitor_.observe(o, now_us, &violations_);
+    if (options_.record_history) history_.events.push_back(HistoryEvent{now_us, o});
+  }
+}
+
+void World::finish(int64_t now_us) {
+  assert(quiescent());
+  assert(!finished_);
+  finished_ = true;
+  history_.quiescent = true;
+  monitor_.at_quiescence(now_us, &violations_);
+}
+
+bool World::money_conserved() const {
+  __int128 held = 0;
+  __int128 initial = 0;
+  for (size_t b = 0; b < branches_.size(); ++b) {
+    held += branches_[b].balance();
+    held += branches_[b].buffered_delta();
+    initial += scenario_->branches[b].balance;
+  }
+  for (const InFlight& f : in_flight_) {
+    if (f.msg.kind == MessageKind::kPropagate) held += f.msg.money;
+  }
+  const __int128 expected =
+      initial + static_cast<__int128>(monitor_.net()) * static_cast<__int128>(branches_.size());
+  return held == expected;
+}
+
+void World::encode(StateEncoder& enc) const {
+  for (const Branch& b : branches_) b.encode(enc);
+  for (const Customer& c : customers_) c.encode(enc);
+  // In-flight messages as a sorted multiset: two paths that sent the same messages in a
+  // different order reach the same state.
+  using Key = std::array<uint64_t, 4>;
+  std::vector<Key> keys;
+  keys.reserve(in_flight_.size());
+  const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
+  for (const InFlight& f : in_flight_) {
+    const Message& m = f.msg;
+    keys.push_back(Key{(static_cast<uint64_t>(m.kind) << 40) |
+                           (static_cast<uint64_t>(m.iface) << 36) |
+                           (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                       (u32(m.from) << 32) | u32(m.to), (u32(m.customer) << 32) | u32(m.event),
+                       static_cast<uint64_t>(m.money)});
+  }
+  std::sort(keys.begin(), keys.end());
+  enc.put(keys.size());
+  for (const Key& k : keys) {
+    enc.put(k[0]);
+    enc.put(k[1]);
+    enc.put(k[2]);
+    enc.put(k[3]);
+  }
+  monitor_.encode(enc);
+}
+
+}  // namespace banksim

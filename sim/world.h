@@ -1,0 +1,122 @@
+// World: actor states + messages in flight + what has been observed so far. It knows
+// nothing of time or randomness: enabled() lists the choices (deliver message m), and
+// apply() performs one. Schedulers decide which: the timed simulator (run), the
+// explorer (explore) and the trace player (replay) all drive this same World.
+//
+// Invariants: message ids are assigned in send order and never reused; in_flight() is
+// sorted by id; every in-flight message is addressed to an existing actor.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "protocol/branch.h"
+#include "protocol/customer.h"
+#include "protocol/effects.h"
+#include "protocol/properties.h"
+#include "sim/history.h"
+#include "sim/monitor.h"
+#include "sim/scenario.h"
+
+namespace banksim {
+
+struct WorldOptions {
+  ProtocolKind protocol = ProtocolKind::kSync;
+  // Serialize every message to protobuf bytes when sent and parse it when delivered.
+  bool wire = true;
+  bool record_history = true;
+  // A query is not delivered while any write is in flight (the seeds' "sleep before
+  // querying"): no write request, reply, propagation or ack in the network.
+  bool quiescent_queries = false;
+  PropertySet properties = PropertySet::all();
+};
+
+struct InFlight {
+  uint64_t id = 0;
+  Message msg;
+  std::string bytes;  // the wire form, when WorldOptions::wire
+};
+
+// A choice point. Only delivery exists today; drops, duplicates and crashes come later.
+struct Choice {
+  uint64_t message_id = 0;
+  friend bool operator==(const Choice&, const Choice&) = default;
+};
+
+class World {
+ public:
+  World(std::shared_ptr<const Scenario> scenario, WorldOptions options);
+
+  // Customers issue their first events. Call once, before anything else.
+  void start(int64_t now_us);
+
+  // Appends the enabled choices, in message id order.
+  void enabled(std::vector<Choice>* out) const;
+  bool can_deliver(const Message& m) const;
+  // Returns nullptr when no message with that id is in flight.
+  const InFlight* find(uint64_t message_id) const;
+
+  // Delivers a message. REQUIRES: find(c.message_id) and can_deliver() of it.
+  void apply(const Choice& c, int64_t now_us);
+
+  // Nothing in flight: the execution is over.
+  bool quiescent() const { return in_flight_.empty(); }
+  // Judges the quiescence properties. REQUIRES: quiescent(). Call once.
+  void finish(int64_t now_us);
+
+  const std::vector<InFlight>& in_flight() const { return in_flight_; }
+  // The messages sent by the last start() or apply(), oldest first.
+  std::span<const InFlight> last_sent() const;
+  // The message delivered by the last apply(), and what the step observed.
+  const Message& last_delivered() const { return last_delivered_; }
+  const std::vector<Observation>& last_observations() const { return effects_.observations(); }
+
+  const Scenario& scenario() const { return *scenario_; }
+  const std::shared_ptr<const Scenario>& scenario_ptr() const { return scenario_; }
+  const WorldOptions& options() const { return options_; }
+  const std::vector<Branch>& branches() const { return branches_; }
+  const std::vector<Customer>& customers() const { return customers_; }
+  const Monitor& monitor() const { return monitor_; }
+  const History& history() const { return history_; }
+  History take_history() { return std::move(history_); }
+  const std::vector<Violation>& violations() const { return violations_; }
+  uint64_t delivered() const { return delivered_; }
+  uint64_t sent() const { return next_id_; }
+  // In-flight messages that are part of a write (request/reply of a write, propagate, ack).
+  int64_t write_traffic() const { return write_traffic_; }
+
+  // Money is never created or destroyed in flight: the replicas plus the writes still
+  // travelling (or buffered) equal the initial money plus every successful write, once
+  // per replica. Returns false when that fails (an engine or protocol bug).
+  bool money_conserved() const;
+
+  // Canonical encoding of actor states, in-flight messages (as a multiset, ids and
+  // bytes excluded) and the monitor's ghost state.
+  void encode(StateEncoder& enc) const;
+
+ private:
+  void dispatch(const Message& m, Effects& out);
+  void absorb(Effects& effects, int64_t now_us);
+  static bool is_write_traffic(const Message& m);
+
+  std::shared_ptr<const Scenario> scenario_;
+  WorldOptions options_;
+  std::vector<Branch> branches_;
+  std::vector<Customer> customers_;
+  std::vector<InFlight> in_flight_;
+  size_t last_sent_count_ = 0;
+  uint64_t next_id_ = 0;
+  uint64_t delivered_ = 0;
+  int64_t write_traffic_ = 0;
+  Message last_delivered_;
+  Effects effects_;
+  Monitor monitor_;
+  History history_;
+  std::vector<Violation> violations_;
+  bool finished_ = false;
+};
+
+}  // namespace banksim

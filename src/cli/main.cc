@@ -1,0 +1,32 @@
+// banksim: a deterministic simulator and model checker for a replicated bank.
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/run_command.h"
+#include "cli/settings.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "banksim: deterministic simulator and model checker for a replicated bank.\n"
+      "  banksim run scenario.json --seed 42     one simulated execution\n"
+      "Every command: exit 0 when the checked properties hold, 1 on a violation, 2 on bad "
+      "input."};
+  app.require_subcommand(1);
+  banksim::RunArgs run_args;
+  CLI::App* run = banksim::add_run_command(app, run_args);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "banksim: {}\n", e.what());
+    fmt::print(stderr, "Run 'banksim --help' or 'banksim COMMAND --help' for usage.\n");
+    return banksim::kExitBadInput;
+  }
+  if (run->parsed()) return banksim::run_command(run_args);
+  return banksim::kExitBadInput;
+}

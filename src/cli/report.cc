@@ -1,0 +1,427 @@
+#include "cli/report.h"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+namespace banksim {
+
+using ojson = nlohmann::ordered_json;
+
+std::optional<OutputFormat> parse_format(std::string_view s) {
+  if (s == "auto") return OutputFormat::kAuto;
+  if (s == "recv") return OutputFormat::kRecv;
+  if (s == "balance") return OutputFormat::kBalance;
+  if (s == "events") return OutputFormat::kEvents;
+  if (s == "json") return OutputFormat::kJson;
+  return std::nullopt;
+}
+
+std::string_view format_name(OutputFormat f) {
+  switch (f) {
+    case OutputFormat::kAuto:
+      return "auto";
+    case OutputFormat::kRecv:
+      return "recv";
+    case OutputFormat::kBalance:
+      return "balance";
+    case OutputFormat::kEvents:
+      return "events";
+    case OutputFormat::kJson:
+      return "json";
+  }
+  return "?";
+}
+
+OutputFormat resolve_format(OutputFormat requested, InputForm form) {
+  if (requested != OutputFormat::kAuto) return requested;
+  switch (form) {
+    case InputForm::kPlain:
+      return OutputFormat::kRecv;
+    case InputForm::kDest:
+      return OutputFormat::kBalance;
+    case InputForm::kBranchKey:
+      return OutputFormat::kEvents;
+  }
+  return OutputFormat::kRecv;
+}
+
+std::vector<std::vector<EventOutcome>> event_outcomes(const History& h) {
+  const Scenario& s = *h.scenario;
+  std::vector<std::vector<EventOutcome>> out(s.customers.size());
+  for (size_t c = 0; c < s.customers.size(); ++c) out[c].resize(s.customers[c].events.size());
+  for (const HistoryEvent& e : h.events) {
+    EventOutcome& o = out[static_cast<size_t>(e.obs.customer)][static_cast<size_t>(e.obs.event)];
+    if (e.obs.kind == ObservationKind::kIssue) {
+      o.issued = true;
+      o.issued_us = e.time_us;
+    } else if (e.obs.kind == ObservationKind::kReply) {
+      o.answered = true;
+      o.success = e.obs.success;
+      o.branch = e.obs.branch;
+      o.balance = e.obs.balance;
+      o.replied_us = e.time_us;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+const char* result_word(bool success) { return success ? "success" : "fail"; }
+
+int64_t branch_id(const Scenario& s, int32_t b) { return s.branches[static_cast<size_t>(b)].id; }
+
+ojson property_json(const RunFacts& f) {
+  ojson props = ojson::array();
+  const PropertySet promised = promised_properties(f.protocol);
+  for (int i = 0; i < kPropertyCount; ++i) {
+    const Property p = static_cast<Property>(i);
+    if (!f.checked.has(p)) continue;
+    ojson entry = {{"property", std::string(property_name(p))},
+                   {"promised", promised.has(p)}};
+    const Violation* first = nullptr;
+    size_t count = 0;
+    for (const Violation& v : f.violations) {
+      if (v.property != p) continue;
+      if (first == nullptr) first = &v;
+      ++count;
+    }
+    const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
+                               p == Property::kLiveness;
+    if (first != nullptr) {
+      entry["verdict"] = "violated";
+      entry["violations"] = count;
+      entry["first"] = first->detail;
+      entry["first_time_us"] = first->time_us;
+    } else if (at_quiescence && f.hit_step_bound) {
+      entry["verdict"] = "not judged";
+    } else {
+      entry["verdict"] = "held";
+    }
+    props.push_back(std::move(entry));
+  }
+  return props;
+}
+
+}  // namespace
+
+ojson history_json(const History& h) {
+  const Scenario& s = *h.scenario;
+  ojson out = ojson::array();
+  for (const HistoryEvent& e : h.events) {
+    const Observation& o = e.obs;
+    const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
+    const Event& ev = c.events[static_cast<size_t>(o.event)];
+    static constexpr const char* kKinds[] = {"issue", "serve", "apply", "reply"};
+    ojson j = {{"time_us", e.time_us},
+               {"kind", kKinds[static_cast<int>(o.kind)]},
+               {"customer", c.id},
+               {"event", ev.id},
+               {"interface", std::string(interface_name(o.iface))},
+               {"branch", branch_id(s, o.branch)}};
+    if (is_write(o.iface)) j["money"] = o.money;
+    switch (o.kind) {
+      case ObservationKind::kIssue:
+        break;
+      case ObservationKind::kServe:
+      case ObservationKind::kReply:
+        j["result"] = result_word(o.success);
+        j["balance"] = o.balance;
+        break;
+      case ObservationKind::kApply:
+        j["origin"] = o.success;
+        j["balance"] = o.balance;
+        break;
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+ojson write_sets_json(const History& h) {
+  const Scenario& s = *h.scenario;
+  // branch index -> customer index -> event ids, in application order.
+  std::vector<std::map<int32_t, std::vector<int64_t>>> sets(s.branches.size());
+  for (const HistoryEvent& e : h.events) {
+    if (e.obs.kind != ObservationKind::kApply) continue;
+    const int64_t event_id =
+        s.customers[static_cast<size_t>(e.obs.customer)].events[static_cast<size_t>(e.obs.event)].id;
+    sets[static_cast<size_t>(e.obs.branch)][e.obs.customer].push_back(event_id);
+  }
+  ojson out = ojson::array();
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    ojson per_customer = ojson::object();
+    for (const auto& [c, ids] : sets[b]) {
+      per_customer[std::to_string(s.customers[static_cast<size_t>(c)].id)] = ids;
+    }
+    out.push_back({{fmt::format("branch_{}", s.branches[b].id), std::move(per_customer)}});
+  }
+  return out;
+}
+
+ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
+  const Scenario& s = *h.scenario;
+  const auto outcomes = event_outcomes(h);
+  ojson out = ojson::array();
+  switch (format) {
+    case OutputFormat::kAuto:
+    case OutputFormat::kRecv:
+      for (size_t c = 0; c < s.customers.size(); ++c) {
+        ojson recv = ojson::array();
+        for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+          const EventOutcome& o = outcomes[c][e];
+          if (!o.answered) continue;
+          const Interface iface = s.customers[c].events[e].iface;
+          ojson r = {{"interface", std::string(interface_name(iface))},
+                     {"result", result_word(o.success)}};
+          if (iface == Interface::kQuery) r["money"] = o.balance;
+          recv.push_back(std::move(r));
+        }
+        out.push_back({{"id", s.customers[c].id}, {"recv", std::move(recv)}});
+      }
+      return out;
+    case OutputFormat::kBalance:
+      for (size_t c = 0; c < s.customers.size(); ++c) {
+        std::optional<Money> last_query;
+        for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+          if (s.customers[c].events[e].iface == Interface::kQuery && outcomes[c][e].answered) {
+            last_query = outcomes[c][e].balance;
+          }
+        }
+        if (last_query) out.push_back({{"id", s.customers[c].id}, {"balance", *last_query}});
+      }
+      return out;
+    case OutputFormat::kEvents:
+      for (size_t c = 0; c < s.customers.size(); ++c) {
+        for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+          const EventOutcome& o = outcomes[c][e];
+          if (!o.answered) continue;
+          const Interface iface = s.customers[c].events[e].iface;
+          ojson r = {{"interface", std::string(interface_name(iface))},
+                     {"branch", branch_id(s, o.branch)}};
+          if (iface == Interface::kQuery) {
+            r["balance"] = o.balance;
+          } else {
+            r["result"] = result_word(o.success);
+          }
+          out.push_back({{"id", s.customers[c].id}, {"recv", ojson::array({std::move(r)})}});
+        }
+      }
+      return out;
+    case OutputFormat::kJson:
+      break;
+  }
+  ojson doc = ojson::object();
+  doc["scenario"] = f.source;
+  doc["protocol"] = std::string(protocol_name(f.protocol));
+  doc["seed"] = f.seed;
+  doc["network"] = {{"latency", f.network.latency.spec()}, {"fifo", f.network.fifo}};
+  doc["quiescent_queries"] = f.quiescent_queries;
+  ojson branches = ojson::array();
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    branches.push_back({{"id", s.branches[b].id},
+                        {"initial", s.branches[b].balance},
+                        {"final", f.final_balances.at(b)}});
+  }
+  doc["branches"] = std::move(branches);
+  ojson customers = ojson::array();
+  for (size_t c = 0; c < s.customers.size(); ++c) {
+    ojson events = ojson::array();
+    for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+      const Event& ev = s.customers[c].events[e];
+      const EventOutcome& o = outcomes[c][e];
+      ojson j = {{"id", ev.id},
+                 {"interface", std::string(interface_name(ev.iface))},
+                 {"branch", branch_id(s, ev.branch)}};
+      if (is_write(ev.iface)) j["money"] = ev.money;
+      if (o.answered) {
+        j["result"] = result_word(o.success);
+        j["balance"] = o.balance;
+        j["issued_us"] = o.issued_us;
+        j["replied_us"] = o.replied_us;
+      } else {
+        j["result"] = o.issued ? "unanswered" : "not issued";
+      }
+      events.push_back(std::move(j));
+    }
+    customers.push_back({{"id", s.customers[c].id}, {"events", std::move(events)}});
+  }
+  doc["customers"] = std::move(customers);
+  doc["stats"] = {{"messages_delivered", f.delivered},
+                  {"messages_sent", f.sent},
+                  {"virtual_time_us", f.end_time_us},
+                  {"quiescent", h.quiescent},
+                  {"hit_step_bound", f.hit_step_bound}};
+  doc["properties"] = property_json(f);
+  doc["write_sets"] = write_sets_json(h);
+  doc["history"] = history_json(h);
+  return doc;
+}
+
+std::string summary_text(const History& h, const RunFacts& f) {
+  const Scenario& s = *h.scenario;
+  std::string out;
+  out += fmt::format("banksim {}: {}\n", f.command, f.source);
+  out += fmt::format("protocol {}, seed {}, latency {} us, {}, quiescent queries {}\n",
+                     protocol_name(f.protocol), f.seed, f.network.latency.spec(),
+                     f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
+                     f.quiescent_queries ? "on" : "off");
+  out += "branches (initial -> final balance):\n";
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    out += fmt::format("  branch {}: {} -> {}\n", s.branches[b].id, s.branches[b].balance,
+                       f.final_balances.at(b));
+  }
+  const auto outcomes = event_outcomes(h);
+  out += "customers:\n";
+  for (size_t c = 0; c < s.customers.size(); ++c) {
+    out += fmt::format("  customer {}:\n", s.customers[c].id);
+    for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+      const Event& ev = s.customers[c].events[e];
+      const EventOutcome& o = outcomes[c][e];
+      std::string what = ev.iface == Interface::kQuery
+                             ? std::string("query")
+                             : fmt::format("{} {}", interface_name(ev.iface), ev.money);
+      if (!o.answered) {
+        out += fmt::format("    event {}: {} at branch {}: {}\n", ev.id, what,
+                           branch_id(s, ev.branch), o.issued ? "never answered" : "not issued");
+        continue;
+      }
+      out += fmt::format("    event {}: {} at branch {}: {}, balance {} (t={} us)\n", ev.id, what,
+                         branch_id(s, o.branch), result_word(o.success), o.balance, o.replied_us);
+    }
+  }
+  out += fmt::format("messages delivered: {}, virtual time: {} us{}\n", f.delivered,
+                     f.end_time_us,
+                     f.hit_step_bound ? " (stopped at the step bound, not quiescent)" : "");
+  return out;
+}
+
+std::string property_table(const RunFacts& f) {
+  const ojson props = property_json(f);
+  std::string out = fmt::format("{:<18} {:<9} {:<11} {}\n", "property", "promised", "verdict",
+                                "first violation");
+  for (const ojson& p : props) {
+    out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
+                       p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
+                       p.contains("first") ? p["first"].get<std::string>() : "");
+  }
+  return out;
+}
+
+namespace {
+
+std::string actor_name(const Scenario& s, ActorIndex a) {
+  if (a < s.branch_count()) return fmt::format("branch {}", branch_id(s, a));
+  return fmt::format("customer {}", s.customers[static_cast<size_t>(a - s.branch_count())].id);
+}
+
+std::string message_text(const Scenario& s, const Message& m) {
+  const CustomerSpec& c = s.customers[static_cast<size_t>(m.customer)];
+  const int64_t event_id = c.events[static_cast<size_t>(m.event)].id;
+  const std::string_view iface = interface_name(m.iface);
+  switch (m.kind) {
+    case MessageKind::kRequest:
+      if (m.iface == Interface::kQuery) return fmt::format("request query (event {})", event_id);
+      return fmt::format("request {} {} (event {})", iface, m.money, event_id);
+    case MessageKind::kReply:
+      return fmt::format("reply {} {}, balance {} (event {})", iface, result_word(m.success),
+                         m.money, event_id);
+    case MessageKind::kPropagate:
+      return fmt::format("propagate {} {} (customer {} event {})", iface,
+                         m.money < 0 ? -m.money : m.money, c.id, event_id);
+    case MessageKind::kAck:
+      return fmt::format("ack {} (customer {} event {})", iface, c.id, event_id);
+  }
+  return "?";
+}
+
+std::string observation_text(const Scenario& s, const Observation& o) {
+  const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
+  const int64_t event_id = c.events[static_cast<size_t>(o.event)].id;
+  switch (o.kind) {
+    case ObservationKind::kIssue:
+      return fmt::format("customer {} issues event {} to branch {}", c.id, event_id,
+                         branch_id(s, o.branch));
+    case ObservationKind::kServe:
+      if (o.iface == Interface::kQuery) {
+        return fmt::format("branch {} serves query of customer {}: balance is {}",
+                           branch_id(s, o.branch), c.id, o.balance);
+      }
+      return fmt::format("branch {} serves {} {} of customer {}: {}", branch_id(s, o.branch),
+                         interface_name(o.iface), o.money, c.id,
+                         o.success ? "success" : "fail (insufficient balance)");
+    case ObservationKind::kApply:
+      return fmt::format("branch {} applies {} {} (customer {} event {}): balance {}",
+                         branch_id(s, o.branch), interface_name(o.iface), o.money, c.id, event_id,
+                         o.balance);
+    case ObservationKind::kReply:
+      return fmt::format("customer {} confirms event {}: {}, balance {}", c.id, event_id,
+                         result_word(o.success), o.balance);
+  }
+  return "?";
+}
+
+std::string sends_text(const World& world) {
+  const Scenario& s = world.scenario();
+  std::string out;
+  for (const InFlight& f : world.last_sent()) {
+    out += fmt::format("{:>14}  {} -> {}: {}\n", "", actor_name(s, f.msg.from),
+                       actor_name(s, f.msg.to), message_text(s, f.msg));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string timeline_start(const World& world) {
+  const Scenario& s = world.scenario();
+  std::string out = fmt::format("{:>14}  {}\n", "t=0us", "start: every customer issues its first event");
+  for (const Observation& o : world.last_observations()) {
+    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
+  }
+  return out + sends_text(world);
+}
+
+std::string timeline_step(const World& world, int64_t now_us) {
+  const Scenario& s = world.scenario();
+  const Message& m = world.last_delivered();
+  std::string out = fmt::format("{:>14}  {} <- {}: {}\n", fmt::format("t={}us", now_us),
+                                actor_name(s, m.to), actor_name(s, m.from), message_text(s, m));
+  for (const Observation& o : world.last_observations()) {
+    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
+  }
+  return out + sends_text(world);
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text, std::string* error) {
+  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      *error = fmt::format("{}: cannot write file", path);
+      return false;
+    }
+    out << text;
+    out.flush();
+    if (!out) {
+      *error = fmt::format("{}: write failed", path);
+      std::remove(tmp.c_str());
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    *error = fmt::format("{}: cannot write file: {}", path, ec.message());
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace banksim

@@ -1,0 +1,75 @@
+// Everything banksim prints about an execution: the seed output formats, banksim's own
+// full JSON, the human summary, the property table and the --debug timeline. Reads a
+// History (and run facts), so simulated, replayed and gRPC runs print alike.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/history.h"
+#include "sim/network.h"
+#include "sim/world.h"
+
+namespace banksim {
+
+enum class OutputFormat : uint8_t {
+  kAuto,     // picked by the input form
+  kRecv,     // seeds 000/001: [{"id","recv":[{"interface","result","money"?}]}]
+  kBalance,  // seed 002: [{"id","balance"}], the balance each customer's last query saw
+  kEvents,   // seed 004: one record per event {"id","recv":[{"interface","branch",...}]}
+  kJson,     // banksim: everything, including the history and the property verdicts
+};
+
+std::optional<OutputFormat> parse_format(std::string_view s);
+std::string_view format_name(OutputFormat f);
+OutputFormat resolve_format(OutputFormat requested, InputForm form);
+
+// Facts about an execution beyond its history.
+struct RunFacts {
+  std::string source;  // scenario path as given
+  std::string command = "run";
+  ProtocolKind protocol = ProtocolKind::kSync;
+  uint64_t seed = 0;
+  NetworkConfig network;
+  bool quiescent_queries = false;
+  uint64_t delivered = 0;
+  uint64_t sent = 0;
+  int64_t end_time_us = 0;
+  bool hit_step_bound = false;
+  PropertySet checked;
+  std::vector<Violation> violations;  // only of checked properties
+  std::vector<Money> final_balances;
+};
+
+// What happened to each event: the fields of its issue and reply observations.
+struct EventOutcome {
+  bool issued = false;
+  bool answered = false;
+  bool success = false;
+  int32_t branch = -1;  // serving branch index
+  Money balance = 0;    // balance the reply carried
+  int64_t issued_us = 0;
+  int64_t replied_us = 0;
+};
+std::vector<std::vector<EventOutcome>> event_outcomes(const History& h);
+
+nlohmann::ordered_json results_json(const History& h, const RunFacts& facts, OutputFormat format);
+nlohmann::ordered_json history_json(const History& h);
+// Seed 002's "sanity check": per branch, per customer, the write event ids applied in order.
+nlohmann::ordered_json write_sets_json(const History& h);
+
+std::string summary_text(const History& h, const RunFacts& facts);
+std::string property_table(const RunFacts& facts);
+// The lines --debug prints for the step that just happened.
+std::string timeline_step(const World& world, int64_t now_us);
+std::string timeline_start(const World& world);
+
+// Writes `text` to `path` atomically (temporary file + rename): never half a file.
+bool write_file_atomically(const std::string& path, const std::string& text, std::string* error);
+
+}  // namespace banksim

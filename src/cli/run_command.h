@@ -1,0 +1,27 @@
+// `banksim run`: one simulated execution of a scenario under the timed scheduler.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/settings.h"
+
+namespace banksim {
+
+struct RunArgs {
+  std::string scenario;
+  uint64_t seed = 1;
+  SimFlags sim;
+  std::string format = "auto";
+  std::string output;   // -o: the results file ("-": stdout, results only)
+  std::string history;  // --history: the history alone, as JSON
+  bool debug = false;
+  bool quiescent_queries = false;
+  int64_t max_steps = 100'000'000;
+};
+
+CLI::App* add_run_command(CLI::App& app, RunArgs& args);
+int run_command(const RunArgs& args);
+
+}  // namespace banksim

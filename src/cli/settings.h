@@ -1,0 +1,44 @@
+// Command-line settings shared by the commands: resolving protocol, network and the
+// property selection from flags, the scenario's own settings and the defaults, in that
+// order of precedence.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "protocol/properties.h"
+#include "sim/error.h"
+#include "sim/network.h"
+#include "sim/scenario.h"
+
+namespace banksim {
+
+// Exit statuses of every command.
+constexpr int kExitOk = 0;         // every checked property holds
+constexpr int kExitViolation = 1;  // a checked property is violated
+constexpr int kExitBadInput = 2;   // bad input: file, JSON, option or trace
+
+struct SimFlags {
+  std::string protocol;  // empty: scenario's, else sync
+  std::string latency;   // empty: scenario's, else the default
+  std::optional<bool> fifo;
+  std::string check = "all";
+};
+
+// Adds --protocol, --latency, --fifo/--no-fifo and --check to a command.
+void add_sim_flags(CLI::App& cmd, SimFlags& flags);
+
+struct SimSettings {
+  ProtocolKind protocol = ProtocolKind::kSync;
+  NetworkConfig network;
+  PropertySet checked = PropertySet::all();
+};
+
+// Resolves flags against the scenario. Errors name the option and the rule.
+Result<SimSettings> resolve_settings(const SimFlags& flags, const Scenario& scenario);
+// "all", "promised", or a comma-separated list of property names.
+Result<PropertySet> parse_check(const std::string& spec, ProtocolKind protocol);
+
+}  // namespace banksim

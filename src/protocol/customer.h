@@ -1,0 +1,48 @@
+// Customer: issues its events one at a time, each after the previous reply, as a pure
+// state machine. The events are configuration (owned by the scenario, which outlives
+// the customer); the state is which event is next and what the customer has written.
+#pragma once
+
+#include <span>
+
+#include "protocol/effects.h"
+#include "protocol/encoder.h"
+#include "protocol/message.h"
+#include "protocol/types.h"
+
+namespace banksim {
+
+class Customer {
+ public:
+  // REQUIRES: every events[i].branch < branch_count.
+  Customer(int32_t index, int32_t branch_count, std::span<const Event> events);
+
+  // Issues the first event, if any. Called once, before any message.
+  void start(Effects& out);
+  // REQUIRES: m is the reply to the outstanding request.
+  void on_message(const Message& m, Effects& out);
+
+  bool waiting() const { return waiting_; }
+  bool done() const { return !waiting_ && next_ == static_cast<int32_t>(events_.size()); }
+  int32_t next_event() const { return next_; }
+  int32_t writes_done() const { return writes_done_; }
+  ActorIndex actor() const { return branch_count_ + index_; }
+
+  void encode(StateEncoder& enc) const;
+  bool operator==(const Customer& o) const {
+    return index_ == o.index_ && next_ == o.next_ && waiting_ == o.waiting_ &&
+           writes_done_ == o.writes_done_;
+  }
+
+ private:
+  void issue(Effects& out);
+
+  int32_t index_;
+  int32_t branch_count_;
+  std::span<const Event> events_;
+  int32_t next_ = 0;         // index of the next event to issue, or of the outstanding one
+  bool waiting_ = false;     // a request is outstanding
+  int32_t writes_done_ = 0;  // successful writes so far (sent with requests: session)
+};
+
+}  // namespace banksim

@@ -1,0 +1,39 @@
+// The in-memory form of a wire message (proto/banksim.proto Envelope). Actors consume
+// and produce these; codec.h converts them to and from protobuf bytes.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+
+#include "protocol/types.h"
+
+namespace banksim {
+
+enum class MessageKind : uint8_t { kRequest = 0, kReply = 1, kPropagate = 2, kAck = 3 };
+constexpr int kMessageKindCount = 4;
+
+struct Message {
+  MessageKind kind = MessageKind::kRequest;
+  Interface iface = Interface::kQuery;
+  bool success = false;  // kReply: the event succeeded
+  ActorIndex from = 0;
+  ActorIndex to = 0;
+  int32_t customer = 0;  // customer index the message is about
+  int32_t event = 0;     // event index within that customer
+  int32_t seq = 0;       // kRequest: customer's completed writes; kPropagate: write number
+  Money money = 0;       // kRequest: amount; kPropagate: signed delta; kReply: balance
+  // Not on the wire: extra virtual delay before the network takes the message (think
+  // time). Schedulers without time ignore it.
+  int64_t delay_us = 0;
+
+  // Wire equality (delay_us is local scheduling data, not part of the message).
+  bool same_wire(const Message& o) const {
+    return kind == o.kind && iface == o.iface && success == o.success && from == o.from &&
+           to == o.to && customer == o.customer && event == o.event && seq == o.seq &&
+           money == o.money;
+  }
+};
+
+std::string_view message_kind_name(MessageKind k);
+
+}  // namespace banksim
