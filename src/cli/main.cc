@@ -10,12 +10,15 @@
 int main(int argc, char** argv) {
   CLI::App app{
       "banksim: deterministic simulator and model checker for a replicated bank.\n"
-      "  banksim run scenario.json --seed 42     one simulated execution\n"
-      "Every command: exit 0 when the checked properties hold, 1 on a violation, 2 on bad "
+      "  banksim run      scenario.json --seed 42      one simulated execution\n"
+      "Every command exits 0 when the checked properties hold, 1 on a violation, 2 on bad "
       "input."};
   app.require_subcommand(1);
+
+  // Each command: its subcommand and what runs when it was chosen.
   banksim::RunArgs run_args;
   CLI::App* run = banksim::add_run_command(app, run_args);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -27,6 +30,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Run 'banksim --help' or 'banksim COMMAND --help' for usage.\n");
     return banksim::kExitBadInput;
   }
+
   if (run->parsed()) return banksim::run_command(run_args);
   return banksim::kExitBadInput;
 }
