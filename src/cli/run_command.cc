@@ -1,12 +1,10 @@
 #include "cli/run_command.h"
 
-#include <cstdio>
-#include <iostream>
-
 #include <fmt/format.h>
 
 #include "cli/report.h"
 #include "sim/timed_run.h"
+#include "sim/trace.h"
 
 namespace banksim {
 
@@ -19,14 +17,9 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   cmd->add_option("scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   cmd->add_option("--seed", args.seed, "Seed of the network's random choices (default 1)");
   add_sim_flags(*cmd, args.sim);
-  cmd->add_option("--format", args.format,
-                  "Results format: auto (by input form), recv (seeds 000/001), balance (seed "
-                  "002), events (seed 004), json (everything)");
-  cmd->add_option("-o,--output", args.output,
-                  "Write the results to FILE instead of after the summary ('-': stdout only)");
-  cmd->add_option("--history", args.history, "Write the history alone to FILE (JSON)");
-  cmd->add_flag("--debug", args.debug,
-                "Print a step-by-step timeline and the write sets per branch");
+  add_output_flags(*cmd, args.out);
+  cmd->add_option("--record", args.record,
+                  "Save this run's schedule as a trace FILE for 'banksim replay'");
   cmd->add_flag("--quiescent-queries", args.quiescent_queries,
                 "Hold each query until no write is in flight anywhere (the seeds' semantics "
                 "of querying after propagation settled)");
@@ -47,16 +40,8 @@ int run_command(const RunArgs& args) {
     fmt::print(stderr, "banksim: {}\n", settings.error().message);
     return kExitBadInput;
   }
-  const auto format = parse_format(args.format);
-  if (!format) {
-    fmt::print(stderr,
-               "banksim: --format: unknown format \"{}\" (expected auto, recv, balance, events "
-               "or json)\n",
-               args.format);
-    return kExitBadInput;
-  }
+  if (!validate_output_flags(args.out)) return kExitBadInput;
   const SimSettings& s = settings.value();
-  const bool results_to_stdout_only = args.output == "-";
 
   WorldOptions wo{.protocol = s.protocol,
                   .wire = true,
@@ -67,11 +52,16 @@ int run_command(const RunArgs& args) {
   to.network = s.network;
   to.seed = args.seed;
   to.max_steps = args.max_steps;
+  to.record_schedule = !args.record.empty();
   std::string timeline;
-  if (args.debug) {
+  std::vector<int64_t> times;
+  if (args.out.debug) {
     to.on_start = [&timeline](const World& w) { timeline += timeline_start(w); };
-    to.on_step = [&timeline](const World& w, int64_t now) { timeline += timeline_step(w, now); };
   }
+  to.on_step = [&](const World& w, int64_t now) {
+    if (args.out.debug) timeline += timeline_step(w, now);
+    if (!args.record.empty()) times.push_back(now);
+  };
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
 
@@ -90,38 +80,28 @@ int run_command(const RunArgs& args) {
                  .final_balances = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
 
-  const History& h = world.history();
-  const std::string results =
-      results_json(h, facts, resolve_format(*format, scenario->form)).dump(2) + "\n";
-  std::string error;
-  if (!args.output.empty() && !results_to_stdout_only &&
-      !write_file_atomically(args.output, results, &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return kExitBadInput;
-  }
-  if (!args.history.empty() &&
-      !write_file_atomically(args.history, history_json(h).dump(2) + "\n", &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return kExitBadInput;
-  }
-
-  if (results_to_stdout_only) {
-    std::fputs(results.c_str(), stdout);
-  } else {
-    std::string out;
-    if (args.debug) out += "timeline:\n" + timeline + "\n";
-    out += summary_text(h, facts);
-    if (args.debug) out += "write sets per branch:\n" + write_sets_json(h).dump(2) + "\n";
-    out += "\n" + property_table(facts);
-    if (args.output.empty()) {
-      out += fmt::format("\nresults ({} format):\n{}",
-                         format_name(resolve_format(*format, scenario->form)), results);
-    } else {
-      out += fmt::format("\nresults written to {}\n", args.output);
+  if (!args.record.empty()) {
+    Trace t{.origin = "run",
+            .scenario_source = args.scenario,
+            .scenario = scenario,
+            .protocol = s.protocol,
+            .network = s.network,
+            .seed = args.seed,
+            .quiescent_queries = args.quiescent_queries,
+            .checked = s.checked,
+            .schedule = std::move(r.schedule),
+            .times_us = std::move(times),
+            .violation = std::nullopt};
+    if (!facts.violations.empty()) {
+      t.violation = TraceViolation{facts.violations[0].property, facts.violations[0].detail};
     }
-    std::fputs(out.c_str(), stdout);
+    std::string error;
+    if (!write_file_atomically(args.record, trace_to_json(t).dump(1) + "\n", &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      return kExitBadInput;
+    }
   }
-  return facts.violations.empty() ? kExitOk : kExitViolation;
+  return emit_outcome(world.history(), facts, args.out, timeline);
 }
 
 }  // namespace banksim

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/outcome.h"
 #include "cli/settings.h"
 
 namespace banksim {
@@ -13,10 +14,8 @@ struct RunArgs {
   std::string scenario;
   uint64_t seed = 1;
   SimFlags sim;
-  std::string format = "auto";
-  std::string output;   // -o: the results file ("-": stdout, results only)
-  std::string history;  // --history: the history alone, as JSON
-  bool debug = false;
+  OutputArgs out;
+  std::string record;  // --record: save the schedule as a replayable trace
   bool quiescent_queries = false;
   int64_t max_steps = 100'000'000;
 };

@@ -1,0 +1,65 @@
+// Trace: a replayable execution as data. It embeds the scenario, the protocol, the
+// network settings and seed it came from, the checked properties, the schedule (the
+// ids of the delivered messages, in order) and the violation it shows, if any.
+//
+// Message ids are assigned by World in send order (start() first, then each step's
+// sends in order), so a schedule of ids replays exactly on any machine.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/properties.h"
+#include "sim/error.h"
+#include "sim/network.h"
+#include "sim/scenario.h"
+#include "sim/world.h"
+
+namespace banksim {
+
+constexpr int kTraceVersion = 1;
+
+struct TraceViolation {
+  Property property = Property::kConvergence;
+  std::string detail;
+};
+
+struct Trace {
+  std::string origin = "run";  // the command that wrote it: run or explore
+  std::string scenario_source;  // the scenario's path when recorded (informational)
+  std::shared_ptr<const Scenario> scenario;
+  ProtocolKind protocol = ProtocolKind::kSync;
+  NetworkConfig network;
+  uint64_t seed = 0;
+  bool quiescent_queries = false;
+  PropertySet checked = PropertySet::all();
+  std::vector<uint64_t> schedule;  // message ids, in delivery order
+  std::vector<int64_t> times_us;   // virtual delivery times (run), or empty (explore)
+  std::optional<TraceViolation> violation;
+};
+
+nlohmann::ordered_json trace_to_json(const Trace& t);
+Result<Trace> parse_trace_text(std::string_view text, const std::string& source);
+Result<Trace> load_trace_file(const std::string& path);
+
+struct ReplayOptions {
+  bool wire = true;
+  std::function<void(const World&)> on_start;
+  std::function<void(const World&, int64_t now_us)> on_step;
+};
+
+struct ReplayResult {
+  World world;
+  int64_t end_time_us = 0;
+};
+
+// Re-executes the trace's schedule. A choice that does not fit (no such message in
+// flight, or not deliverable) is an Error naming `source` and the schedule index.
+Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
+                                  const ReplayOptions& options);
+
+}  // namespace banksim
