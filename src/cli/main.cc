@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
 #include "cli/settings.h"
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{
       "banksim: deterministic simulator and model checker for a replicated bank.\n"
       "  banksim run      scenario.json --seed 42      one simulated execution\n"
+      "  banksim explore  scenario.json --max-depth 8  every interleaving (bounded or complete)\n"
       "  banksim replay   trace.json                   reproduce a saved schedule exactly\n"
       "Every command exits 0 when the checked properties hold, 1 on a violation, 2 on bad "
       "input."};
@@ -20,6 +22,8 @@ int main(int argc, char** argv) {
   // Each command: its subcommand and what runs when it was chosen.
   banksim::RunArgs run_args;
   CLI::App* run = banksim::add_run_command(app, run_args);
+  banksim::ExploreArgs explore_args;
+  CLI::App* explore = banksim::add_explore_command(app, explore_args);
   banksim::ReplayArgs replay_args;
   CLI::App* replay = banksim::add_replay_command(app, replay_args);
 
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   }
 
   if (run->parsed()) return banksim::run_command(run_args);
+  if (explore->parsed()) return banksim::explore_command(explore_args);
   if (replay->parsed()) return banksim::replay_command(replay_args);
   return banksim::kExitBadInput;
 }

@@ -1,0 +1,281 @@
+#include "sim/explorer.h"
+
+#include <cassert>
+#include <unordered_map>
+
+#include "sim/fingerprint.h"
+#include "sim/prng.h"
+#include "sim/reduction.h"
+#include "sim/visited_set.h"
+
+namespace banksim {
+
+uint64_t world_fingerprint(const World& w, StateEncoder& scratch) {
+  scratch.clear();
+  w.encode(scratch);
+  return fingerprint(scratch.words());
+}
+
+namespace {
+
+constexpr uint64_t kProgressEvery = 1 << 14;
+
+WorldOptions explore_world_options(const ExploreOptions& o) {
+  return WorldOptions{.protocol = o.protocol,
+                      .wire = false,  // messages stay structs: the explorer's hot path
+                      .record_history = false,
+                      .quiescent_queries = false,
+                      .properties = o.checked};
+}
+
+class Search {
+ public:
+  Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options)
+      : scenario_(std::move(scenario)), options_(options) {}
+
+  ExploreResult run() {
+    World root(scenario_, explore_world_options(options_));
+    root.start(0);
+    visited_.insert(world_fingerprint(root, scratch_));
+    result_.stats.distinct = 1;
+    if (options_.strategy == ExploreStrategy::kDfs) {
+      dfs(std::move(root));
+    } else {
+      random_walks(root);
+    }
+    result_.stats.distinct = visited_.size();
+    result_.stats.visited_bytes = visited_.bytes();
+    if (options_.minimize) minimize_all();
+    return std::move(result_);
+  }
+
+ private:
+  struct Frame {
+    World world;
+    std::vector<Choice> choices;
+    size_t next = 0;
+    uint64_t via = 0;  // the message delivered to reach this state (root: unused)
+  };
+
+  bool already_found(Property p) const {
+    for (const Counterexample& c : result_.counterexamples) {
+      if (c.property == p) return true;
+    }
+    return false;
+  }
+
+  // Records violations that `after` shows beyond the first `before` ones. Returns true
+  // when the search should stop.
+  bool record(const World& after, size_t before, const std::vector<uint64_t>& path) {
+    bool found = false;
+    for (size_t i = before; i < after.violations().size(); ++i) {
+      const Violation& v = after.violations()[i];
+      if (already_found(v.property)) continue;
+      result_.counterexamples.push_back(Counterexample{v.property, v.detail, path, false});
+      found = true;
+    }
+    if (found && !options_.keep_going) {
+      result_.stats.stopped_early = true;
+      return true;
+    }
+    return false;
+  }
+
+  void tick() {
+    result_.stats.transitions += 1;
+    if (options_.progress && result_.stats.transitions % kProgressEvery == 0) {
+      result_.stats.distinct = visited_.size();
+      result_.stats.visited_bytes = visited_.bytes();
+      options_.progress(result_.stats);
+    }
+  }
+
+  // Expands a freshly reached state: terminal check, or the choices to explore.
+  // Returns false when it has nothing to explore.
+  bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
+                  const std::vector<uint64_t>& path) {
+    enabled_.clear();
+    w.enabled(&enabled_);
+    if (enabled_.empty()) {
+      result_.stats.terminal += 1;
+      const size_t before = w.violations().size();
+      w.finish(depth);
+      *stop = record(w, before, path);
+      return false;
+    }
+    if (options_.max_depth > 0 && depth >= options_.max_depth) {
+      result_.stats.depth_bounded = true;
+      return false;
+    }
+    if (options_.reduction) {
+      persistent_set(w, enabled_, choices);
+    } else {
+      *choices = enabled_;
+    }
+    return true;
+  }
+
+  void dfs(World root) {
+    std::vector<Frame> stack;
+    std::vector<uint64_t> path;
+    {
+      Frame f{std::move(root), {}, 0, 0};
+      bool stop = false;
+      if (!successors(f.world, 0, &f.choices, &stop, path)) return;
+      stack.push_back(std::move(f));
+    }
+    while (!stack.empty()) {
+      Frame& top = stack.back();
+      if (top.next == top.choices.size()) {
+        stack.pop_back();
+        if (!path.empty()) path.pop_back();
+        continue;
+      }
+      const Choice choice = top.choices[top.next++];
+      const int64_t depth = static_cast<int64_t>(stack.size());
+      World child = top.world;
+      const size_t before = child.violations().size();
+      child.apply(choice, depth);
+      tick();
+      path.push_back(choice.message_id);
+      if (record(child, before, path)) return;
+      if (!visited_.insert(world_fingerprint(child, scratch_))) {
+        path.pop_back();
+        continue;
+      }
+      if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+      if (visited_.size() >= options_.max_states) {
+        result_.stats.state_bounded = true;
+        return;
+      }
+      Frame f{std::move(child), {}, 0, choice.message_id};
+      bool stop = false;
+      const bool expand = successors(f.world, depth, &f.choices, &stop, path);
+      if (stop) return;
+      if (!expand) {
+        path.pop_back();
+        continue;
+      }
+      stack.push_back(std::move(f));  // invalidates `top`
+    }
+  }
+
+  void random_walks(const World& root) {
+    Prng prng(options_.seed);
+    std::vector<uint64_t> path;
+    for (uint64_t walk = 0; walk < options_.walks; ++walk) {
+      World w = root;
+      path.clear();
+      int64_t depth = 0;
+      while (true) {
+        enabled_.clear();
+        w.enabled(&enabled_);
+        if (enabled_.empty()) {
+          result_.stats.terminal += 1;
+          const size_t before = w.violations().size();
+          w.finish(depth);
+          if (record(w, before, path)) return;
+          break;
+        }
+        if (options_.max_depth > 0 && depth >= options_.max_depth) {
+          result_.stats.depth_bounded = true;
+          break;
+        }
+        const Choice c = enabled_[prng.below(enabled_.size())];
+        const size_t before = w.violations().size();
+        w.apply(c, ++depth);
+        tick();
+        path.push_back(c.message_id);
+        if (record(w, before, path)) return;
+        visited_.insert(world_fingerprint(w, scratch_));
+        if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+      }
+    }
+    // Random walks sample; they never prove anything complete.
+    result_.stats.state_bounded = true;
+  }
+
+  // Breadth-first search without reduction for the shortest schedule that shows `p`.
+  // Returns nullopt when the budget runs out first.
+  std::optional<std::pair<std::string, std::vector<uint64_t>>> shortest(Property p,
+                                                                         size_t max_len) {
+    ExploreOptions o = options_;
+    o.checked = PropertySet().with(p);
+    World root(scenario_, explore_world_options(o));
+    root.start(0);
+    struct Parent {
+      uint64_t parent;
+      uint64_t message_id;
+    };
+    // Lookup only (never iterated): safe for determinism.
+    std::unordered_map<uint64_t, Parent> parents;
+    StateEncoder enc;
+    const uint64_t root_fp = world_fingerprint(root, enc);
+    parents.emplace(root_fp, Parent{root_fp, 0});
+    std::vector<std::pair<World, uint64_t>> level;
+    level.emplace_back(std::move(root), root_fp);
+    std::vector<Choice> enabled;
+    const auto path_to = [&](uint64_t fp) {
+      std::vector<uint64_t> path;
+      while (fp != root_fp) {
+        const Parent& pr = parents.at(fp);
+        path.push_back(pr.message_id);
+        fp = pr.parent;
+      }
+      return std::vector<uint64_t>(path.rbegin(), path.rend());
+    };
+    for (size_t depth = 0; depth < max_len && !level.empty(); ++depth) {
+      std::vector<std::pair<World, uint64_t>> next;
+      for (auto& [w, fp] : level) {
+        enabled.clear();
+        w.enabled(&enabled);
+        for (const Choice& c : enabled) {
+          World child = w;
+          child.apply(c, static_cast<int64_t>(depth + 1));
+          bool show = !child.violations().empty();
+          if (!show && child.quiescent()) {
+            child.finish(static_cast<int64_t>(depth + 1));
+            show = !child.violations().empty();
+          }
+          if (show) {
+            auto path = path_to(fp);
+            path.push_back(c.message_id);
+            return std::make_pair(child.violations().front().detail, std::move(path));
+          }
+          const uint64_t cfp = world_fingerprint(child, enc);
+          if (!parents.emplace(cfp, Parent{fp, c.message_id}).second) continue;
+          if (parents.size() > options_.minimize_max_states) return std::nullopt;
+          next.emplace_back(std::move(child), cfp);
+        }
+      }
+      level = std::move(next);
+    }
+    return std::nullopt;
+  }
+
+  void minimize_all() {
+    for (Counterexample& c : result_.counterexamples) {
+      auto found = shortest(c.property, c.schedule.size());
+      if (!found) continue;
+      c.detail = std::move(found->first);
+      c.schedule = std::move(found->second);
+      c.minimal = true;
+    }
+  }
+
+  std::shared_ptr<const Scenario> scenario_;
+  ExploreOptions options_;
+  ExploreResult result_;
+  VisitedSet visited_;
+  StateEncoder scratch_;
+  std::vector<Choice> enabled_;
+};
+
+}  // namespace
+
+ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options) {
+  assert(scenario != nullptr);
+  return Search(std::move(scenario), options).run();
+}
+
+}  // namespace banksim

@@ -1,0 +1,67 @@
+// Explorer: the exhaustive scheduler behind `banksim explore`. Enumerates the orders in
+// which in-flight messages can be delivered (each customer's events stay sequential;
+// the network may reorder everything else), checks every property on every transition
+// and the quiescence properties at every terminal state. Depth-first with a visited
+// set of 64-bit state fingerprints and, optionally, persistent-set reduction.
+// A violation's schedule can be minimized by a breadth-first search without reduction.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/world.h"
+
+namespace banksim {
+
+enum class ExploreStrategy : uint8_t { kDfs, kRandom };
+
+struct ExploreStats {
+  uint64_t transitions = 0;  // deliveries performed (states visited = transitions + 1)
+  uint64_t distinct = 0;     // distinct states (fingerprints)
+  uint64_t terminal = 0;     // distinct terminal states (nothing in flight)
+  int64_t max_depth = 0;     // deepest state reached
+  bool depth_bounded = false;  // some state was cut off by max_depth
+  bool state_bounded = false;  // the search stopped at max_states
+  bool stopped_early = false;  // stopped at the first violation
+  uint64_t visited_bytes = 0;  // memory of the visited set
+  bool complete() const { return !depth_bounded && !state_bounded && !stopped_early; }
+};
+
+struct Counterexample {
+  Property property = Property::kConvergence;
+  std::string detail;
+  std::vector<uint64_t> schedule;  // message ids, as World assigns them
+  bool minimal = false;            // shortest over every interleaving (BFS)
+};
+
+struct ExploreOptions {
+  ProtocolKind protocol = ProtocolKind::kSync;
+  PropertySet checked = PropertySet::all();
+  int64_t max_depth = 0;  // deliveries; 0 = unbounded
+  uint64_t max_states = 500'000'000;
+  bool reduction = true;
+  bool keep_going = false;  // continue after a violation (one counterexample per property)
+  bool minimize = true;     // shorten counterexamples by breadth-first search
+  uint64_t minimize_max_states = 5'000'000;
+  ExploreStrategy strategy = ExploreStrategy::kDfs;
+  uint64_t walks = 1000;  // random strategy
+  uint64_t seed = 1;      // random strategy
+  // Called every few thousand transitions with the statistics so far.
+  std::function<void(const ExploreStats&)> progress;
+};
+
+struct ExploreResult {
+  ExploreStats stats;
+  std::vector<Counterexample> counterexamples;  // in the order found, one per property
+};
+
+ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options);
+
+// Fingerprint of a world's canonical encoding (actors, in-flight multiset, ghost state).
+uint64_t world_fingerprint(const World& w, StateEncoder& scratch);
+
+}  // namespace banksim
