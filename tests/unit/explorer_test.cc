@@ -1,0 +1,161 @@
+// Explorer: pinned state counts of complete explorations, exact counterexamples, the
+// soundness of the reduction (same terminal states and violations with and without),
+// and traces that replay to the same violation.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "sim/explorer.h"
+#include "sim/trace.h"
+
+using namespace banksim;
+
+namespace {
+
+std::shared_ptr<const Scenario> load(const std::string& name) {
+  auto r = load_scenario_file(std::string(BANKSIM_SOURCE_DIR) + "/scenarios/" + name);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return std::make_shared<const Scenario>(std::move(r.value()));
+}
+
+ExploreResult run(const std::shared_ptr<const Scenario>& s, ProtocolKind p, bool reduction,
+                  bool keep_going = false, PropertySet checked = PropertySet::all()) {
+  ExploreOptions o;
+  o.protocol = p;
+  o.reduction = reduction;
+  o.keep_going = keep_going;
+  o.checked = checked;
+  return explore(s, o);
+}
+
+Trace trace_of(const std::shared_ptr<const Scenario>& s, ProtocolKind p, const Counterexample& c) {
+  Trace t;
+  t.origin = "explore";
+  t.scenario = s;
+  t.protocol = p;
+  t.schedule = c.schedule;
+  t.violation = TraceViolation{c.property, c.detail};
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("explore: session keeps every promise on the seed examples; state counts pinned") {
+  // Pinned counts: a change to the search, the encoding or the reduction shows up here.
+  struct Case {
+    const char* file;
+    uint64_t reduced;
+    uint64_t unreduced;
+  };
+  const Case cases[] = {{"seed-cc-dest-test1.json", 10, 14},
+                        {"seed-cc-dest-test2.json", 7, 8},
+                        {"seed-ryw-branch-key.json", 9, 12},
+                        {"session-2-customers-3-branches.json", 455, 2096}};
+  for (const Case& c : cases) {
+    CAPTURE(c.file);
+    const auto s = load(c.file);
+    const ExploreResult with = run(s, ProtocolKind::kSession, true);
+    CHECK(with.counterexamples.empty());
+    CHECK(with.stats.complete());
+    CHECK(with.stats.distinct == c.reduced);
+    const ExploreResult without = run(s, ProtocolKind::kSession, false);
+    CHECK(without.counterexamples.empty());
+    CHECK(without.stats.complete());
+    CHECK(without.stats.distinct == c.unreduced);
+  }
+}
+
+TEST_CASE("explore: async breaks read-your-writes for a moving customer, in 5 deliveries") {
+  const auto s = load("moving-customer-3-branches.json");
+  const ExploreResult r = run(s, ProtocolKind::kAsync, true, false,
+                              PropertySet().with(Property::kReadYourWrites));
+  REQUIRE(r.counterexamples.size() == 1);
+  const Counterexample& c = r.counterexamples[0];
+  CHECK(c.property == Property::kReadYourWrites);
+  CHECK(c.minimal);
+  CHECK(c.schedule.size() == 5);
+  // The minimum: no schedule of 4 deliveries shows it (exhaustive, no reduction).
+  ExploreOptions o;
+  o.protocol = ProtocolKind::kAsync;
+  o.reduction = false;
+  o.max_depth = 4;
+  o.checked = PropertySet().with(Property::kReadYourWrites);
+  const ExploreResult shorter = explore(s, o);
+  CHECK(shorter.counterexamples.empty());
+  CHECK(shorter.stats.depth_bounded);
+
+  // The trace replays, through protobuf bytes, to the same violation.
+  auto replayed = replay_trace(trace_of(s, ProtocolKind::kAsync, c), "test", {});
+  REQUIRE(replayed.ok());
+  const auto& vs = replayed.value().world.violations();
+  REQUIRE(!vs.empty());
+  CHECK(vs[0].property == Property::kReadYourWrites);
+  CHECK(vs[0].detail == c.detail);
+}
+
+TEST_CASE("explore: sync lets two concurrent withdraws overdraw a replica") {
+  const auto s = load("concurrent-withdraws.json");
+  const ExploreResult r = run(s, ProtocolKind::kSync, true, false,
+                              PropertySet().with(Property::kNoOverdraft));
+  REQUIRE(r.counterexamples.size() == 1);
+  const Counterexample& c = r.counterexamples[0];
+  CHECK(c.property == Property::kNoOverdraft);
+  CHECK(c.detail.find("fell to") != std::string::npos);
+  auto replayed = replay_trace(trace_of(s, ProtocolKind::kSync, c), "test", {});
+  REQUIRE(replayed.ok());
+  REQUIRE(!replayed.value().world.violations().empty());
+  CHECK(replayed.value().world.violations()[0].detail == c.detail);
+}
+
+TEST_CASE("explore: reduction keeps every terminal state and every violated property") {
+  const char* files[] = {"seed-cc-dest-test1.json", "seed-p1-three-branches.json",
+                         "moving-customer-3-branches.json", "concurrent-withdraws.json",
+                         "session-2-customers-3-branches.json", "three-customers-deposits.json"};
+  for (const char* f : files) {
+    const auto s = load(f);
+    for (ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+      CAPTURE(f);
+      CAPTURE(protocol_name(p));
+      ExploreOptions o;
+      o.protocol = p;
+      o.keep_going = true;
+      o.minimize = false;
+      o.reduction = true;
+      const ExploreResult with = explore(s, o);
+      o.reduction = false;
+      const ExploreResult without = explore(s, o);
+      CHECK(with.stats.complete() == without.stats.complete());
+      CHECK(with.stats.terminal == without.stats.terminal);
+      CHECK(with.stats.distinct <= without.stats.distinct);
+      uint32_t a = 0, b = 0;
+      for (const auto& c : with.counterexamples) a |= 1u << static_cast<int>(c.property);
+      for (const auto& c : without.counterexamples) b |= 1u << static_cast<int>(c.property);
+      CHECK(a == b);
+    }
+  }
+}
+
+TEST_CASE("explore: a schedule that does not fit its scenario is refused") {
+  const auto s = load("seed-cc-dest-test2.json");
+  Trace t;
+  t.scenario = s;
+  t.protocol = ProtocolKind::kSession;
+  t.schedule = {0, 999};
+  auto r = replay_trace(t, "bad.json", {});
+  REQUIRE(!r.ok());
+  CHECK(r.error().message.find("bad.json: $.schedule[1]: message 999") == 0);
+}
+
+TEST_CASE("explore: the same search twice gives the same statistics and schedules") {
+  const auto s = load("session-2-customers-3-branches.json");
+  for (ProtocolKind p : {ProtocolKind::kAsync, ProtocolKind::kSync}) {
+    const ExploreResult a = run(s, p, true, true);
+    const ExploreResult b = run(s, p, true, true);
+    CHECK(a.stats.distinct == b.stats.distinct);
+    CHECK(a.stats.transitions == b.stats.transitions);
+    REQUIRE(a.counterexamples.size() == b.counterexamples.size());
+    for (size_t i = 0; i < a.counterexamples.size(); ++i) {
+      CHECK(a.counterexamples[i].schedule == b.counterexamples[i].schedule);
+    }
+  }
+}
