@@ -115,25 +115,32 @@ class Search {
     return true;
   }
 
+  // Frames above the top are kept, not destroyed, and worlds are copy-assigned into
+  // them: a vector's storage is reused, so a transition costs no allocation once the
+  // stack has been as deep before.
   void dfs(World root) {
-    std::vector<Frame> stack;
     std::vector<uint64_t> path;
+    std::vector<Frame> frames;
     {
       Frame f{std::move(root), {}, 0, 0};
       bool stop = false;
       if (!successors(f.world, 0, &f.choices, &stop, path)) return;
-      stack.push_back(std::move(f));
+      frames.push_back(std::move(f));
     }
-    while (!stack.empty()) {
-      Frame& top = stack.back();
-      if (top.next == top.choices.size()) {
-        stack.pop_back();
-        if (!path.empty()) path.pop_back();
+    World child = frames[0].world;
+    std::vector<Choice> choices;
+    size_t top = 0;
+    while (true) {
+      Frame& f = frames[top];
+      if (f.next == f.choices.size()) {
+        if (top == 0) return;
+        --top;
+        path.pop_back();
         continue;
       }
-      const Choice choice = top.choices[top.next++];
-      const int64_t depth = static_cast<int64_t>(stack.size());
-      World child = top.world;
+      const Choice choice = f.choices[f.next++];
+      const int64_t depth = static_cast<int64_t>(top + 1);
+      child = f.world;
       const size_t before = child.violations().size();
       child.apply(choice, depth);
       tick();
@@ -148,15 +155,20 @@ class Search {
         result_.stats.state_bounded = true;
         return;
       }
-      Frame f{std::move(child), {}, 0, choice.message_id};
       bool stop = false;
-      const bool expand = successors(f.world, depth, &f.choices, &stop, path);
+      const bool expand = successors(child, depth, &choices, &stop, path);
       if (stop) return;
       if (!expand) {
         path.pop_back();
         continue;
       }
-      stack.push_back(std::move(f));  // invalidates `top`
+      if (frames.size() == top + 1) frames.push_back(Frame{child, {}, 0, 0});  // invalidates f
+      Frame& next = frames[top + 1];
+      std::swap(next.world, child);
+      std::swap(next.choices, choices);
+      next.next = 0;
+      next.via = choice.message_id;
+      ++top;
     }
   }
 

@@ -118,15 +118,40 @@ void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violati
 
 void Monitor::at_quiescence(int64_t time_us, std::vector<Violation>* out) const {
   const auto& branches = scenario_->branches;
+  // The writes `pick(c, e)` selects, as EventRefs and as a "LABEL ..." suffix for the
+  // detail. Bounded: the first kMaxRefs events, the first kMaxNamed of them by name.
+  constexpr size_t kMaxRefs = 16;
+  constexpr size_t kMaxNamed = 3;
+  const auto writes_where = [&](auto pick, std::string_view label, std::string* detail) {
+    std::vector<EventRef> refs;
+    int64_t count = 0;
+    for (int32_t c = 0; c < scenario_->customer_count(); ++c) {
+      const auto& events = scenario_->customers[static_cast<size_t>(c)].events;
+      for (int32_t e = 0; e < static_cast<int32_t>(events.size()); ++e) {
+        if (!is_write(events[static_cast<size_t>(e)].iface) || !pick(c, e)) continue;
+        if (refs.size() < kMaxNamed) {
+          *detail += fmt::format("{} {}", refs.empty() ? label : ",", event_name(c, e));
+        }
+        if (refs.size() < kMaxRefs) refs.push_back(EventRef{c, e});
+        ++count;
+      }
+    }
+    if (count > static_cast<int64_t>(kMaxNamed)) *detail += fmt::format(" ({} in all)", count);
+    return refs;
+  };
   if (properties_.has(Property::kConvergence)) {
     for (size_t b = 1; b < branches.size(); ++b) {
       if (balance_[b] != balance_[0]) {
-        out->push_back(Violation{
-            Property::kConvergence,
+        const int32_t bi = static_cast<int32_t>(b);
+        std::string detail =
             fmt::format("replicas differ at quiescence: branch {} has {}, branch {} has {}",
-                        branches[0].id, balance_[0], branches[b].id, balance_[b]),
-            {},
-            time_us});
+                        branches[0].id, balance_[0], branches[b].id, balance_[b]);
+        // The writes that one of the two applied and the other did not.
+        auto refs = writes_where(
+            [&](int32_t c, int32_t e) { return applied(0, c, e) != applied(bi, c, e); },
+            "; applied at only one of them:", &detail);
+        out->push_back(
+            Violation{Property::kConvergence, std::move(detail), std::move(refs), time_us});
         break;
       }
     }
@@ -135,12 +160,24 @@ void Monitor::at_quiescence(int64_t time_us, std::vector<Violation>* out) const 
     for (size_t b = 0; b < branches.size(); ++b) {
       const Money expected = branches[b].balance + net_;
       if (balance_[b] != expected) {
-        out->push_back(Violation{
-            Property::kConservation,
+        const int32_t bi = static_cast<int32_t>(b);
+        std::string detail =
             fmt::format("branch {} ends at {} but initial {} plus successful writes {} is {}",
-                        branches[b].id, balance_[b], branches[b].balance, net_, expected),
-            {},
-            time_us});
+                        branches[b].id, balance_[b], branches[b].balance, net_, expected);
+        // Successful writes missing here: completed (a success reply arrived) or applied
+        // somewhere (a successful write is applied where it was served).
+        auto refs = writes_where(
+            [&](int32_t c, int32_t e) {
+              if (applied(bi, c, e)) return false;
+              if (test(completed_, 0, scenario_->event_index(c, e))) return true;
+              for (int32_t o = 0; o < scenario_->branch_count(); ++o) {
+                if (applied(o, c, e)) return true;
+              }
+              return false;
+            },
+            "; missing here:", &detail);
+        out->push_back(
+            Violation{Property::kConservation, std::move(detail), std::move(refs), time_us});
         break;
       }
     }

@@ -9,7 +9,20 @@ namespace {
 // What the actors of one state may still do, over-approximated.
 class MaySend {
  public:
-  explicit MaySend(const World& w) : w_(w), s_(w.scenario()) {
+  // The buffers are reused from call to call (the explorer calls this once per state).
+  struct Buffers {
+    std::vector<int32_t> inbox;
+    std::vector<uint8_t> request_in_flight, reply_in_flight, propagate, serves_write;
+  };
+
+  MaySend(const World& w, Buffers& b)
+      : w_(w),
+        s_(w.scenario()),
+        inbox_(b.inbox),
+        request_in_flight_(b.request_in_flight),
+        reply_in_flight_(b.reply_in_flight),
+        propagate_(b.propagate),
+        serves_write_(b.serves_write) {
     B_ = s_.branch_count();
     C_ = s_.customer_count();
     A_ = B_ + C_;
@@ -100,17 +113,20 @@ class MaySend {
   const World& w_;
   const Scenario& s_;
   int32_t B_ = 0, C_ = 0, A_ = 0;
-  std::vector<int32_t> inbox_;
-  std::vector<uint8_t> request_in_flight_, reply_in_flight_, propagate_, serves_write_;
+  std::vector<int32_t>& inbox_;
+  std::vector<uint8_t>& request_in_flight_;
+  std::vector<uint8_t>& reply_in_flight_;
+  std::vector<uint8_t>& propagate_;
+  std::vector<uint8_t>& serves_write_;
 };
 
 // Grows S from `seed` until no actor outside S that can still act may send into S.
-std::vector<uint8_t> closure(const MaySend& m, int32_t seed) {
+void closure(const MaySend& m, int32_t seed, std::vector<uint8_t>& in_s,
+             std::vector<uint8_t>& active, std::vector<int32_t>& work) {
   const int32_t A = m.actors();
-  std::vector<uint8_t> in_s(static_cast<size_t>(A), 0);
+  in_s.assign(static_cast<size_t>(A), 0);
   in_s[static_cast<size_t>(seed)] = 1;
-  std::vector<uint8_t> active(static_cast<size_t>(A));
-  std::vector<int32_t> work;
+  active.assign(static_cast<size_t>(A), 0);
   bool grew = true;
   while (grew) {
     grew = false;
@@ -142,7 +158,6 @@ std::vector<uint8_t> closure(const MaySend& m, int32_t seed) {
       }
     }
   }
-  return in_s;
 }
 
 }  // namespace
@@ -154,24 +169,31 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
     out->assign(enabled.begin(), enabled.end());
     return;
   }
-  const MaySend m(world);
-  std::vector<uint8_t> best;
+  thread_local MaySend::Buffers buffers;
+  thread_local std::vector<uint8_t> in_s, best, active;
+  thread_local std::vector<int32_t> work;
+  const MaySend m(world, buffers);
   size_t best_size = enabled.size() + 1;
-  for (int32_t a = 0; a < m.actors() && best_size > 1; ++a) {
+  // Customers first: a customer with its reply in flight is a persistent singleton, the
+  // commonest and cheapest reduction. Then branches.
+  const int32_t A = m.actors();
+  const int32_t B = world.scenario().branch_count();
+  for (int32_t k = 0; k < A && best_size > 1; ++k) {
+    const int32_t a = (k + B) % A;
     if (!m.busy(a)) continue;
-    std::vector<uint8_t> in_s = closure(m, a);
+    closure(m, a, in_s, active, work);
     size_t size = 0;
-    for (const Choice& c : enabled) {
-      size += in_s[static_cast<size_t>(world.find(c.message_id)->msg.to)];
-    }
+    for (const InFlight& f : world.in_flight()) size += in_s[static_cast<size_t>(f.msg.to)];
     if (size < best_size) {
       best_size = size;
-      best = std::move(in_s);
+      best.swap(in_s);
     }
   }
   assert(best_size >= 1 && best_size <= enabled.size());
-  for (const Choice& c : enabled) {
-    if (best[static_cast<size_t>(world.find(c.message_id)->msg.to)]) out->push_back(c);
+  // enabled lists every in-flight message, in the same (id) order.
+  assert(enabled.size() == world.in_flight().size());
+  for (const InFlight& f : world.in_flight()) {
+    if (best[static_cast<size_t>(f.msg.to)]) out->push_back(Choice{f.id});
   }
 }
 

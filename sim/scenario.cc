@@ -1,6 +1,8 @@
 #include "sim/scenario.h"
 
 #include <algorithm>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -32,8 +34,9 @@ struct InputFault {
   throw InputFault{path, std::move(rule)};
 }
 
+// Keys come from the input: json_path_child quotes odd ones (one-line errors).
 std::string child(const std::string& path, std::string_view key) {
-  return fmt::format("{}.{}", path, key);
+  return json_path_child(path, key);
 }
 std::string index(const std::string& path, size_t i) { return fmt::format("{}[{}]", path, i); }
 
@@ -72,6 +75,15 @@ int64_t non_negative_integer(const json& v, const std::string& path) {
     const int64_t i = v.get<int64_t>();
     if (i < 0) fail(path, fmt::format("must be a non-negative integer, not {}", i));
     return i;
+  }
+  if (v.is_number_float()) {
+    // Integer literals beyond 64 bits parse as floating point; they are too large, not
+    // fractional. (The double only classifies the error; no amount is ever a double.)
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) >= 9223372036854775808.0) {
+      fail(path, d > 0 ? "must be a non-negative integer that fits in 64 bits"
+                       : "must be a non-negative integer, not a negative number");
+    }
   }
   fail(path, fmt::format("must be a non-negative integer, not {}", kind_of(v)));
 }
@@ -229,7 +241,8 @@ Scenario validate(const json& doc) {
       }
       raw_customers.push_back(std::move(rc));
     } else {
-      fail(child(path, "type"), fmt::format("must be \"branch\" or \"customer\", not \"{}\"", type));
+      fail(child(path, "type"),
+           fmt::format("must be \"branch\" or \"customer\", not {}", quote_for_error(type)));
     }
   }
 
@@ -316,6 +329,11 @@ Result<Scenario> parse_scenario_text(std::string_view text, const std::string& s
 }
 
 Result<Scenario> load_scenario_file(const std::string& path) {
+  // A directory opens as a stream on Linux and reports a nonsense size: refuse it first.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error{fmt::format("{}: is a directory, not a scenario file", path)};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{fmt::format("{}: cannot open file", path)};
   in.seekg(0, std::ios::end);

@@ -1,5 +1,6 @@
 #include "sim/trace.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -63,7 +64,7 @@ Trace parse_trace(const json& doc, const std::string& source) {
                                    "violation",     "schedule", "times_us",        "scenario"};
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
-    if (!known) fail(fmt::format("$.{}", it.key()), "unknown field");
+    if (!known) fail(json_path_child("$", it.key()), "unknown field");
   }
   const json& version = field(doc, "banksim_trace");
   if (!version.is_number_integer() || version.get<int64_t>() != kTraceVersion) {
@@ -161,9 +162,8 @@ Trace parse_trace(const json& doc, const std::string& source) {
 }  // namespace
 
 Result<Trace> parse_trace_text(std::string_view text, const std::string& source) {
-  if (static_cast<int64_t>(text.size()) > kMaxScenarioBytes * 4) {
-    return Error{fmt::format("{}: $: file is larger than {} MiB", source,
-                             (kMaxScenarioBytes * 4) >> 20)};
+  if (static_cast<int64_t>(text.size()) > kMaxTraceBytes) {
+    return Error{fmt::format("{}: $: file is larger than {} MiB", source, kMaxTraceBytes >> 20)};
   }
   json doc;
   bool too_deep = false;
@@ -196,9 +196,24 @@ Result<Trace> parse_trace_text(std::string_view text, const std::string& source)
 }
 
 Result<Trace> load_trace_file(const std::string& path) {
+  // The size is checked before reading: a file of any size used to be read into memory
+  // whole before parse_trace_text refused it. A directory opens as a stream on Linux and
+  // reports a nonsense size: refuse it first.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error{fmt::format("{}: is a directory, not a trace file", path)};
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error{fmt::format("{}: cannot open file", path)};
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return Error{fmt::format("{}: cannot read file", path)};
+  if (size > kMaxTraceBytes) {
+    return Error{fmt::format("{}: $: file is larger than {} MiB", path, kMaxTraceBytes >> 20)};
+  }
+  in.seekg(0, std::ios::beg);
+  std::string text(static_cast<size_t>(size), '\0');
+  if (!in.read(text.data(), size)) return Error{fmt::format("{}: cannot read file", path)};
   return parse_trace_text(text, path);
 }
 

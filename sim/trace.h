@@ -22,6 +22,8 @@
 namespace banksim {
 
 constexpr int kTraceVersion = 1;
+// Largest trace file accepted: room for the largest scenario plus its schedule.
+constexpr int64_t kMaxTraceBytes = kMaxScenarioBytes * 4;
 
 struct TraceViolation {
   Property property = Property::kConvergence;

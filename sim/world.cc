@@ -82,12 +82,14 @@ void World::apply(const Choice& c, int64_t now_us) {
   assert(it->id == c.message_id);
   assert(can_deliver(it->msg));
   Message m = it->msg;
+  const size_t index = static_cast<size_t>(it - in_flight_.begin());
   if (options_.wire) {
     // The receiver sees only what the bytes say.
-    const auto decoded = decode_message(it->bytes);
+    const auto decoded = decode_message(wire_[index]);
     assert(decoded.has_value());
     assert(decoded->same_wire(m));
     m = *decoded;
+    wire_.erase(wire_.begin() + static_cast<std::ptrdiff_t>(index));
   }
   if (is_write_traffic(m)) write_traffic_ -= 1;
   in_flight_.erase(it);
@@ -113,10 +115,12 @@ void World::dispatch(const Message& m, Effects& out) {
 void World::absorb(Effects& effects, int64_t now_us) {
   for (const Message& m : effects.sends()) {
     assert(m.to >= 0 && m.to < scenario_->actor_count());
-    InFlight f{next_id_++, m, {}};
-    if (options_.wire) encode_message(m, &f.bytes);
+    if (options_.wire) {
+      wire_.emplace_back();
+      encode_message(m, &wire_.back());
+    }
     if (is_write_traffic(m)) write_traffic_ += 1;
-    in_flight_.push_back(std::move(f));
+    in_flight_.push_back(InFlight{next_id_++, m});
     last_sent_count_ += 1;
   }
   for (const Observation& o : effects.observations()) {

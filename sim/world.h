@@ -34,10 +34,11 @@ struct WorldOptions {
   PropertySet properties = PropertySet::all();
 };
 
+// Trivially copyable, so copying a World's network is one memcpy. The wire bytes, when
+// WorldOptions::wire, live in a parallel vector (World::wire_bytes()).
 struct InFlight {
   uint64_t id = 0;
   Message msg;
-  std::string bytes;  // the wire form, when WorldOptions::wire
 };
 
 // A choice point. Only delivery exists today; drops, duplicates and crashes come later.
@@ -68,6 +69,8 @@ class World {
   void finish(int64_t now_us);
 
   const std::vector<InFlight>& in_flight() const { return in_flight_; }
+  // The protobuf bytes of in_flight()[index]. REQUIRES: options().wire.
+  const std::string& wire_bytes(size_t index) const { return wire_[index]; }
   // The messages sent by the last start() or apply(), oldest first.
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
@@ -107,6 +110,7 @@ class World {
   std::vector<Branch> branches_;
   std::vector<Customer> customers_;
   std::vector<InFlight> in_flight_;
+  std::vector<std::string> wire_;  // parallel to in_flight_ when options_.wire
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;
   uint64_t delivered_ = 0;
