@@ -219,8 +219,8 @@ class Search {
       uint64_t parent;
       uint64_t message_id;
     };
-    // Lookup only (never iterated): safe for determinism.
-    std::unordered_map<uint64_t, Parent> parents;
+    // Never iterated: safe for determinism.
+    std::unordered_map<uint64_t, Parent> parents;  // lookup only
     StateEncoder enc;
     const uint64_t root_fp = world_fingerprint(root, enc);
     parents.emplace(root_fp, Parent{root_fp, 0});

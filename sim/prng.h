@@ -1,7 +1,7 @@
 // The one source of randomness: xoshiro256** seeded through SplitMix64, with
 // distributions written here in integer arithmetic so that a seed gives the same
 // numbers with every compiler and standard library. Never use <random>'s
-// distributions or rand() in banksim.
+// distributions or the C library generator in banksim.
 #pragma once
 
 #include <cstdint>
