@@ -1,6 +1,10 @@
 // EventQueue: pending deliveries ordered by (virtual time, sequence number). The
 // sequence number is assigned at push, so equal times keep push order: a total,
 // explicit order that never depends on addresses or container iteration.
+//
+// A 4-ary min-heap: half the depth of a binary heap, and a node's four children share
+// a cache line or two, so a pop touches fewer lines. (time, seq) is a strict total order
+// (seq is unique), so the pop order is the same whatever the heap's shape.
 #pragma once
 
 #include <cassert>
@@ -30,35 +34,46 @@ class EventQueue {
   QueuedDelivery pop() {
     assert(!heap_.empty());
     const QueuedDelivery out = heap_.front();
-    heap_.front() = heap_.back();
+    const QueuedDelivery last = heap_.back();
     heap_.pop_back();
-    if (!heap_.empty()) sift_down(0);
+    if (!heap_.empty()) sift_down(last);
     return out;
   }
 
  private:
+  static constexpr size_t kArity = 4;
+
   static bool before(const QueuedDelivery& a, const QueuedDelivery& b) {
     return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
   }
+  // Moves the hole at i up to where heap_[i]'s value belongs.
   void sift_up(size_t i) {
+    const QueuedDelivery v = heap_[i];
     while (i > 0) {
-      const size_t parent = (i - 1) / 2;
-      if (!before(heap_[i], heap_[parent])) return;
-      std::swap(heap_[i], heap_[parent]);
+      const size_t parent = (i - 1) / kArity;
+      if (!before(v, heap_[parent])) break;
+      heap_[i] = heap_[parent];
       i = parent;
     }
+    heap_[i] = v;
   }
-  void sift_down(size_t i) {
+  // Places `v` starting from a hole at the root.
+  void sift_down(const QueuedDelivery& v) {
     const size_t n = heap_.size();
+    size_t i = 0;
     while (true) {
-      const size_t l = 2 * i + 1;
-      if (l >= n) return;
-      size_t best = l;
-      if (l + 1 < n && before(heap_[l + 1], heap_[l])) best = l + 1;
-      if (!before(heap_[best], heap_[i])) return;
-      std::swap(heap_[i], heap_[best]);
+      const size_t first = kArity * i + 1;
+      if (first >= n) break;
+      const size_t end = first + kArity < n ? first + kArity : n;
+      size_t best = first;
+      for (size_t c = first + 1; c < end; ++c) {
+        if (before(heap_[c], heap_[best])) best = c;
+      }
+      if (!before(heap_[best], v)) break;
+      heap_[i] = heap_[best];
       i = best;
     }
+    heap_[i] = v;
   }
 
   std::vector<QueuedDelivery> heap_;

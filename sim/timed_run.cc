@@ -41,11 +41,15 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     const QueuedDelivery d = queue.pop();
     assert(d.time_us >= now);
     now = d.time_us;
-    const InFlight* f = world.find(d.message_id);
-    assert(f != nullptr);
-    if (!world.can_deliver(f->msg)) {
-      parked.push_back(d.message_id);
-      continue;
+    // Only held queries can be undeliverable; otherwise skip the lookup (apply() finds
+    // the message itself and asserts that it is in flight).
+    if (world_options.quiescent_queries) {
+      const InFlight* f = world.find(d.message_id);
+      assert(f != nullptr);
+      if (!world.can_deliver(f->msg)) {
+        parked.push_back(d.message_id);
+        continue;
+      }
     }
     world.apply(Choice{d.message_id}, now);
     steps += 1;

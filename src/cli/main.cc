@@ -7,6 +7,7 @@
 #include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
+#include "cli/serve_command.h"
 #include "cli/settings.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,8 @@ int main(int argc, char** argv) {
       "  banksim run      scenario.json --seed 42      one simulated execution\n"
       "  banksim explore  scenario.json --max-depth 8  every interleaving (bounded or complete)\n"
       "  banksim replay   trace.json                   reproduce a saved schedule exactly\n"
+      "  banksim serve    --branch ID --scenario F     one branch as a real gRPC process\n"
+      "  (run and replay take --backend grpc: one real process per branch)\n"
       "Every command exits 0 when the checked properties hold, 1 on a violation, 2 on bad "
       "input."};
   app.require_subcommand(1);
@@ -26,6 +29,8 @@ int main(int argc, char** argv) {
   CLI::App* explore = banksim::add_explore_command(app, explore_args);
   banksim::ReplayArgs replay_args;
   CLI::App* replay = banksim::add_replay_command(app, replay_args);
+  banksim::ServeArgs serve_args;
+  CLI::App* serve = banksim::add_serve_command(app, serve_args);
 
   try {
     app.parse(argc, argv);
@@ -34,13 +39,14 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "banksim: {}\n", e.what());
-    fmt::print(stderr, "Run 'banksim --help' or 'banksim COMMAND --help' for usage.\n");
+    // One line, like every other error (see 'banksim COMMAND --help').
+    fmt::print(stderr, "banksim: {} (see banksim --help)\n", e.what());
     return banksim::kExitBadInput;
   }
 
   if (run->parsed()) return banksim::run_command(run_args);
   if (explore->parsed()) return banksim::explore_command(explore_args);
   if (replay->parsed()) return banksim::replay_command(replay_args);
+  if (serve->parsed()) return banksim::serve_command(serve_args);
   return banksim::kExitBadInput;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/grpc_run.h"
 #include "cli/report.h"
 #include "cli/settings.h"
 #include "sim/trace.h"
@@ -18,14 +19,18 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args) {
   cmd->add_option("trace", args.trace, "Trace JSON file")->required();
   add_output_flags(*cmd, args.out);
   cmd->add_flag("--no-timeline", args.no_timeline, "Do not print the step-by-step timeline");
-  cmd->add_option("--backend", args.backend, "Where to execute: sim (default)");
+  cmd->add_option("--backend", args.backend,
+                  "Where to execute: sim (default) or grpc (one real process per branch; a "
+                  "conductor releases every message in the trace's order)");
+  add_grpc_timeout_flags(*cmd, args.grpc);
   return cmd;
 }
 
 int replay_command(const ReplayArgs& args) {
   if (!validate_output_flags(args.out)) return kExitBadInput;
+  if (args.backend == "grpc") return replay_over_grpc_command(args);
   if (args.backend != "sim") {
-    fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim)\n",
+    fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim or grpc)\n",
                args.backend);
     return kExitBadInput;
   }
@@ -60,7 +65,8 @@ int replay_command(const ReplayArgs& args) {
                  .hit_step_bound = !world.quiescent(),
                  .checked = t.checked,
                  .violations = world.violations(),
-                 .final_balances = {}};
+                 .final_balances = {},
+                 .backend = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
 
   std::string preamble = fmt::format(

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/grpc_options.h"
 #include "cli/outcome.h"
 
 namespace banksim {
@@ -15,6 +16,7 @@ struct ReplayArgs {
   OutputArgs out;
   bool no_timeline = false;
   std::string backend = "sim";
+  GrpcTimeouts grpc;
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args);

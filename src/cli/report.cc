@@ -219,8 +219,12 @@ ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
   ojson doc = ojson::object();
   doc["scenario"] = f.source;
   doc["protocol"] = std::string(protocol_name(f.protocol));
-  doc["seed"] = f.seed;
-  doc["network"] = {{"latency", f.network.latency.spec()}, {"fifo", f.network.fifo}};
+  if (f.backend.empty()) {
+    doc["seed"] = f.seed;
+    doc["network"] = {{"latency", f.network.latency.spec()}, {"fifo", f.network.fifo}};
+  } else {
+    doc["backend"] = f.backend;
+  }
   doc["quiescent_queries"] = f.quiescent_queries;
   ojson branches = ojson::array();
   for (size_t b = 0; b < s.branches.size(); ++b) {
@@ -267,10 +271,15 @@ std::string summary_text(const History& h, const RunFacts& f) {
   const Scenario& s = *h.scenario;
   std::string out;
   out += fmt::format("banksim {}: {}\n", f.command, f.source);
-  out += fmt::format("protocol {}, seed {}, latency {} us, {}, quiescent queries {}\n",
-                     protocol_name(f.protocol), f.seed, f.network.latency.spec(),
-                     f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
-                     f.quiescent_queries ? "on" : "off");
+  if (f.backend.empty()) {
+    out += fmt::format("protocol {}, seed {}, latency {} us, {}, quiescent queries {}\n",
+                       protocol_name(f.protocol), f.seed, f.network.latency.spec(),
+                       f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
+                       f.quiescent_queries ? "on" : "off");
+  } else {
+    out += fmt::format("protocol {}, backend {} (one process per branch), quiescent queries {}\n",
+                       protocol_name(f.protocol), f.backend, f.quiescent_queries ? "on" : "off");
+  }
   out += "branches (initial -> final balance):\n";
   for (size_t b = 0; b < s.branches.size(); ++b) {
     out += fmt::format("  branch {}: {} -> {}\n", s.branches[b].id, s.branches[b].balance,
@@ -295,9 +304,9 @@ std::string summary_text(const History& h, const RunFacts& f) {
                          branch_id(s, o.branch), result_word(o.success), o.balance, o.replied_us);
     }
   }
-  out += fmt::format("messages delivered: {}, virtual time: {} us{}\n", f.delivered,
-                     f.end_time_us,
-                     f.hit_step_bound ? " (stopped at the step bound, not quiescent)" : "");
+  out += fmt::format("messages delivered: {}, {} time: {} us{}\n", f.delivered,
+                     f.backend.empty() ? "virtual" : "wall-clock", f.end_time_us,
+                     f.hit_step_bound ? " (ended before quiescence)" : "");
   return out;
 }
 
@@ -366,36 +375,49 @@ std::string observation_text(const Scenario& s, const Observation& o) {
   return "?";
 }
 
-std::string sends_text(const World& world) {
-  const Scenario& s = world.scenario();
+std::string sends_text(const Scenario& s, std::span<const Message> sent) {
   std::string out;
-  for (const InFlight& f : world.last_sent()) {
-    out += fmt::format("{:>14}  {} -> {}: {}\n", "", actor_name(s, f.msg.from),
-                       actor_name(s, f.msg.to), message_text(s, f.msg));
+  for (const Message& m : sent) {
+    out += fmt::format("{:>14}  {} -> {}: {}\n", "", actor_name(s, m.from), actor_name(s, m.to),
+                       message_text(s, m));
   }
+  return out;
+}
+
+std::vector<Message> last_sent_messages(const World& world) {
+  std::vector<Message> out;
+  for (const InFlight& f : world.last_sent()) out.push_back(f.msg);
   return out;
 }
 
 }  // namespace
 
-std::string timeline_start(const World& world) {
-  const Scenario& s = world.scenario();
+std::string timeline_start(const Scenario& s, std::span<const Observation> observed,
+                           std::span<const Message> sent) {
   std::string out = fmt::format("{:>14}  {}\n", "t=0us", "start: every customer issues its first event");
-  for (const Observation& o : world.last_observations()) {
+  for (const Observation& o : observed) {
     out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
   }
-  return out + sends_text(world);
+  return out + sends_text(s, sent);
+}
+
+std::string timeline_step(const Scenario& s, int64_t now_us, const Message& m,
+                          std::span<const Observation> observed, std::span<const Message> sent) {
+  std::string out = fmt::format("{:>14}  {} <- {}: {}\n", fmt::format("t={}us", now_us),
+                                actor_name(s, m.to), actor_name(s, m.from), message_text(s, m));
+  for (const Observation& o : observed) {
+    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
+  }
+  return out + sends_text(s, sent);
+}
+
+std::string timeline_start(const World& world) {
+  return timeline_start(world.scenario(), world.last_observations(), last_sent_messages(world));
 }
 
 std::string timeline_step(const World& world, int64_t now_us) {
-  const Scenario& s = world.scenario();
-  const Message& m = world.last_delivered();
-  std::string out = fmt::format("{:>14}  {} <- {}: {}\n", fmt::format("t={}us", now_us),
-                                actor_name(s, m.to), actor_name(s, m.from), message_text(s, m));
-  for (const Observation& o : world.last_observations()) {
-    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
-  }
-  return out + sends_text(world);
+  return timeline_step(world.scenario(), now_us, world.last_delivered(),
+                       world.last_observations(), last_sent_messages(world));
 }
 
 bool write_file_atomically(const std::string& path, const std::string& text, std::string* error) {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ struct RunFacts {
   PropertySet checked;
   std::vector<Violation> violations;  // only of checked properties
   std::vector<Money> final_balances;
+  // "grpc" for a run over real processes (seed and network do not apply; times are wall
+  // clock); empty for the simulator.
+  std::string backend;
 };
 
 // What happened to each event: the fields of its issue and reply observations.
@@ -68,6 +72,12 @@ std::string property_table(const RunFacts& facts);
 // The lines --debug prints for the step that just happened.
 std::string timeline_step(const World& world, int64_t now_us);
 std::string timeline_start(const World& world);
+// The same lines from plain data, for executions without a World (the gRPC conductor):
+// the message delivered at `now_us`, what the step observed and what it sent, in order.
+std::string timeline_start(const Scenario& s, std::span<const Observation> observed,
+                           std::span<const Message> sent);
+std::string timeline_step(const Scenario& s, int64_t now_us, const Message& delivered,
+                          std::span<const Observation> observed, std::span<const Message> sent);
 
 // Writes `text` to `path` atomically (temporary file + rename): never half a file.
 bool write_file_atomically(const std::string& path, const std::string& text, std::string* error);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/grpc_run.h"
 #include "cli/report.h"
 #include "sim/timed_run.h"
 #include "sim/trace.h"
@@ -25,6 +26,12 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                 "of querying after propagation settled)");
   cmd->add_option("--max-steps", args.max_steps, "Stop after this many deliveries")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--backend", args.backend,
+                  "Where to execute: sim (default: the simulator) or grpc (one real process per "
+                  "branch on 127.0.0.1, customers issuing concurrently; --seed, --latency, "
+                  "--fifo and --max-steps do not apply; exit status 3 when a process dies or "
+                  "hangs)");
+  add_grpc_timeout_flags(*cmd, args.grpc);
   return cmd;
 }
 
@@ -42,6 +49,12 @@ int run_command(const RunArgs& args) {
   }
   if (!validate_output_flags(args.out)) return kExitBadInput;
   const SimSettings& s = settings.value();
+  if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
+  if (args.backend != "sim") {
+    fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim or grpc)\n",
+               args.backend);
+    return kExitBadInput;
+  }
 
   WorldOptions wo{.protocol = s.protocol,
                   .wire = true,
@@ -77,7 +90,8 @@ int run_command(const RunArgs& args) {
                  .hit_step_bound = r.hit_step_bound,
                  .checked = s.checked,
                  .violations = world.violations(),
-                 .final_balances = {}};
+                 .final_balances = {},
+                 .backend = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
 
   if (!args.record.empty()) {

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/grpc_options.h"
 #include "cli/outcome.h"
 #include "cli/settings.h"
 
@@ -18,6 +19,8 @@ struct RunArgs {
   std::string record;  // --record: save the schedule as a replayable trace
   bool quiescent_queries = false;
   int64_t max_steps = 100'000'000;
+  std::string backend = "sim";  // --backend: sim or grpc
+  GrpcTimeouts grpc;
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);

@@ -1,0 +1,71 @@
+// The operating-system side of a gRPC execution: starting one `banksim serve` process per
+// branch, learning the port each one bound, noticing one that dies, and killing and reaping
+// them all on every exit path.
+//
+// Guarantees: a child runs in its own process group (a terminal's Ctrl-C reaches only this
+// process, which then stops the children itself) and gets SIGKILL if this process dies
+// first (PR_SET_PDEATHSIG), so no branch process outlives its driver, even one killed by
+// SIGKILL. BranchProcesses' destructor kills (SIGKILL) and reaps every child it started.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace banksim {
+
+// While alive, SIGINT, SIGTERM and SIGHUP set a flag instead of ending the process; the
+// previous handlers come back on destruction. One at a time.
+class InterruptWatch {
+ public:
+  InterruptWatch();
+  ~InterruptWatch();
+  InterruptWatch(const InterruptWatch&) = delete;
+  InterruptWatch& operator=(const InterruptWatch&) = delete;
+  // The signal caught, or 0.
+  static int caught();
+};
+
+class BranchProcesses {
+ public:
+  BranchProcesses() = default;
+  ~BranchProcesses();  // stop_all()
+  BranchProcesses(const BranchProcesses&) = delete;
+  BranchProcesses& operator=(const BranchProcesses&) = delete;
+
+  // Starts `exe args...` with stdout on a pipe (stderr shared with this process). `name`
+  // ("branch 2") names it in errors.
+  bool spawn(const std::string& name, const std::string& exe, const std::vector<std::string>& args,
+             std::string* error);
+  // Reads each child's "listening on HOST:PORT" line, in spawn order. Fails when a child
+  // exits first, on timeout, or on an interrupt.
+  bool read_addresses(int64_t timeout_ms, std::vector<std::string>* out, std::string* error);
+  // Describes every child that has exited ("branch 2 (pid 123) was killed by signal 9
+  // (Killed)"), or nullopt when all are running. Reaps them.
+  std::optional<std::string> exited();
+  // SIGKILLs and reaps every child still running. Idempotent.
+  void stop_all();
+
+  std::vector<pid_t> pids() const;
+
+ private:
+  struct Child {
+    std::string name;
+    pid_t pid = -1;
+    int stdout_fd = -1;
+    bool reaped = false;
+    int status = 0;
+    std::string buffer;
+  };
+  static std::string describe_exit(const Child& c);
+
+  std::vector<Child> children_;
+};
+
+// The path of the running banksim binary (to start `banksim serve`).
+std::string self_executable();
+
+}  // namespace banksim

@@ -1,0 +1,32 @@
+// BankLayout: what every process of the gRPC backend must agree on, as plain protocol data
+// (the scenario, without the sim library): branch ids and balances, customer ids and their
+// events, and the protocol. Built by the CLI from a loaded Scenario.
+//
+// Invariants: at least one branch; every event's branch index is < branch_count().
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/types.h"
+
+namespace banksim {
+
+struct BankLayout {
+  ProtocolKind protocol = ProtocolKind::kSync;
+  std::vector<int64_t> branch_ids;  // user-facing ids, by branch index
+  std::vector<Money> balances;      // initial balances, by branch index
+  std::vector<int64_t> customer_ids;
+  std::vector<std::vector<Event>> events;  // per customer index
+
+  int32_t branch_count() const { return static_cast<int32_t>(branch_ids.size()); }
+  int32_t customer_count() const { return static_cast<int32_t>(customer_ids.size()); }
+  int32_t actor_count() const { return branch_count() + customer_count(); }
+  bool is_branch(int32_t actor) const { return actor >= 0 && actor < branch_count(); }
+  bool is_customer(int32_t actor) const { return actor >= branch_count() && actor < actor_count(); }
+  // "branch 3", "customer 7", or "unknown actor 99" (ids as the user wrote them).
+  std::string actor_name(int32_t actor) const;
+};
+
+}  // namespace banksim

@@ -1,0 +1,61 @@
+# Helpers for the gRPC end-to-end tests. Source after lib.sh.
+# Every branch process a test starts gets its scenario copy under $WORK (TMPDIR), so
+# `pgrep -f "$WORK"` finds exactly this test's branch processes, even under ctest -j.
+export TMPDIR="$WORK"
+
+if "$BANKSIM" serve --branch 1 --scenario /dev/null 2>&1 | grep -q "built without the gRPC"; then
+  echo "SKIP: banksim was built without the gRPC backend"
+  exit 0
+fi
+
+# make_busy_scenario FILE BRANCHES CUSTOMERS EVENTS: customers move between branches,
+# depositing, withdrawing and querying.
+make_busy_scenario() {
+  local file=$1 branches=$2 customers=$3 events=$4 id=1 out
+  out="["
+  for ((b = 1; b <= branches; b++)); do
+    out+="{\"type\":\"branch\",\"id\":$b,\"balance\":1000},"
+  done
+  for ((c = 1; c <= customers; c++)); do
+    out+="{\"type\":\"customer\",\"id\":$c,\"events\":["
+    for ((e = 0; e < events; e++)); do
+      local dest=$(((c + e) % branches + 1))
+      case $((e % 3)) in
+        0) out+="{\"id\":$id,\"interface\":\"deposit\",\"money\":10,\"dest\":$dest}" ;;
+        1) out+="{\"id\":$id,\"interface\":\"withdraw\",\"money\":10,\"dest\":$dest}" ;;
+        2) out+="{\"id\":$id,\"interface\":\"query\",\"dest\":$dest}" ;;
+      esac
+      id=$((id + 1))
+      ((e + 1 < events)) && out+=","
+    done
+    out+="]}"
+    ((c < customers)) && out+=","
+  done
+  out+="]"
+  printf '%s\n' "$out" >"$file"
+}
+
+# branch_pids: the branch processes this test started and that still run.
+branch_pids() {
+  pgrep -f -- "serve --branch .* --scenario $WORK/" || true
+}
+
+expect_no_branch_processes() {
+  local left
+  left=$(branch_pids)
+  if [[ -n "$left" ]]; then
+    ps -o pid,stat,args -p $left >&2 || true
+    kill -9 $left 2>/dev/null || true
+    fail "branch processes left behind: $left"
+  fi
+}
+
+# wait_for_branches N: until N branch processes run (at most 10 s).
+wait_for_branches() {
+  local want=$1
+  for _ in $(seq 1 200); do
+    [[ $(branch_pids | wc -l) -ge $want ]] && return 0
+    sleep 0.05
+  done
+  fail "$want branch processes did not start"
+}

@@ -1,0 +1,287 @@
+// The gRPC backend's defenses and plumbing, in process: MessageGuard rejects every message
+// the protocol would never send (with a reason, before the Branch sees it); a BranchNode
+// answers a bad message (unparsable, for another branch, from an unknown sender, duplicate)
+// with INVALID_ARGUMENT and an unchanged state; a DriverNode does the same for replies;
+// configuration and address rules. Only built with BANKSIM_GRPC.
+#ifdef BANKSIM_HAVE_GRPC
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "grpc/branch_client.h"
+#include "grpc/branch_node.h"
+#include "grpc/driver_node.h"
+#include "grpc/layout.h"
+#include "grpc/message_guard.h"
+#include "grpc/node_config.h"
+#include "grpc/outbox.h"
+#include "protocol/codec.h"
+
+using banksim::BankLayout;
+using banksim::Branch;
+using banksim::BranchClient;
+using banksim::BranchConfig;
+using banksim::BranchNode;
+using banksim::DriverNode;
+using banksim::Effects;
+using banksim::Event;
+using banksim::Interface;
+using banksim::Message;
+using banksim::MessageGuard;
+using banksim::MessageKind;
+using banksim::NodeConfiguration;
+using banksim::ProtocolKind;
+
+namespace {
+
+// Branches 1 and 2 at 100; customer 7: deposit 10 at branch 1, query at branch 2.
+std::shared_ptr<BankLayout> make_layout(ProtocolKind p) {
+  auto l = std::make_shared<BankLayout>();
+  l->protocol = p;
+  l->branch_ids = {1, 2};
+  l->balances = {100, 100};
+  l->customer_ids = {7};
+  l->events = {{Event{.id = 1, .iface = Interface::kDeposit, .money = 10, .branch = 0},
+                Event{.id = 2, .iface = Interface::kQuery, .money = 0, .branch = 1}}};
+  return l;
+}
+
+Message deposit_request() {
+  return Message{.kind = MessageKind::kRequest,
+                 .iface = Interface::kDeposit,
+                 .from = 2,  // customer index 0 is actor 2
+                 .to = 0,
+                 .customer = 0,
+                 .event = 0,
+                 .seq = 0,
+                 .money = 10};
+}
+
+Message propagate_from_1_to_2() {
+  return Message{.kind = MessageKind::kPropagate,
+                 .iface = Interface::kDeposit,
+                 .success = true,
+                 .from = 0,
+                 .to = 1,
+                 .customer = 0,
+                 .event = 0,
+                 .seq = 0,
+                 .money = 10};
+}
+
+Branch make_branch(const BankLayout& l, int32_t self) {
+  return Branch(BranchConfig{.protocol = l.protocol,
+                             .self = self,
+                             .branch_count = l.branch_count(),
+                             .customer_count = l.customer_count()},
+                l.balances[static_cast<size_t>(self)]);
+}
+
+std::string encoded(const Message& m) {
+  std::string out;
+  banksim::encode_message(m, &out);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("grpc guard: accepts what the protocol sends, rejects the rest with a reason") {
+  auto l = make_layout(ProtocolKind::kSync);
+  Branch b0 = make_branch(*l, 0);
+  MessageGuard g0(l.get(), 0);
+  CHECK(g0.check(deposit_request(), b0).empty());
+
+  Message m = deposit_request();
+  m.to = 1;
+  CHECK(g0.check(m, b0).find("for branch 2 delivered to branch 1") != std::string::npos);
+  m = deposit_request();
+  m.from = 99;
+  CHECK(g0.check(m, b0).find("unknown sender") != std::string::npos);
+  m = deposit_request();
+  m.money = 11;
+  CHECK(g0.check(m, b0).find("carries amount 11") != std::string::npos);
+  m = deposit_request();
+  m.event = 5;
+  CHECK(g0.check(m, b0).find("unknown event") != std::string::npos);
+  m = deposit_request();
+  m.from = 1;  // a branch pretending to be the customer
+  CHECK(g0.check(m, b0).find("only that customer") != std::string::npos);
+  m = deposit_request();
+  m.kind = MessageKind::kReply;
+  CHECK(g0.check(m, b0).find("does not accept replies") != std::string::npos);
+
+  // Consumed once, a request is a duplicate the second time.
+  Effects fx;
+  b0.on_message(deposit_request(), fx);
+  g0.record(deposit_request(), fx);
+  CHECK(g0.check(deposit_request(), b0).find("duplicate request") != std::string::npos);
+
+  // Acks only from a peer this branch propagated to, once.
+  Message ack{.kind = MessageKind::kAck,
+              .iface = Interface::kDeposit,
+              .success = true,
+              .from = 1,
+              .to = 0,
+              .customer = 0,
+              .event = 0};
+  CHECK(g0.check(ack, b0).empty());
+  fx.clear();
+  b0.on_message(ack, fx);
+  g0.record(ack, fx);
+  CHECK(g0.check(ack, b0).find("unexpected ack") != std::string::npos);
+
+  // Branch 2 takes the propagate from branch 1 once, never from elsewhere.
+  Branch b1 = make_branch(*l, 1);
+  MessageGuard g1(l.get(), 1);
+  CHECK(g1.check(propagate_from_1_to_2(), b1).empty());
+  Message p = propagate_from_1_to_2();
+  p.money = -10;
+  CHECK(g1.check(p, b1).find("delta is 10") != std::string::npos);
+  p = propagate_from_1_to_2();
+  p.from = 2;  // the customer
+  CHECK(g1.check(p, b1).find("only branches propagate") != std::string::npos);
+  fx.clear();
+  b1.on_message(propagate_from_1_to_2(), fx);
+  g1.record(propagate_from_1_to_2(), fx);
+  CHECK(g1.check(propagate_from_1_to_2(), b1).find("duplicate propagate") != std::string::npos);
+}
+
+TEST_CASE("grpc guard: session write numbers and held requests") {
+  auto l = make_layout(ProtocolKind::kSession);
+  Branch b1 = make_branch(*l, 1);
+  MessageGuard g1(l.get(), 1);
+  // The query claims one completed write: held until it is applied here.
+  Message q{.kind = MessageKind::kRequest,
+            .iface = Interface::kQuery,
+            .from = 2,
+            .to = 1,
+            .customer = 0,
+            .event = 1,
+            .seq = 1};
+  CHECK(g1.check(q, b1).empty());
+  Effects fx;
+  b1.on_message(q, fx);
+  g1.record(q, fx);
+  CHECK(b1.held_requests() == 1);
+  Message p = propagate_from_1_to_2();
+  CHECK(g1.check(p, b1).find("write number 0") != std::string::npos);
+  p.seq = 1;
+  CHECK(g1.check(p, b1).empty());
+  fx.clear();
+  b1.on_message(p, fx);
+  g1.record(p, fx);
+  CHECK(b1.held_requests() == 0);
+  CHECK(g1.check(p, b1).find("duplicate propagate") != std::string::npos);
+}
+
+TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
+  auto l = make_layout(ProtocolKind::kSync);
+  BranchNode node(l, 0);
+  int port = 0;
+  std::string error;
+  REQUIRE(node.start("127.0.0.1:0", &port, &error));
+  const std::string address = "127.0.0.1:" + std::to_string(port);
+  BranchClient client("branch 1", address, 2000);
+
+  {
+    banksim::wire::DeliverReply reply;
+    // Not configured yet: refused, not crashed.
+    CHECK_FALSE(client.deliver(encoded(deposit_request()), &reply, &error));
+    CHECK(error.find("not configured") != std::string::npos);
+  }
+
+  NodeConfiguration c;
+  c.driver = "127.0.0.1:1";  // never called in conducted mode
+  c.peers = {"", ""};
+  c.conducted = true;
+  REQUIRE(node.configure(c, &error));
+  CHECK_FALSE(node.configure(c, &error));
+  CHECK(error.find("already configured") != std::string::npos);
+
+  const auto status = [&] {
+    banksim::wire::BranchStatus s;
+    REQUIRE(client.status(&s, &error));
+    return s;
+  };
+  const auto rejected = [&](const std::string& bytes, const std::string& reason) {
+    banksim::wire::DeliverReply reply;
+    std::string why;
+    CHECK_FALSE(client.deliver(bytes, &reply, &why));
+    CHECK(why.find("INVALID_ARGUMENT") != std::string::npos);
+    CHECK_MESSAGE(why.find(reason) != std::string::npos, why);
+    CHECK(status().balance() == 100);
+    CHECK(status().steps() == 0);
+  };
+  rejected("\xff\xff\xff garbage", "do not parse as a banksim.wire.Envelope");
+  Message m = deposit_request();
+  m.to = 1;
+  rejected(encoded(m), "for branch 2 delivered to branch 1");
+  m = deposit_request();
+  m.from = 42;
+  rejected(encoded(m), "unknown sender");
+
+  // A good message goes through; in conducted mode its effects come back.
+  banksim::wire::DeliverReply reply;
+  REQUIRE(client.deliver(encoded(deposit_request()), &reply, &error));
+  CHECK(reply.effects().sends_size() == 1);         // propagate to branch 2; reply after its ack
+  CHECK(reply.effects().observations_size() == 2);  // serve + apply
+  CHECK(status().balance() == 110);
+  CHECK(status().steps() == 1);
+  // ...once.
+  CHECK_FALSE(client.deliver(encoded(deposit_request()), &reply, &error));
+  CHECK(error.find("duplicate request") != std::string::npos);
+  CHECK(status().balance() == 110);
+  node.shutdown();
+}
+
+TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
+  auto l = make_layout(ProtocolKind::kSync);
+  DriverNode driver(l, {});
+  int port = 0;
+  std::string error;
+  REQUIRE(driver.start("127.0.0.1:0", &port, &error));
+  banksim::wire::Packet p;
+  p.set_envelope("not an envelope \x01\x02\x03");
+  CHECK(driver.on_deliver(p).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  Message reply{.kind = MessageKind::kReply,
+                .iface = Interface::kDeposit,
+                .success = true,
+                .from = 0,
+                .to = 2,
+                .customer = 0,
+                .event = 0,
+                .money = 110};
+  // Not started: no customer is waiting for anything.
+  p.set_envelope(encoded(reply));
+  CHECK(driver.on_deliver(p).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  reply.from = 5;
+  p.set_envelope(encoded(reply));
+  CHECK(driver.on_deliver(p).error_code() != grpc::StatusCode::OK);
+  CHECK(driver.delivered() == 0);
+  driver.shutdown();
+}
+
+TEST_CASE("grpc addresses: loopback detection and HOST:PORT parsing") {
+  CHECK(banksim::is_loopback_host("127.0.0.1"));
+  CHECK(banksim::is_loopback_host("127.1.2.3"));
+  CHECK(banksim::is_loopback_host("localhost"));
+  CHECK(banksim::is_loopback_host("[::1]"));
+  CHECK_FALSE(banksim::is_loopback_host("0.0.0.0"));
+  CHECK_FALSE(banksim::is_loopback_host("127.evil.example"));
+  CHECK_FALSE(banksim::is_loopback_host("10.0.0.1"));
+  std::string host;
+  int port = -1;
+  CHECK(banksim::split_host_port("127.0.0.1:0", &host, &port));
+  CHECK(host == "127.0.0.1");
+  CHECK(port == 0);
+  CHECK(banksim::split_host_port("[::1]:5005", &host, &port));
+  CHECK(host == "[::1]");
+  CHECK(port == 5005);
+  CHECK_FALSE(banksim::split_host_port("127.0.0.1", &host, &port));
+  CHECK_FALSE(banksim::split_host_port("127.0.0.1:70000", &host, &port));
+  CHECK_FALSE(banksim::split_host_port("127.0.0.1:12x", &host, &port));
+}
+
+#endif  // BANKSIM_HAVE_GRPC
