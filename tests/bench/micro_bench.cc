@@ -125,13 +125,15 @@ BENCHMARK(BM_DecodeMessage);
 
 // --- Explorer states --------------------------------------------------------------------
 
-// The scale scenario of the issue: 4 branches, 4 customers, 3 deposits each at home.
+// The scale scenario of the issue (tools/bench's): 4 branches, 4 customers, 3 deposits
+// of 1 each at home.
 std::shared_ptr<const Scenario> scale_scenario() {
   GenOptions o;
   o.branches = 4;
   o.customers = 4;
   o.events = 3;
   o.mix = EventMix{100, 0, 0, 0};
+  o.money_max = 1;
   return std::make_shared<const Scenario>(generate_scenario(o));
 }
 
