@@ -1,5 +1,7 @@
 #include "sim/scenario.h"
 
+#include "sim/json_input.h"
+
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -299,53 +301,15 @@ Result<Scenario> parse_scenario(const json& doc, const std::string& source) {
 }
 
 Result<Scenario> parse_scenario_text(std::string_view text, const std::string& source) {
-  if (static_cast<int64_t>(text.size()) > kMaxScenarioBytes) {
-    return Error{fmt::format("{}: $: file is larger than {} MiB", source, kMaxScenarioBytes >> 20)};
-  }
-  json doc;
-  bool too_deep = false;
-  try {
-    doc = json::parse(
-        text.begin(), text.end(),
-        [&](int depth, json::parse_event_t, json&) {
-          if (depth > kMaxJsonDepth) {
-            too_deep = true;
-            throw std::runtime_error("depth");
-          }
-          return true;
-        },
-        /*allow_exceptions=*/true, /*ignore_comments=*/false);
-  } catch (const json::exception& e) {
-    std::string what = e.what();
-    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] ".
-    const size_t at = what.find("] ");
-    if (at != std::string::npos) what = what.substr(at + 2);
-    return Error{fmt::format("{}: $: malformed JSON: {}", source, what)};
-  } catch (const std::runtime_error&) {
-    if (!too_deep) throw;
-    return Error{fmt::format("{}: $: JSON nested deeper than {} levels", source, kMaxJsonDepth)};
-  }
-  return parse_scenario(doc, source);
+  auto doc = parse_json_input(text, source, kMaxScenarioBytes, kMaxJsonDepth);
+  if (!doc.ok()) return doc.error();
+  return parse_scenario(doc.value(), source);
 }
 
 Result<Scenario> load_scenario_file(const std::string& path) {
-  // A directory opens as a stream on Linux and reports a nonsense size: refuse it first.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{fmt::format("{}: is a directory, not a scenario file", path)};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("{}: cannot open file", path)};
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Error{fmt::format("{}: cannot read file", path)};
-  if (size > kMaxScenarioBytes) {
-    return Error{fmt::format("{}: $: file is larger than {} MiB", path, kMaxScenarioBytes >> 20)};
-  }
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<size_t>(size), '\0');
-  if (!in.read(text.data(), size)) return Error{fmt::format("{}: cannot read file", path)};
-  return parse_scenario_text(text, path);
+  auto text = read_input_file(path, kMaxScenarioBytes, "scenario file");
+  if (!text.ok()) return text.error();
+  return parse_scenario_text(text.value(), path);
 }
 
 json scenario_to_json(const Scenario& s) {

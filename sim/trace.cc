@@ -1,5 +1,7 @@
 #include "sim/trace.h"
 
+#include "sim/json_input.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -162,31 +164,10 @@ Trace parse_trace(const json& doc, const std::string& source) {
 }  // namespace
 
 Result<Trace> parse_trace_text(std::string_view text, const std::string& source) {
-  if (static_cast<int64_t>(text.size()) > kMaxTraceBytes) {
-    return Error{fmt::format("{}: $: file is larger than {} MiB", source, kMaxTraceBytes >> 20)};
-  }
-  json doc;
-  bool too_deep = false;
-  try {
-    doc = json::parse(
-        text.begin(), text.end(),
-        [&](int depth, json::parse_event_t, json&) {
-          if (depth > kMaxJsonDepth + 2) {
-            too_deep = true;
-            throw std::runtime_error("depth");
-          }
-          return true;
-        },
-        true, false);
-  } catch (const json::exception& e) {
-    std::string what = e.what();
-    const size_t at = what.find("] ");
-    if (at != std::string::npos) what = what.substr(at + 2);
-    return Error{fmt::format("{}: $: malformed JSON: {}", source, what)};
-  } catch (const std::runtime_error&) {
-    if (!too_deep) throw;
-    return Error{fmt::format("{}: $: JSON nested too deeply", source)};
-  }
+  // The embedded scenario sits two levels down.
+  auto parsed = parse_json_input(text, source, kMaxTraceBytes, kMaxJsonDepth + 2);
+  if (!parsed.ok()) return parsed.error();
+  const json& doc = parsed.value();
   try {
     return parse_trace(doc, source);
   } catch (const TraceFault& f) {
@@ -196,25 +177,9 @@ Result<Trace> parse_trace_text(std::string_view text, const std::string& source)
 }
 
 Result<Trace> load_trace_file(const std::string& path) {
-  // The size is checked before reading: a file of any size used to be read into memory
-  // whole before parse_trace_text refused it. A directory opens as a stream on Linux and
-  // reports a nonsense size: refuse it first.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{fmt::format("{}: is a directory, not a trace file", path)};
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("{}: cannot open file", path)};
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Error{fmt::format("{}: cannot read file", path)};
-  if (size > kMaxTraceBytes) {
-    return Error{fmt::format("{}: $: file is larger than {} MiB", path, kMaxTraceBytes >> 20)};
-  }
-  in.seekg(0, std::ios::beg);
-  std::string text(static_cast<size_t>(size), '\0');
-  if (!in.read(text.data(), size)) return Error{fmt::format("{}: cannot read file", path)};
-  return parse_trace_text(text, path);
+  auto text = read_input_file(path, kMaxTraceBytes, "trace file");
+  if (!text.ok()) return text.error();
+  return parse_trace_text(text.value(), path);
 }
 
 Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,

@@ -100,11 +100,11 @@ TEST_CASE("limits: deeply nested JSON is refused without recursion") {
 
     auto t = parse_trace_text(deep, "deep-trace.json");
     REQUIRE_FALSE(t.ok());
-    check_error(t.error(), "deep-trace.json", "$", "nested too deeply");
+    check_error(t.error(), "deep-trace.json", "$", "nested deeper");
     t = parse_trace_text(trace_around(one_branch("1", "0"), R"("times_us":)" + deep + ","),
                          "deep-trace.json");
     REQUIRE_FALSE(t.ok());
-    check_error(t.error(), "deep-trace.json", "$", "nested too deeply");
+    check_error(t.error(), "deep-trace.json", "$", "nested deeper");
   }
   // Objects nest the same way.
   std::string objects;

@@ -1,0 +1,65 @@
+#include "sim/json_input.h"
+
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace banksim {
+
+Result<std::string> read_input_file(const std::string& path, int64_t max_bytes,
+                                    std::string_view what) {
+  // A directory opens as a stream on Linux and reports a nonsense size: refuse it first.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Error{fmt::format("{}: is a directory, not a {}", path, what)};
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error{fmt::format("{}: cannot open file", path)};
+  // The size is checked before reading, so a huge file is never read into memory.
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  if (size < 0) return Error{fmt::format("{}: cannot read file", path)};
+  if (size > max_bytes) {
+    return Error{fmt::format("{}: $: file is larger than {} MiB", path, max_bytes >> 20)};
+  }
+  in.seekg(0, std::ios::beg);
+  std::string text(static_cast<size_t>(size), '\0');
+  if (!in.read(text.data(), size)) return Error{fmt::format("{}: cannot read file", path)};
+  return text;
+}
+
+Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
+                                        int64_t max_bytes, int max_depth) {
+  using nlohmann::json;
+  if (static_cast<int64_t>(text.size()) > max_bytes) {
+    return Error{fmt::format("{}: $: file is larger than {} MiB", source, max_bytes >> 20)};
+  }
+  json doc;
+  bool too_deep = false;
+  try {
+    doc = json::parse(
+        text.begin(), text.end(),
+        [&](int depth, json::parse_event_t, json&) {
+          if (depth > max_depth) {
+            too_deep = true;
+            throw std::runtime_error("depth");
+          }
+          return true;
+        },
+        /*allow_exceptions=*/true, /*ignore_comments=*/false);
+  } catch (const json::exception& e) {
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] ".
+    const size_t at = what.find("] ");
+    if (at != std::string::npos) what = what.substr(at + 2);
+    return Error{fmt::format("{}: $: malformed JSON: {}", source, what)};
+  } catch (const std::runtime_error&) {
+    if (!too_deep) throw;
+    return Error{fmt::format("{}: $: JSON nested deeper than {} levels", source, max_depth)};
+  }
+  return doc;
+}
+
+}  // namespace banksim

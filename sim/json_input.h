@@ -1,0 +1,25 @@
+// Reading JSON inputs (scenarios, traces) within bounds: files are size-checked before
+// they are read, parsing refuses nesting beyond a depth, and every failure is an Error
+// naming the source ("FILE: $: rule"), never an exception.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "sim/error.h"
+
+namespace banksim {
+
+// Reads a whole file of at most max_bytes. `what` names the expected content in the
+// error for a directory ("scenario file", "trace file").
+Result<std::string> read_input_file(const std::string& path, int64_t max_bytes,
+                                    std::string_view what);
+
+// Parses text of at most max_bytes with nesting at most max_depth.
+Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
+                                        int64_t max_bytes, int max_depth);
+
+}  // namespace banksim
