@@ -6,123 +6,172 @@ namespace banksim {
 
 namespace {
 
-// What the actors of one state may still do, over-approximated.
+// What the actors of one state may still do, over-approximated, in an execution where
+// the actors of a set S take no step (S "frozen"). The facts of the state are computed
+// once; refresh() derives what depends on S.
+//
+// Following dependencies through S is what makes sync reducible: a customer whose
+// request waits at a frozen branch, or whose write under sync waits for the ack of a
+// frozen branch (its propagation to that branch is still in flight), never gets its
+// reply, so it issues none of its later events, and its branch serves none of its later
+// writes and sends no propagations for them.
 class MaySend {
  public:
   // The buffers are reused from call to call (the explorer calls this once per state).
   struct Buffers {
-    std::vector<int32_t> inbox;
-    std::vector<uint8_t> request_in_flight, reply_in_flight, propagate, serves_write;
+    std::vector<int32_t> inbox, where;
+    std::vector<uint8_t> request_in_flight, reply_in_flight, propagate, current_write;
+    std::vector<uint8_t> future_at, future_write_at, in_flight_write_to;
+    std::vector<uint8_t> stuck, progress, serves_write;
+    std::vector<int32_t> sync_propagates;  // (customer, to) pairs, flattened
   };
 
-  MaySend(const World& w, Buffers& b)
-      : w_(w),
-        s_(w.scenario()),
-        inbox_(b.inbox),
-        request_in_flight_(b.request_in_flight),
-        reply_in_flight_(b.reply_in_flight),
-        propagate_(b.propagate),
-        serves_write_(b.serves_write) {
+  MaySend(const World& w, Buffers& b) : w_(w), s_(w.scenario()), b_(b) {
     B_ = s_.branch_count();
     C_ = s_.customer_count();
     A_ = B_ + C_;
-    inbox_.assign(static_cast<size_t>(A_), 0);
-    request_in_flight_.assign(static_cast<size_t>(C_), 0);
-    reply_in_flight_.assign(static_cast<size_t>(C_), 0);
-    propagate_.assign(static_cast<size_t>(B_ * B_), 0);
+    sync_ = w.options().protocol == ProtocolKind::kSync;
+    session_ = w.options().protocol == ProtocolKind::kSession;
+    const auto Bz = static_cast<size_t>(B_);
+    const auto Cz = static_cast<size_t>(C_);
+    b_.inbox.assign(static_cast<size_t>(A_), 0);
+    b_.request_in_flight.assign(Cz, 0);
+    b_.reply_in_flight.assign(Cz, 0);
+    b_.propagate.assign(Bz * Bz, 0);
+    b_.sync_propagates.clear();
     for (const InFlight& f : w.in_flight()) {
       const Message& m = f.msg;
-      inbox_[static_cast<size_t>(m.to)] += 1;
-      if (m.kind == MessageKind::kRequest) request_in_flight_[static_cast<size_t>(m.customer)] = 1;
-      if (m.kind == MessageKind::kReply) reply_in_flight_[static_cast<size_t>(m.customer)] = 1;
-      if (m.kind == MessageKind::kPropagate) propagate_[static_cast<size_t>(m.from * B_ + m.to)] = 1;
+      b_.inbox[static_cast<size_t>(m.to)] += 1;
+      switch (m.kind) {
+        case MessageKind::kRequest:
+          b_.request_in_flight[static_cast<size_t>(m.customer)] = 1;
+          break;
+        case MessageKind::kReply:
+          b_.reply_in_flight[static_cast<size_t>(m.customer)] = 1;
+          break;
+        case MessageKind::kPropagate:
+          b_.propagate[static_cast<size_t>(m.from) * Bz + static_cast<size_t>(m.to)] = 1;
+          if (sync_) {
+            b_.sync_propagates.push_back(m.customer);
+            b_.sync_propagates.push_back(m.to);
+          }
+          break;
+        case MessageKind::kAck:
+          break;
+      }
     }
-    // A branch may serve a write later: a write request of a customer is unserved there
-    // (in flight or held), or a customer has a later write event there.
-    serves_write_.assign(static_cast<size_t>(B_), 0);
+    // Per customer: where its outstanding request is, and its later events per branch.
+    b_.where.assign(Cz, -1);
+    b_.current_write.assign(Cz, 0);
+    b_.future_at.assign(Cz * Bz, 0);
+    b_.future_write_at.assign(Cz * Bz, 0);
+    b_.in_flight_write_to.assign(Bz, 0);
     for (int32_t c = 0; c < C_; ++c) {
       const Customer& cu = w.customers()[static_cast<size_t>(c)];
       const auto& events = s_.customers[static_cast<size_t>(c)].events;
+      const auto cz = static_cast<size_t>(c);
       if (cu.waiting()) {
         const Event& e = events[static_cast<size_t>(cu.next_event())];
-        if (is_write(e.iface) && unserved(c)) serves_write_[static_cast<size_t>(e.branch)] = 1;
+        b_.where[cz] = e.branch;
+        b_.current_write[cz] = is_write(e.iface);
+        // An unserved write request: in flight, or (session) held at its branch.
+        if (b_.current_write[cz] && unserved(c)) {
+          b_.in_flight_write_to[static_cast<size_t>(e.branch)] = 1;
+        }
       }
-      for (size_t e = static_cast<size_t>(first_future(c)); e < events.size(); ++e) {
-        if (is_write(events[e].iface)) serves_write_[static_cast<size_t>(events[e].branch)] = 1;
+      const size_t first = static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
+      for (size_t e = first; e < events.size(); ++e) {
+        const auto at = cz * Bz + static_cast<size_t>(events[e].branch);
+        b_.future_at[at] = 1;
+        if (is_write(events[e].iface)) b_.future_write_at[at] = 1;
       }
     }
   }
 
   int32_t actors() const { return A_; }
-  bool busy(int32_t a) const { return inbox_[static_cast<size_t>(a)] > 0; }
+  bool busy(int32_t a) const { return b_.inbox[static_cast<size_t>(a)] > 0; }
 
-  // May actor x send a message to actor y in an execution where the actors in_s never
-  // take a step? (Actors in S keep their state, so only their current obligations count.)
-  bool may_send(int32_t x, int32_t y, bool y_in_s) const {
+  // Derives what depends on S. Call whenever S changes, before may_send().
+  void refresh(const std::vector<uint8_t>& in_s) {
+    in_s_ = &in_s;
+    const auto Bz = static_cast<size_t>(B_);
+    const auto Cz = static_cast<size_t>(C_);
+    b_.stuck.assign(Cz, 0);
+    for (int32_t c = 0; c < C_; ++c) {
+      const auto cz = static_cast<size_t>(c);
+      // The reply is on its way: only the customer itself must step.
+      if (b_.where[cz] < 0 || b_.reply_in_flight[cz]) continue;
+      // The request (in flight, held or awaiting acks) needs its frozen branch to step.
+      if (in_s[static_cast<size_t>(b_.where[cz])]) b_.stuck[cz] = 1;
+    }
+    // Sync: a write whose propagation to a frozen branch is in flight never gets that
+    // branch's ack. (Every propagation of a customer in flight is of its current write.)
+    for (size_t i = 0; i < b_.sync_propagates.size(); i += 2) {
+      if (in_s[static_cast<size_t>(b_.sync_propagates[i + 1])]) {
+        b_.stuck[static_cast<size_t>(b_.sync_propagates[i])] = 1;
+      }
+    }
+    b_.progress.assign(Cz, 0);
+    for (size_t c = 0; c < Cz; ++c) {
+      b_.progress[c] = !in_s[Bz + c] && !b_.stuck[c];
+    }
+    // A branch may serve a write later: an unserved write request of a customer is
+    // there (in flight or held), or a customer that can go on has a later write there.
+    b_.serves_write.assign(Bz, 0);
+    for (size_t bz = 0; bz < Bz; ++bz) b_.serves_write[bz] = b_.in_flight_write_to[bz];
+    for (size_t c = 0; c < Cz; ++c) {
+      if (!b_.progress[c]) continue;
+      for (size_t bz = 0; bz < Bz; ++bz) b_.serves_write[bz] |= b_.future_write_at[c * Bz + bz];
+    }
+  }
+
+  // May actor x (outside S) send a message to actor y in an execution where the actors
+  // of S take no step?
+  bool may_send(int32_t x, int32_t y) const {
     if (x == y) return false;
+    const auto Bz = static_cast<size_t>(B_);
     const bool x_branch = x < B_;
     const bool y_branch = y < B_;
     if (!x_branch) {
       if (!y_branch) return false;
-      // A customer sends requests for its later events.
-      const int32_t c = x - B_;
-      const auto& events = s_.customers[static_cast<size_t>(c)].events;
-      for (size_t e = static_cast<size_t>(first_future(c)); e < events.size(); ++e) {
-        if (events[e].branch == y) return true;
-      }
-      return false;
+      // A customer sends requests for its later events, once it gets its reply.
+      const auto c = static_cast<size_t>(x - B_);
+      return b_.progress[c] && b_.future_at[c * Bz + static_cast<size_t>(y)];
     }
     if (!y_branch) {
-      // A branch replies to a customer's outstanding request, or to its later ones.
-      const int32_t c = y - B_;
-      const Customer& cu = w_.customers()[static_cast<size_t>(c)];
-      const auto& events = s_.customers[static_cast<size_t>(c)].events;
-      if (cu.waiting() && !reply_in_flight_[static_cast<size_t>(c)] &&
-          events[static_cast<size_t>(cu.next_event())].branch == x) {
-        return true;
-      }
-      if (y_in_s) return false;  // a customer in S issues nothing new
-      for (size_t e = static_cast<size_t>(first_future(c)); e < events.size(); ++e) {
-        if (events[e].branch == x) return true;
-      }
-      return false;
+      // A branch replies to a customer's outstanding request there, or to later ones.
+      const auto c = static_cast<size_t>(y - B_);
+      if (b_.where[c] == x && !b_.reply_in_flight[c] && !b_.stuck[c]) return true;
+      return b_.progress[c] && b_.future_at[c * Bz + static_cast<size_t>(x)];
     }
     // Branch to branch: propagations of a write x serves, acks (sync) of writes y sent.
-    if (serves_write_[static_cast<size_t>(x)]) return true;
-    if (w_.options().protocol == ProtocolKind::kSync) {
-      if (propagate_[static_cast<size_t>(y * B_ + x)]) return true;
-      if (!y_in_s && serves_write_[static_cast<size_t>(y)]) return true;
+    if (b_.serves_write[static_cast<size_t>(x)]) return true;
+    if (sync_) {
+      if (b_.propagate[static_cast<size_t>(y) * Bz + static_cast<size_t>(x)]) return true;
+      if (!(*in_s_)[static_cast<size_t>(y)] && b_.serves_write[static_cast<size_t>(y)]) return true;
     }
     return false;
   }
 
  private:
-  // First event of customer c that it has not issued yet.
-  int32_t first_future(int32_t c) const {
-    const Customer& cu = w_.customers()[static_cast<size_t>(c)];
-    return cu.waiting() ? cu.next_event() + 1 : cu.next_event();
-  }
   // The customer's outstanding request has not been decided by its branch yet.
   bool unserved(int32_t c) const {
-    if (request_in_flight_[static_cast<size_t>(c)]) return true;
+    if (b_.request_in_flight[static_cast<size_t>(c)]) return true;
     // Under session a request that is neither travelling nor answered is held.
-    return w_.options().protocol == ProtocolKind::kSession &&
-           !reply_in_flight_[static_cast<size_t>(c)];
+    return session_ && !b_.reply_in_flight[static_cast<size_t>(c)];
   }
 
   const World& w_;
   const Scenario& s_;
+  Buffers& b_;
+  const std::vector<uint8_t>* in_s_ = nullptr;
   int32_t B_ = 0, C_ = 0, A_ = 0;
-  std::vector<int32_t>& inbox_;
-  std::vector<uint8_t>& request_in_flight_;
-  std::vector<uint8_t>& reply_in_flight_;
-  std::vector<uint8_t>& propagate_;
-  std::vector<uint8_t>& serves_write_;
+  bool sync_ = false, session_ = false;
 };
 
 // Grows S from `seed` until no actor outside S that can still act may send into S.
-void closure(const MaySend& m, int32_t seed, std::vector<uint8_t>& in_s,
-             std::vector<uint8_t>& active, std::vector<int32_t>& work) {
+void closure(MaySend& m, int32_t seed, std::vector<uint8_t>& in_s, std::vector<uint8_t>& active,
+             std::vector<int32_t>& work) {
   const int32_t A = m.actors();
   in_s.assign(static_cast<size_t>(A), 0);
   in_s[static_cast<size_t>(seed)] = 1;
@@ -130,6 +179,7 @@ void closure(const MaySend& m, int32_t seed, std::vector<uint8_t>& in_s,
   bool grew = true;
   while (grew) {
     grew = false;
+    m.refresh(in_s);
     // Actors outside S that may act: busy ones, and whoever they may send to.
     work.clear();
     for (int32_t a = 0; a < A; ++a) {
@@ -141,16 +191,17 @@ void closure(const MaySend& m, int32_t seed, std::vector<uint8_t>& in_s,
       work.pop_back();
       for (int32_t y = 0; y < A; ++y) {
         if (in_s[static_cast<size_t>(y)] || active[static_cast<size_t>(y)]) continue;
-        if (m.may_send(x, y, false)) {
+        if (m.may_send(x, y)) {
           active[static_cast<size_t>(y)] = 1;
           work.push_back(y);
         }
       }
     }
+    // One actor at a time: a bigger S freezes more, so others may no longer send into it.
     for (int32_t x = 0; x < A && !grew; ++x) {
       if (!active[static_cast<size_t>(x)]) continue;
       for (int32_t y = 0; y < A; ++y) {
-        if (in_s[static_cast<size_t>(y)] && m.may_send(x, y, true)) {
+        if (in_s[static_cast<size_t>(y)] && m.may_send(x, y)) {
           in_s[static_cast<size_t>(x)] = 1;
           grew = true;
           break;
@@ -169,10 +220,23 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
     out->assign(enabled.begin(), enabled.end());
     return;
   }
+  // Sync: an ack is a persistent singleton. It touches nothing of its branch but its
+  // own write's counter (the reply it may send carries data fixed when the write was
+  // served), so it commutes with every delivery at every actor, whatever happens before
+  // it; and it observes nothing a property reads. The other acks of the same write
+  // commute with it too: whichever arrives last sends the same reply.
+  if (world.options().protocol == ProtocolKind::kSync) {
+    for (const InFlight& f : world.in_flight()) {
+      if (f.msg.kind == MessageKind::kAck) {
+        out->push_back(Choice{f.id});
+        return;
+      }
+    }
+  }
   thread_local MaySend::Buffers buffers;
   thread_local std::vector<uint8_t> in_s, best, active;
   thread_local std::vector<int32_t> work;
-  const MaySend m(world, buffers);
+  MaySend m(world, buffers);
   size_t best_size = enabled.size() + 1;
   // Customers first: a customer with its reply in flight is a persistent singleton, the
   // commonest and cheapest reduction. Then branches.

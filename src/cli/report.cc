@@ -59,11 +59,15 @@ std::vector<std::vector<EventOutcome>> event_outcomes(const History& h) {
     if (e.obs.kind == ObservationKind::kIssue) {
       o.issued = true;
       o.issued_us = e.time_us;
+    } else if (e.obs.kind == ObservationKind::kServe) {
+      // A write's reply carries no balance: the balance it produced at its branch is
+      // the serve's. (A query's serve and reply see the same balance.)
+      o.balance = e.obs.balance;
     } else if (e.obs.kind == ObservationKind::kReply) {
       o.answered = true;
       o.success = e.obs.success;
       o.branch = e.obs.branch;
-      o.balance = e.obs.balance;
+      if (e.obs.iface == Interface::kQuery) o.balance = e.obs.balance;
       o.replied_us = e.time_us;
     }
   }
@@ -129,9 +133,12 @@ ojson history_json(const History& h) {
       case ObservationKind::kIssue:
         break;
       case ObservationKind::kServe:
-      case ObservationKind::kReply:
         j["result"] = result_word(o.success);
         j["balance"] = o.balance;
+        break;
+      case ObservationKind::kReply:
+        j["result"] = result_word(o.success);
+        if (o.iface == Interface::kQuery) j["balance"] = o.balance;
         break;
       case ObservationKind::kApply:
         j["origin"] = o.success;
@@ -338,7 +345,10 @@ std::string message_text(const Scenario& s, const Message& m) {
       if (m.iface == Interface::kQuery) return fmt::format("request query (event {})", event_id);
       return fmt::format("request {} {} (event {})", iface, m.money, event_id);
     case MessageKind::kReply:
-      return fmt::format("reply {} {}, balance {} (event {})", iface, result_word(m.success),
+      if (m.iface != Interface::kQuery) {
+        return fmt::format("reply {} {} (event {})", iface, result_word(m.success), event_id);
+      }
+      return fmt::format("reply query {}, balance {} (event {})", result_word(m.success),
                          m.money, event_id);
     case MessageKind::kPropagate:
       return fmt::format("propagate {} {} (customer {} event {})", iface,
@@ -369,6 +379,10 @@ std::string observation_text(const Scenario& s, const Observation& o) {
                          branch_id(s, o.branch), interface_name(o.iface), o.money, c.id, event_id,
                          o.balance);
     case ObservationKind::kReply:
+      if (o.iface != Interface::kQuery) {
+        return fmt::format("customer {} confirms event {}: {}", c.id, event_id,
+                           result_word(o.success));
+      }
       return fmt::format("customer {} confirms event {}: {}, balance {}", c.id, event_id,
                          result_word(o.success), o.balance);
   }

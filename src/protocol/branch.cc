@@ -148,7 +148,12 @@ void Branch::reply(const Message& request, bool success, Effects& out) {
                    .customer = request.customer,
                    .event = request.event,
                    .seq = request.seq,
-                   .money = balance_});
+                   // A write's reply carries its result only. The balance it produced
+                   // is in the History (the serve observation); carrying it, or the
+                   // balance when a sync write's last ack arrived, would make states
+                   // that differ only in that number, and make a sync ack read the
+                   // balance, so acks would no longer commute with other deliveries.
+                   .money = is_write(request.iface) ? 0 : balance_});
 }
 
 void Branch::propagate(const Message& request, Money delta, int32_t seq, Effects& out) {

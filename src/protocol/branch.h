@@ -13,7 +13,8 @@
 //            branch holds it until that many of the customer's writes are applied here.
 //            Writes of one customer are applied everywhere in the customer's order
 //            (monotonic writes), and a query sees the customer's writes (read-your-writes).
-// Every protocol: a withdraw larger than the serving branch's balance fails, changes
+// Every protocol: a query's reply carries the balance it saw; a write's reply carries
+// only success or failure. A withdraw larger than the serving branch's balance fails, changes
 // nothing and is not propagated. A propagated write is applied unconditionally.
 #pragma once
 

@@ -129,7 +129,7 @@ TEST_CASE("protocol sync: apply, propagate to every peer, reply only after every
   CHECK(reply.customer == 1);
   CHECK(reply.event == 0);
   CHECK(reply.success);
-  CHECK(reply.money == 110);
+  CHECK(reply.money == 0);  // a write's reply carries no balance (the serve has it)
 }
 
 TEST_CASE("protocol sync: a withdraw propagates a negative delta, a lone branch replies at once") {
@@ -152,7 +152,8 @@ TEST_CASE("protocol sync: a withdraw propagates a negative delta, a lone branch 
                   solo);
   REQUIRE(solo.sends().size() == 1);
   CHECK(solo.sends()[0].kind == MessageKind::kReply);
-  CHECK(solo.sends()[0].money == 10);
+  CHECK(solo.sends()[0].money == 0);
+  CHECK(lone.balance() == 10);
 }
 
 TEST_CASE("protocol async: reply at once, then propagate, peers apply without acks") {
@@ -165,7 +166,8 @@ TEST_CASE("protocol async: reply at once, then propagate, peers apply without ac
   REQUIRE(out.sends().size() == 3);
   CHECK(out.sends()[0].kind == MessageKind::kReply);  // the reply goes out first
   CHECK(out.sends()[0].success);
-  CHECK(out.sends()[0].money == 125);
+  CHECK(out.sends()[0].money == 0);  // no balance in a write's reply
+  CHECK(b[0].balance() == 125);
   CHECK(of_kind(out, MessageKind::kPropagate).size() == 2);
 
   Effects peers;
@@ -202,8 +204,9 @@ TEST_CASE("protocol: a failed withdraw changes nothing and is not propagated") {
     const Message& reply = out.sends()[0];
     CHECK(reply.kind == MessageKind::kReply);
     CHECK_FALSE(reply.success);
-    CHECK(reply.money == 50);
+    CHECK(reply.money == 0);
     REQUIRE(out.observations().size() == 1);
+    CHECK(out.observations()[0].balance == 50);  // the serve saw the balance
     CHECK(out.observations()[0].kind == ObservationKind::kServe);
     CHECK_FALSE(out.observations()[0].success);
     CHECK(b.applied_writes(1) == 0);
