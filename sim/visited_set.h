@@ -1,10 +1,13 @@
 // VisitedSet: the explorer's set of state fingerprints. Open addressing with linear
-// probing over a power-of-two table of 8-byte slots, grown at 3/4 load, so a stored
-// state costs 10.7 to 21 bytes (16 on average). Fingerprint 0 is remapped (0 marks an
-// empty slot). Iteration order is never used: lookup only.
+// probing over a table of 8-byte slots, grown by half at 3/4 load, so load stays between
+// 1/2 and 3/4 and a stored state costs 10.7 to 16 bytes (the bound: 100 million
+// states in 2 GiB). The home slot is the fingerprint scaled to the table size
+// (multiply-high), so the size need not be a power of two. Fingerprint 0 is remapped
+// (0 marks an empty slot). Iteration order is never used: lookup only.
 #pragma once
 
 #include <cassert>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,11 +15,8 @@ namespace banksim {
 
 class VisitedSet {
  public:
-  explicit VisitedSet(size_t initial_capacity = 1 << 16) {
-    size_t cap = 16;
-    while (cap < initial_capacity) cap <<= 1;
-    slots_.assign(cap, 0);
-  }
+  explicit VisitedSet(size_t initial_capacity = 1 << 16)
+      : slots_(initial_capacity < 16 ? 16 : initial_capacity, 0) {}
 
   // Inserts; returns true when the fingerprint was not there before.
   bool insert(uint64_t fp) {
@@ -26,8 +26,8 @@ class VisitedSet {
   }
   bool contains(uint64_t fp) const {
     if (fp == 0) fp = 1;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = fp & mask;; i = (i + 1) & mask) {
+    const size_t n = slots_.size();
+    for (size_t i = home(fp, n);; i = i + 1 == n ? 0 : i + 1) {
       if (slots_[i] == fp) return true;
       if (slots_[i] == 0) return false;
     }
@@ -36,9 +36,12 @@ class VisitedSet {
   size_t bytes() const { return slots_.size() * sizeof(uint64_t); }
 
  private:
+  static size_t home(uint64_t fp, size_t n) {
+    return static_cast<size_t>((static_cast<unsigned __int128>(fp) * n) >> 64);
+  }
   bool insert_into(std::vector<uint64_t>& table, uint64_t fp) {
-    const size_t mask = table.size() - 1;
-    for (size_t i = fp & mask;; i = (i + 1) & mask) {
+    const size_t n = table.size();
+    for (size_t i = home(fp, n);; i = i + 1 == n ? 0 : i + 1) {
       if (table[i] == fp) return false;
       if (table[i] == 0) {
         table[i] = fp;
@@ -48,7 +51,8 @@ class VisitedSet {
     }
   }
   void grow() {
-    std::vector<uint64_t> bigger(slots_.size() * 2, 0);
+    // Half again as big: while both tables live, 2.5x the old table (doubling: 3x).
+    std::vector<uint64_t> bigger(slots_.size() + slots_.size() / 2, 0);
     const size_t old_size = size_;
     size_ = 0;
     for (uint64_t fp : slots_) {
