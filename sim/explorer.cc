@@ -13,7 +13,7 @@ namespace banksim {
 uint64_t world_fingerprint(const World& w, StateEncoder& scratch) {
   scratch.clear();
   w.encode(scratch);
-  return fingerprint(scratch.words());
+  return scratch.digest();
 }
 
 namespace {
@@ -221,7 +221,7 @@ class Search {
     };
     // Never iterated: safe for determinism.
     std::unordered_map<uint64_t, Parent> parents;  // lookup only
-    StateEncoder enc;
+    StateEncoder enc(/*keep_words=*/false);
     const uint64_t root_fp = world_fingerprint(root, enc);
     parents.emplace(root_fp, Parent{root_fp, 0});
     std::vector<std::pair<World, uint64_t>> level;
@@ -279,7 +279,7 @@ class Search {
   ExploreOptions options_;
   ExploreResult result_;
   VisitedSet visited_;
-  StateEncoder scratch_;
+  StateEncoder scratch_{/*keep_words=*/false};
   std::vector<Choice> enabled_;
 };
 

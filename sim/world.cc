@@ -5,6 +5,7 @@
 #include <cassert>
 
 #include "protocol/codec.h"
+#include "sim/fingerprint.h"
 
 namespace banksim {
 
@@ -156,28 +157,24 @@ bool World::money_conserved() const {
 void World::encode(StateEncoder& enc) const {
   for (const Branch& b : branches_) b.encode(enc);
   for (const Customer& c : customers_) c.encode(enc);
-  // In-flight messages as a sorted multiset: two paths that sent the same messages in a
-  // different order reach the same state.
-  using Key = std::array<uint64_t, 4>;
-  std::vector<Key> keys;
-  keys.reserve(in_flight_.size());
+  // In-flight messages as a multiset: two paths that sent the same messages in a
+  // different order reach the same state. Each message's fields are hashed to 64 bits
+  // and the hashes are added (mod 2^64), which is order-free without sorting; the
+  // count goes in too. Distinct multisets collide with probability about 2^-64, the
+  // same order as the fingerprint itself (see README: collision risk).
   const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
+  uint64_t sum = 0;
   for (const InFlight& f : in_flight_) {
     const Message& m = f.msg;
-    keys.push_back(Key{(static_cast<uint64_t>(m.kind) << 40) |
-                           (static_cast<uint64_t>(m.iface) << 36) |
-                           (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
-                       (u32(m.from) << 32) | u32(m.to), (u32(m.customer) << 32) | u32(m.event),
-                       static_cast<uint64_t>(m.money)});
+    const uint64_t key[4] = {(static_cast<uint64_t>(m.kind) << 40) |
+                                 (static_cast<uint64_t>(m.iface) << 36) |
+                                 (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                             (u32(m.from) << 32) | u32(m.to), (u32(m.customer) << 32) | u32(m.event),
+                             static_cast<uint64_t>(m.money)};
+    sum += fingerprint(key, 4);
   }
-  std::sort(keys.begin(), keys.end());
-  enc.put(keys.size());
-  for (const Key& k : keys) {
-    enc.put(k[0]);
-    enc.put(k[1]);
-    enc.put(k[2]);
-    enc.put(k[3]);
-  }
+  enc.put(in_flight_.size());
+  enc.put(sum);
   monitor_.encode(enc);
 }
 

@@ -2,6 +2,7 @@
 // the explorer relies on: at most 16 bytes per stored state once past the initial table.
 #include <doctest/doctest.h>
 
+#include "sim/fingerprint.h"
 #include "sim/prng.h"
 #include "sim/visited_set.h"
 
@@ -30,4 +31,31 @@ TEST_CASE("visited set: inserts once, finds what it holds, stays within 16 bytes
   CHECK(set.size() == 200'001);
   // Load never above 3/4: at least 10.6 bytes per state.
   CHECK(set.bytes() * 3 >= set.size() * sizeof(uint64_t) * 4);
+}
+
+TEST_CASE("state encoder: the streamed digest equals the fingerprint of the kept words") {
+  StateEncoder kept;
+  StateEncoder streamed(/*keep_words=*/false);
+  Prng prng(3);
+  for (int i = 0; i < 100; ++i) {
+    const uint64_t w = prng.next();
+    kept.put(w);
+    streamed.put(w);
+    CHECK(kept.digest() == fingerprint(kept.words()));
+    CHECK(streamed.digest() == kept.digest());
+  }
+  CHECK(streamed.size() == 100);
+  // Order and length matter.
+  StateEncoder a, b, c;
+  a.put(1);
+  a.put(2);
+  b.put(2);
+  b.put(1);
+  c.put(1);
+  c.put(2);
+  c.put(0);
+  CHECK(a.digest() != b.digest());
+  CHECK(a.digest() != c.digest());
+  streamed.clear();
+  CHECK(streamed.digest() == StateEncoder().digest());
 }
