@@ -93,6 +93,7 @@ void World::apply(const Choice& c, int64_t now_us) {
     wire_.erase(wire_.begin() + static_cast<std::ptrdiff_t>(index));
   }
   if (is_write_traffic(m)) write_traffic_ -= 1;
+  in_flight_hash_ -= message_hash(it->msg);
   in_flight_.erase(it);
   delivered_ += 1;
   last_delivered_ = m;
@@ -122,6 +123,7 @@ void World::absorb(Effects& effects, int64_t now_us) {
     }
     if (is_write_traffic(m)) write_traffic_ += 1;
     in_flight_.push_back(InFlight{next_id_++, m});
+    in_flight_hash_ += message_hash(m);
     last_sent_count_ += 1;
   }
   for (const Observation& o : effects.observations()) {
@@ -154,27 +156,26 @@ bool World::money_conserved() const {
   return held == expected;
 }
 
+uint64_t World::message_hash(const Message& m) {
+  const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
+  const uint64_t key[4] = {(static_cast<uint64_t>(m.kind) << 40) |
+                               (static_cast<uint64_t>(m.iface) << 36) |
+                               (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                           (u32(m.from) << 32) | u32(m.to), (u32(m.customer) << 32) | u32(m.event),
+                           static_cast<uint64_t>(m.money)};
+  return fingerprint(key, 4);
+}
+
 void World::encode(StateEncoder& enc) const {
   for (const Branch& b : branches_) b.encode(enc);
   for (const Customer& c : customers_) c.encode(enc);
   // In-flight messages as a multiset: two paths that sent the same messages in a
-  // different order reach the same state. Each message's fields are hashed to 64 bits
-  // and the hashes are added (mod 2^64), which is order-free without sorting; the
-  // count goes in too. Distinct multisets collide with probability about 2^-64, the
-  // same order as the fingerprint itself (see README: collision risk).
-  const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
-  uint64_t sum = 0;
-  for (const InFlight& f : in_flight_) {
-    const Message& m = f.msg;
-    const uint64_t key[4] = {(static_cast<uint64_t>(m.kind) << 40) |
-                                 (static_cast<uint64_t>(m.iface) << 36) |
-                                 (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
-                             (u32(m.from) << 32) | u32(m.to), (u32(m.customer) << 32) | u32(m.event),
-                             static_cast<uint64_t>(m.money)};
-    sum += fingerprint(key, 4);
-  }
+  // different order reach the same state. in_flight_hash_ is the sum (mod 2^64) of the
+  // messages' hashes, kept up to date as messages are sent and delivered: order-free
+  // without sorting, and no per-state work. Distinct multisets collide with probability
+  // about 2^-64, the order of the fingerprint itself (see README: collision risk).
   enc.put(in_flight_.size());
-  enc.put(sum);
+  enc.put(in_flight_hash_);
   monitor_.encode(enc);
 }
 

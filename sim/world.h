@@ -104,6 +104,8 @@ class World {
   void dispatch(const Message& m, Effects& out);
   void absorb(Effects& effects, int64_t now_us);
   static bool is_write_traffic(const Message& m);
+  // A message's wire fields hashed to 64 bits (ids, bytes and delay excluded).
+  static uint64_t message_hash(const Message& m);
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
@@ -111,6 +113,7 @@ class World {
   std::vector<Customer> customers_;
   std::vector<InFlight> in_flight_;
   std::vector<std::string> wire_;  // parallel to in_flight_ when options_.wire
+  uint64_t in_flight_hash_ = 0;    // sum of message_hash() over in_flight_
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;
   uint64_t delivered_ = 0;

@@ -41,7 +41,7 @@ class StateEncoder {
   void put(uint64_t w) {
     h_ = hash_step(h_, w);
     ++n_;
-    if (keep_) words_.push_back(w);
+    if (keep_) [[unlikely]] keep(w);
   }
   void put_signed(int64_t v) { put(static_cast<uint64_t>(v)); }
   // Two 32-bit values packed into one word.
@@ -59,6 +59,8 @@ class StateEncoder {
   }
 
  private:
+  [[gnu::noinline]] void keep(uint64_t w) { words_.push_back(w); }
+
   bool keep_;
   uint64_t h_ = kHashSeed;
   size_t n_ = 0;
