@@ -29,12 +29,25 @@ World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
     customers_.emplace_back(c, s.branch_count(), s.customers[static_cast<size_t>(c)].events);
   }
   history_.scenario = scenario_;
+  actor_hash_.resize(static_cast<size_t>(s.actor_count()));
+  for (ActorIndex a = 0; a < s.actor_count(); ++a) rehash_actor(a);
+}
+
+void World::rehash_actor(ActorIndex a) {
+  StateEncoder enc(/*keep_words=*/false);
+  if (a < scenario_->branch_count()) {
+    branches_[static_cast<size_t>(a)].encode(enc);
+  } else {
+    customers_[static_cast<size_t>(a - scenario_->branch_count())].encode(enc);
+  }
+  actor_hash_[static_cast<size_t>(a)] = enc.digest();
 }
 
 void World::start(int64_t now_us) {
   assert(next_id_ == 0);
   effects_.clear();
   for (Customer& c : customers_) c.start(effects_);
+  for (const Customer& c : customers_) rehash_actor(c.actor());
   last_sent_count_ = 0;
   absorb(effects_, now_us);
 }
@@ -100,6 +113,7 @@ void World::apply(const Choice& c, int64_t now_us) {
 
   effects_.clear();
   dispatch(m, effects_);
+  rehash_actor(m.to);
   last_sent_count_ = 0;
   absorb(effects_, now_us);
 }
@@ -167,8 +181,9 @@ uint64_t World::message_hash(const Message& m) {
 }
 
 void World::encode(StateEncoder& enc) const {
-  for (const Branch& b : branches_) b.encode(enc);
-  for (const Customer& c : customers_) c.encode(enc);
+  // Each actor as the hash of its own encoding, recomputed only when it takes a step:
+  // a delivery changes one actor, so a state costs one actor's encoding, not all.
+  for (uint64_t h : actor_hash_) enc.put(h);
   // In-flight messages as a multiset: two paths that sent the same messages in a
   // different order reach the same state. in_flight_hash_ is the sum (mod 2^64) of the
   // messages' hashes, kept up to date as messages are sent and delivered: order-free

@@ -47,6 +47,22 @@ struct Choice {
   friend bool operator==(const Choice&, const Choice&) = default;
 };
 
+// The last step's effects are scratch space: copying a World does not copy them (the
+// copy's last_observations() is empty until it takes a step), which keeps the
+// explorer's World copy per transition cheap.
+class ScratchEffects : public Effects {
+ public:
+  ScratchEffects() = default;
+  ScratchEffects(const ScratchEffects&) : Effects() {}
+  ScratchEffects& operator=(const ScratchEffects&) {
+    clear();
+    return *this;
+  }
+  ScratchEffects(ScratchEffects&&) = default;
+  ScratchEffects& operator=(ScratchEffects&&) = default;
+  ~ScratchEffects() = default;
+};
+
 class World {
  public:
   World(std::shared_ptr<const Scenario> scenario, WorldOptions options);
@@ -75,6 +91,7 @@ class World {
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
   const Message& last_delivered() const { return last_delivered_; }
+  // Empty in a copy that has taken no step since it was copied.
   const std::vector<Observation>& last_observations() const { return effects_.observations(); }
 
   const Scenario& scenario() const { return *scenario_; }
@@ -106,6 +123,8 @@ class World {
   static bool is_write_traffic(const Message& m);
   // A message's wire fields hashed to 64 bits (ids, bytes and delay excluded).
   static uint64_t message_hash(const Message& m);
+  // Recomputes actor_hash_[a] from the actor's canonical encoding.
+  void rehash_actor(ActorIndex a);
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
@@ -114,12 +133,13 @@ class World {
   std::vector<InFlight> in_flight_;
   std::vector<std::string> wire_;  // parallel to in_flight_ when options_.wire
   uint64_t in_flight_hash_ = 0;    // sum of message_hash() over in_flight_
+  std::vector<uint64_t> actor_hash_;  // per actor: digest of its encoding, kept current
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;
   uint64_t delivered_ = 0;
   int64_t write_traffic_ = 0;
   Message last_delivered_;
-  Effects effects_;
+  ScratchEffects effects_;
   Monitor monitor_;
   History history_;
   std::vector<Violation> violations_;
