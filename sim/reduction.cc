@@ -211,6 +211,64 @@ void closure(MaySend& m, int32_t seed, std::vector<uint8_t>& in_s, std::vector<u
   }
 }
 
+// Sync: a delivery that adds a non-negative amount to a branch's balance (a "credit":
+// a deposit request, or a propagated deposit) commutes with every other credit and every
+// ack: the balance ends the same in either order, nothing either sends depends on it,
+// and the monitor's ghost state ends the same. It does not commute with a delivery that
+// reads the balance (a query; a withdraw request, whose success depends on it) or lowers
+// it (a propagated withdraw: the order decides whether the replica dips below zero on
+// the way). So when no such delivery can ever reach branch b (none in flight to b, no
+// customer still to issue a query or withdraw at b, no withdraw still to be served at
+// another branch and propagated to b), a credit to b commutes with everything that can
+// happen: a persistent singleton. (Under sync a customer's writes never overlap: its
+// next request waits for every ack. So two credits to b are of different customers, and
+// monotonic writes cannot tell their order either.) Returns false when there is none.
+bool sync_credit_singleton(const World& w, std::vector<uint8_t>& blocked, Choice* out) {
+  const Scenario& s = w.scenario();
+  const int32_t B = s.branch_count();
+  blocked.assign(static_cast<size_t>(B), 0);
+  int32_t withdraw_origins = 0;  // branches where a withdraw may still be served
+  int32_t withdraw_origin = -1;  // one of them
+  const auto withdraw_at = [&](int32_t b) {
+    if (withdraw_origins == 0 || withdraw_origin != b) withdraw_origins += 1;
+    withdraw_origin = b;
+  };
+  for (const InFlight& f : w.in_flight()) {
+    const Message& m = f.msg;
+    if (m.kind == MessageKind::kRequest && m.iface != Interface::kDeposit) {
+      blocked[static_cast<size_t>(m.to)] = 1;
+      if (m.iface == Interface::kWithdraw) withdraw_at(m.to);
+    } else if (m.kind == MessageKind::kPropagate && m.iface == Interface::kWithdraw) {
+      blocked[static_cast<size_t>(m.to)] = 1;
+    }
+  }
+  for (int32_t c = 0; c < s.customer_count(); ++c) {
+    const Customer& cu = w.customers()[static_cast<size_t>(c)];
+    const auto& events = s.customers[static_cast<size_t>(c)].events;
+    for (size_t e = static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
+         e < events.size(); ++e) {
+      if (events[e].iface == Interface::kDeposit) continue;
+      blocked[static_cast<size_t>(events[e].branch)] = 1;
+      if (events[e].iface == Interface::kWithdraw) withdraw_at(events[e].branch);
+    }
+  }
+  // A withdraw served at b' propagates to every other branch.
+  if (withdraw_origins >= 2) return false;
+  for (int32_t b = 0; b < B; ++b) {
+    if (withdraw_origins == 1 && b != withdraw_origin) blocked[static_cast<size_t>(b)] = 1;
+  }
+  for (const InFlight& f : w.in_flight()) {
+    const Message& m = f.msg;
+    const bool credit = (m.kind == MessageKind::kRequest || m.kind == MessageKind::kPropagate) &&
+                        m.iface == Interface::kDeposit;
+    if (credit && !blocked[static_cast<size_t>(m.to)]) {
+      *out = Choice{f.id};
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
@@ -231,6 +289,12 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
         out->push_back(Choice{f.id});
         return;
       }
+    }
+    thread_local std::vector<uint8_t> blocked;
+    Choice credit;
+    if (sync_credit_singleton(world, blocked, &credit)) {
+      out->push_back(credit);
+      return;
     }
   }
   thread_local MaySend::Buffers buffers;
