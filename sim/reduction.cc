@@ -79,7 +79,8 @@ class MaySend {
           b_.in_flight_write_to[static_cast<size_t>(e.branch)] = 1;
         }
       }
-      const size_t first = static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
+      const size_t first =
+          static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
       for (size_t e = first; e < events.size(); ++e) {
         const auto at = cz * Bz + static_cast<size_t>(events[e].branch);
         b_.future_at[at] = 1;
@@ -90,6 +91,7 @@ class MaySend {
 
   int32_t actors() const { return A_; }
   bool busy(int32_t a) const { return b_.inbox[static_cast<size_t>(a)] > 0; }
+  size_t inbox(int32_t a) const { return static_cast<size_t>(b_.inbox[static_cast<size_t>(a)]); }
 
   // Derives what depends on S. Call whenever S changes, before may_send().
   void refresh(const std::vector<uint8_t>& in_s) {
@@ -170,14 +172,18 @@ class MaySend {
 };
 
 // Grows S from `seed` until no actor outside S that can still act may send into S.
-void closure(MaySend& m, int32_t seed, std::vector<uint8_t>& in_s, std::vector<uint8_t>& active,
-             std::vector<int32_t>& work) {
+// Returns the number of in-flight deliveries to S, or gives up (returning `bound`) as
+// soon as that number reaches `bound`: S only grows, so it could not get below it.
+size_t closure(MaySend& m, int32_t seed, size_t bound, std::vector<uint8_t>& in_s,
+               std::vector<uint8_t>& active, std::vector<int32_t>& work) {
   const int32_t A = m.actors();
   in_s.assign(static_cast<size_t>(A), 0);
   in_s[static_cast<size_t>(seed)] = 1;
+  size_t size = m.inbox(seed);
   active.assign(static_cast<size_t>(A), 0);
   bool grew = true;
   while (grew) {
+    if (size >= bound) return bound;
     grew = false;
     m.refresh(in_s);
     // Actors outside S that may act: busy ones, and whoever they may send to.
@@ -203,12 +209,14 @@ void closure(MaySend& m, int32_t seed, std::vector<uint8_t>& in_s, std::vector<u
       for (int32_t y = 0; y < A; ++y) {
         if (in_s[static_cast<size_t>(y)] && m.may_send(x, y)) {
           in_s[static_cast<size_t>(x)] = 1;
+          size += m.inbox(x);
           grew = true;
           break;
         }
       }
     }
   }
+  return size;
 }
 
 // Sync: a delivery that adds a non-negative amount to a branch's balance (a "credit":
@@ -297,6 +305,21 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
       return;
     }
   }
+  // A customer with its reply in flight is a persistent singleton: nothing else can send
+  // to it before it takes that reply. The closure below finds the same set from the
+  // lowest-numbered busy customer; this finds it without building the analysis.
+  {
+    const InFlight* reply = nullptr;
+    for (const InFlight& f : world.in_flight()) {
+      if (f.msg.kind == MessageKind::kReply && (reply == nullptr || f.msg.to < reply->msg.to)) {
+        reply = &f;
+      }
+    }
+    if (reply != nullptr) {
+      out->push_back(Choice{reply->id});
+      return;
+    }
+  }
   thread_local MaySend::Buffers buffers;
   thread_local std::vector<uint8_t> in_s, best, active;
   thread_local std::vector<int32_t> work;
@@ -309,9 +332,7 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   for (int32_t k = 0; k < A && best_size > 1; ++k) {
     const int32_t a = (k + B) % A;
     if (!m.busy(a)) continue;
-    closure(m, a, in_s, active, work);
-    size_t size = 0;
-    for (const InFlight& f : world.in_flight()) size += in_s[static_cast<size_t>(f.msg.to)];
+    const size_t size = closure(m, a, best_size, in_s, active, work);
     if (size < best_size) {
       best_size = size;
       best.swap(in_s);
