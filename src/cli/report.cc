@@ -1,12 +1,8 @@
 #include "cli/report.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 namespace banksim {
 
@@ -432,32 +428,6 @@ std::string timeline_start(const World& world) {
 std::string timeline_step(const World& world, int64_t now_us) {
   return timeline_step(world.scenario(), now_us, world.last_delivered(),
                        world.last_observations(), last_sent_messages(world));
-}
-
-bool write_file_atomically(const std::string& path, const std::string& text, std::string* error) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      *error = fmt::format("{}: cannot write file", path);
-      return false;
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      *error = fmt::format("{}: write failed", path);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = fmt::format("{}: cannot write file: {}", path, ec.message());
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace banksim

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/atomic_file.h"
 #include "sim/history.h"
 #include "sim/network.h"
 #include "sim/world.h"
@@ -78,8 +79,5 @@ std::string timeline_start(const Scenario& s, std::span<const Observation> obser
                            std::span<const Message> sent);
 std::string timeline_step(const Scenario& s, int64_t now_us, const Message& delivered,
                           std::span<const Observation> observed, std::span<const Message> sent);
-
-// Writes `text` to `path` atomically (temporary file + rename): never half a file.
-bool write_file_atomically(const std::string& path, const std::string& text, std::string* error);
 
 }  // namespace banksim
