@@ -1,5 +1,6 @@
 #include "cli/report.h"
 
+#include <cassert>
 #include <map>
 
 #include <fmt/format.h>
@@ -47,27 +48,7 @@ OutputFormat resolve_format(OutputFormat requested, InputForm form) {
 }
 
 std::vector<std::vector<EventOutcome>> event_outcomes(const History& h) {
-  const Scenario& s = *h.scenario;
-  std::vector<std::vector<EventOutcome>> out(s.customers.size());
-  for (size_t c = 0; c < s.customers.size(); ++c) out[c].resize(s.customers[c].events.size());
-  for (const HistoryEvent& e : h.events) {
-    EventOutcome& o = out[static_cast<size_t>(e.obs.customer)][static_cast<size_t>(e.obs.event)];
-    if (e.obs.kind == ObservationKind::kIssue) {
-      o.issued = true;
-      o.issued_us = e.time_us;
-    } else if (e.obs.kind == ObservationKind::kServe) {
-      // A write's reply carries no balance: the balance it produced at its branch is
-      // the serve's. (A query's serve and reply see the same balance.)
-      o.balance = e.obs.balance;
-    } else if (e.obs.kind == ObservationKind::kReply) {
-      o.answered = true;
-      o.success = e.obs.success;
-      o.branch = e.obs.branch;
-      if (e.obs.iface == Interface::kQuery) o.balance = e.obs.balance;
-      o.replied_us = e.time_us;
-    }
-  }
-  return out;
+  return ExecutionRecord(h).outcomes();
 }
 
 namespace {
@@ -168,8 +149,12 @@ ojson write_sets_json(const History& h) {
 }
 
 ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
-  const Scenario& s = *h.scenario;
-  const auto outcomes = event_outcomes(h);
+  return results_json(ExecutionRecord(h), f, format);
+}
+
+ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat format) {
+  const Scenario& s = r.scenario();
+  const auto& outcomes = r.outcomes();
   ojson out = ojson::array();
   switch (format) {
     case OutputFormat::kAuto:
@@ -262,16 +247,21 @@ ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
   doc["stats"] = {{"messages_delivered", f.delivered},
                   {"messages_sent", f.sent},
                   {"virtual_time_us", f.end_time_us},
-                  {"quiescent", h.quiescent},
+                  {"quiescent", r.quiescent()},
                   {"hit_step_bound", f.hit_step_bound}};
   doc["properties"] = property_json(f);
-  doc["write_sets"] = write_sets_json(h);
-  doc["history"] = history_json(h);
+  assert(r.has_history());
+  doc["write_sets"] = write_sets_json(r.history());
+  doc["history"] = history_json(r.history());
   return doc;
 }
 
 std::string summary_text(const History& h, const RunFacts& f) {
-  const Scenario& s = *h.scenario;
+  return summary_text(ExecutionRecord(h), f);
+}
+
+std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
+  const Scenario& s = r.scenario();
   std::string out;
   out += fmt::format("banksim {}: {}\n", f.command, f.source);
   if (f.backend.empty()) {
@@ -288,7 +278,7 @@ std::string summary_text(const History& h, const RunFacts& f) {
     out += fmt::format("  branch {}: {} -> {}\n", s.branches[b].id, s.branches[b].balance,
                        f.final_balances.at(b));
   }
-  const auto outcomes = event_outcomes(h);
+  const auto& outcomes = r.outcomes();
   out += "customers:\n";
   for (size_t c = 0; c < s.customers.size(); ++c) {
     out += fmt::format("  customer {}:\n", s.customers[c].id);

@@ -1,0 +1,162 @@
+// ExecutionRecord: fed the observations of a run step by step (as `banksim run` does,
+// without a History) it yields the same per-event outcomes, results in every format and
+// summary as the History of the same run; it keeps the observations only when asked;
+// a write's balance comes from its serve, not from its reply (which carries 0).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/execution_record.h"
+#include "cli/report.h"
+#include "sim/scenario.h"
+#include "sim/timed_run.h"
+#include "sim/world.h"
+
+using banksim::EventOutcome;
+using banksim::ExecutionRecord;
+using banksim::History;
+using banksim::Interface;
+using banksim::Observation;
+using banksim::ObservationKind;
+using banksim::OutputFormat;
+using banksim::ProtocolKind;
+using banksim::RunFacts;
+using banksim::Scenario;
+using banksim::TimedOptions;
+using banksim::TimedResult;
+using banksim::World;
+using banksim::WorldOptions;
+
+namespace {
+
+const std::string kScenarios = std::string(BANKSIM_SOURCE_DIR) + "/scenarios";
+
+std::shared_ptr<const Scenario> load(const std::string& path) {
+  auto r = banksim::load_scenario_file(path);
+  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+  return std::make_shared<const Scenario>(r.value());
+}
+
+std::vector<std::string> scenario_paths() {
+  std::vector<std::string> paths;
+  for (const auto& e : std::filesystem::directory_iterator(kScenarios)) {
+    if (e.path().extension() == ".json") paths.push_back(e.path().string());
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+RunFacts facts_of(const TimedResult& r, ProtocolKind p) {
+  RunFacts f;
+  f.source = "test";
+  f.protocol = p;
+  f.delivered = r.world.delivered();
+  f.sent = r.world.sent();
+  f.end_time_us = r.end_time_us;
+  f.hit_step_bound = r.hit_step_bound;
+  f.violations = r.world.violations();
+  for (const auto& b : r.world.branches()) f.final_balances.push_back(b.balance());
+  return f;
+}
+
+Observation obs(ObservationKind kind, Interface iface, bool success, int32_t branch,
+                banksim::Money balance) {
+  return Observation{.kind = kind,
+                     .iface = iface,
+                     .success = success,
+                     .customer = 0,
+                     .event = 0,
+                     .branch = branch,
+                     .money = 30,
+                     .balance = balance};
+}
+
+}  // namespace
+
+TEST_CASE("execution record: streamed outcomes equal the History's, every scenario") {
+  constexpr ProtocolKind kProtocols[] = {ProtocolKind::kSync, ProtocolKind::kAsync,
+                                         ProtocolKind::kSession};
+  for (const std::string& path : scenario_paths()) {
+    const auto scenario = load(path);
+    for (const ProtocolKind p : kProtocols) {
+      for (uint64_t seed = 1; seed <= 3; ++seed) {
+        for (const bool keep : {false, true}) {
+          CAPTURE(path);
+          CAPTURE(seed);
+          CAPTURE(keep);
+          ExecutionRecord streamed(scenario, keep);
+          TimedOptions to;
+          to.seed = seed;
+          to.max_steps = seed == 3 ? 7 : 100'000;  // seed 3: ends before quiescence
+          to.on_start = [&](const World& w) { streamed.observe(0, w.last_observations()); };
+          to.on_step = [&](const World& w, int64_t now) {
+            streamed.observe(now, w.last_observations());
+          };
+          // The History of the same run, kept by the World as before.
+          const TimedResult r = run_timed(scenario, WorldOptions{.protocol = p}, to);
+          streamed.set_quiescent(!r.hit_step_bound);
+          const History& h = r.world.history();
+
+          CHECK(streamed.has_history() == keep);
+          CHECK(streamed.observations() == h.events.size());
+          CHECK(streamed.quiescent() == h.quiescent);
+          CHECK(streamed.outcomes() == banksim::event_outcomes(h));
+          if (keep) CHECK(streamed.history().events == h.events);
+          const RunFacts f = facts_of(r, p);
+          for (const OutputFormat fmt :
+               {OutputFormat::kRecv, OutputFormat::kBalance, OutputFormat::kEvents}) {
+            CHECK(banksim::results_json(streamed, f, fmt) == banksim::results_json(h, f, fmt));
+          }
+          if (keep) {
+            CHECK(banksim::results_json(streamed, f, OutputFormat::kJson) ==
+                  banksim::results_json(h, f, OutputFormat::kJson));
+          }
+          CHECK(banksim::summary_text(streamed, f) == banksim::summary_text(h, f));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("execution record: a write's balance is its serve's; a query's is its reply's") {
+  auto s = std::make_shared<Scenario>();
+  s->branches = {{.id = 1, .balance = 100}, {.id = 2, .balance = 100}};
+  s->customers = {{.id = 7,
+                   .events = {{.id = 1, .iface = Interface::kDeposit, .money = 30, .branch = 1},
+                              {.id = 2, .iface = Interface::kQuery, .money = 0, .branch = 0}}}};
+  s->finalize();
+  ExecutionRecord r(s, /*keep_history=*/false);
+  r.observe(10, obs(ObservationKind::kIssue, Interface::kDeposit, false, 1, 0));
+  r.observe(20, obs(ObservationKind::kServe, Interface::kDeposit, true, 1, 130));
+  r.observe(20, obs(ObservationKind::kApply, Interface::kDeposit, true, 1, 130));
+  // On the wire a write's reply carries its result only: money 0.
+  r.observe(35, obs(ObservationKind::kReply, Interface::kDeposit, true, 1, 0));
+  const EventOutcome& w = r.outcomes()[0][0];
+  CHECK(w.issued);
+  CHECK(w.answered);
+  CHECK(w.success);
+  CHECK(w.branch == 1);
+  CHECK(w.balance == 130);
+  CHECK(w.issued_us == 10);
+  CHECK(w.replied_us == 35);
+  CHECK_FALSE(r.outcomes()[0][1].issued);
+
+  Observation q = obs(ObservationKind::kIssue, Interface::kQuery, false, 0, 0);
+  q.event = 1;
+  r.observe(40, q);
+  q.kind = ObservationKind::kServe;
+  q.success = true;
+  q.balance = 100;
+  r.observe(45, q);
+  q.kind = ObservationKind::kReply;
+  r.observe(50, q);
+  CHECK(r.outcomes()[0][1].balance == 100);
+  CHECK(r.outcomes()[0][1].answered);
+  CHECK(r.observations() == 7);
+  CHECK_FALSE(r.has_history());
+  CHECK(r.history().events.empty());  // nothing kept
+}
