@@ -34,6 +34,7 @@ World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
 }
 
 void World::rehash_actor(ActorIndex a) {
+  if (!options_.fingerprint) return;
   StateEncoder enc(/*keep_words=*/false);
   if (a < scenario_->branch_count()) {
     branches_[static_cast<size_t>(a)].encode(enc);
@@ -95,21 +96,25 @@ void World::apply(const Choice& c, int64_t now_us) {
   assert(it != in_flight_.end());
   assert(it->id == c.message_id);
   assert(can_deliver(it->msg));
-  Message m = it->msg;
   const size_t index = static_cast<size_t>(it - in_flight_.begin());
   if (options_.wire) {
     // The receiver sees only what the bytes say.
-    const auto decoded = decode_message(wire_[index]);
+    const uint32_t slot = wire_slot_[index];
+    const auto decoded = decode_message(wire_pool_[slot]);
     assert(decoded.has_value());
-    assert(decoded->same_wire(m));
-    m = *decoded;
-    wire_.erase(wire_.begin() + static_cast<std::ptrdiff_t>(index));
+    assert(decoded->same_wire(it->msg));
+    last_delivered_ = *decoded;
+    wire_slot_.erase(wire_slot_.begin() + static_cast<std::ptrdiff_t>(index));
+    wire_free_.push_back(slot);
+  } else {
+    last_delivered_ = it->msg;
   }
+  const Message& m = last_delivered_;
   if (is_write_traffic(m)) write_traffic_ -= 1;
-  in_flight_hash_ -= message_hash(it->msg);
+  if (m.kind == MessageKind::kPropagate) in_flight_propagated_ -= m.money;
+  if (options_.fingerprint) in_flight_hash_ -= message_hash(it->msg);
   in_flight_.erase(it);
   delivered_ += 1;
-  last_delivered_ = m;
 
   effects_.clear();
   dispatch(m, effects_);
@@ -132,12 +137,19 @@ void World::absorb(Effects& effects, int64_t now_us) {
   for (const Message& m : effects.sends()) {
     assert(m.to >= 0 && m.to < scenario_->actor_count());
     if (options_.wire) {
-      wire_.emplace_back();
-      encode_message(m, &wire_.back());
+      if (wire_free_.empty()) {
+        wire_free_.push_back(static_cast<uint32_t>(wire_pool_.size()));
+        wire_pool_.emplace_back();
+      }
+      const uint32_t slot = wire_free_.back();
+      wire_free_.pop_back();
+      encode_message(m, &wire_pool_[slot]);  // reuses the buffer's capacity
+      wire_slot_.push_back(slot);
     }
     if (is_write_traffic(m)) write_traffic_ += 1;
+    if (m.kind == MessageKind::kPropagate) in_flight_propagated_ += m.money;
     in_flight_.push_back(InFlight{next_id_++, m});
-    in_flight_hash_ += message_hash(m);
+    if (options_.fingerprint) in_flight_hash_ += message_hash(m);
     last_sent_count_ += 1;
   }
   for (const Observation& o : effects.observations()) {
@@ -162,9 +174,7 @@ bool World::money_conserved() const {
     held += branches_[b].buffered_delta();
     initial += scenario_->branches[b].balance;
   }
-  for (const InFlight& f : in_flight_) {
-    if (f.msg.kind == MessageKind::kPropagate) held += f.msg.money;
-  }
+  held += in_flight_propagated_;
   const __int128 expected =
       initial + static_cast<__int128>(monitor_.net()) * static_cast<__int128>(branches_.size());
   return held == expected;
@@ -181,6 +191,7 @@ uint64_t World::message_hash(const Message& m) {
 }
 
 void World::encode(StateEncoder& enc) const {
+  assert(options_.fingerprint);
   // Each actor as the hash of its own encoding, recomputed only when it takes a step:
   // a delivery changes one actor, so a state costs one actor's encoding, not all.
   for (uint64_t h : actor_hash_) enc.put(h);

@@ -32,10 +32,14 @@ struct WorldOptions {
   // querying"): no write request, reply, propagation or ack in the network.
   bool quiescent_queries = false;
   PropertySet properties = PropertySet::all();
+  // Keep the per-actor and in-flight hashes that encode() reads up to date. Schedulers
+  // that never fingerprint a state (the timed simulator) turn this off and save a
+  // rehash of the receiver and of every message on each step.
+  bool fingerprint = true;
 };
 
 // Trivially copyable, so copying a World's network is one memcpy. The wire bytes, when
-// WorldOptions::wire, live in a parallel vector (World::wire_bytes()).
+// WorldOptions::wire, live in a pool beside it (World::wire_bytes()).
 struct InFlight {
   uint64_t id = 0;
   Message msg;
@@ -84,9 +88,9 @@ class World {
   // Judges the quiescence properties. REQUIRES: quiescent(). Call once.
   void finish(int64_t now_us);
 
-  const std::vector<InFlight>& in_flight() const { return in_flight_; }
+  std::span<const InFlight> in_flight() const { return in_flight_; }
   // The protobuf bytes of in_flight()[index]. REQUIRES: options().wire.
-  const std::string& wire_bytes(size_t index) const { return wire_[index]; }
+  const std::string& wire_bytes(size_t index) const { return wire_pool_[wire_slot_[index]]; }
   // The messages sent by the last start() or apply(), oldest first.
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
@@ -110,11 +114,12 @@ class World {
 
   // Money is never created or destroyed in flight: the replicas plus the writes still
   // travelling (or buffered) equal the initial money plus every successful write, once
-  // per replica. Returns false when that fails (an engine or protocol bug).
+  // per replica. Returns false when that fails (an engine or protocol bug). O(branches):
+  // the travelling writes are summed as they are sent and delivered.
   bool money_conserved() const;
 
   // Canonical encoding of actor states, in-flight messages (as a multiset, ids and
-  // bytes excluded) and the monitor's ghost state.
+  // bytes excluded) and the monitor's ghost state. REQUIRES: options().fingerprint.
   void encode(StateEncoder& enc) const;
 
  private:
@@ -131,8 +136,15 @@ class World {
   std::vector<Branch> branches_;
   std::vector<Customer> customers_;
   std::vector<InFlight> in_flight_;
-  std::vector<std::string> wire_;  // parallel to in_flight_ when options_.wire
-  uint64_t in_flight_hash_ = 0;    // sum of message_hash() over in_flight_
+  // When options_.wire: wire_slot_[i] is the pool slot holding in_flight_[i]'s bytes.
+  // A delivered message's slot goes back to wire_free_, so the pool holds as many
+  // buffers as messages were ever in flight at once, each allocated once and reused.
+  std::vector<uint32_t> wire_slot_;
+  std::vector<std::string> wire_pool_;
+  std::vector<uint32_t> wire_free_;
+  uint64_t in_flight_hash_ = 0;  // sum of message_hash() over in_flight_ (if fingerprint)
+  // Sum of the deltas of in-flight propagations, for money_conserved() in O(branches).
+  __int128 in_flight_propagated_ = 0;
   std::vector<uint64_t> actor_hash_;  // per actor: digest of its encoding, kept current
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;

@@ -64,7 +64,8 @@ int run_command(const RunArgs& args) {
                   .wire = true,
                   .record_history = false,
                   .quiescent_queries = args.quiescent_queries,
-                  .properties = s.checked};
+                  .properties = s.checked,
+                  .fingerprint = false};
   ExecutionRecord record(scenario, outputs_need_history(args.out, scenario->form));
   TimedOptions to;
   to.network = s.network;

@@ -160,3 +160,18 @@ TEST_CASE("execution record: a write's balance is its serve's; a query's is its 
   CHECK_FALSE(r.has_history());
   CHECK(r.history().events.empty());  // nothing kept
 }
+
+TEST_CASE("world: fingerprint off changes nothing a run observes") {
+  const auto scenario = load(kScenarios + "/moving-customer-3-branches.json");
+  for (const ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+    TimedOptions to;
+    to.seed = 5;
+    const TimedResult a = run_timed(scenario, WorldOptions{.protocol = p}, to);
+    const TimedResult b =
+        run_timed(scenario, WorldOptions{.protocol = p, .fingerprint = false}, to);
+    CHECK(a.world.history().events == b.world.history().events);
+    CHECK(a.world.delivered() == b.world.delivered());
+    CHECK(a.end_time_us == b.end_time_us);
+    CHECK(b.world.money_conserved());
+  }
+}
