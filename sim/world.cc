@@ -73,14 +73,28 @@ bool World::can_deliver(const Message& m) const {
 
 void World::enabled(std::vector<Choice>* out) const {
   for (const InFlight& f : in_flight_) {
-    if (can_deliver(f.msg)) out->push_back(Choice{f.id});
+    if (!is_hole(f) && can_deliver(f.msg)) out->push_back(Choice{f.id});
   }
+}
+
+void World::close_holes() const {
+  size_t kept = 0;
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    if (is_hole(in_flight_[i])) continue;
+    in_flight_[kept] = in_flight_[i];
+    if (options_.wire) wire_slot_[kept] = wire_slot_[i];
+    ++kept;
+  }
+  assert(in_flight_.size() - kept == holes_);
+  in_flight_.resize(kept);
+  if (options_.wire) wire_slot_.resize(kept);
+  holes_ = 0;
 }
 
 const InFlight* World::find(uint64_t message_id) const {
   auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), message_id,
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
-  if (it == in_flight_.end() || it->id != message_id) return nullptr;
+  if (it == in_flight_.end() || it->id != message_id || is_hole(*it)) return nullptr;
   return &*it;
 }
 
@@ -95,6 +109,7 @@ void World::apply(const Choice& c, int64_t now_us) {
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
   assert(it != in_flight_.end());
   assert(it->id == c.message_id);
+  assert(!is_hole(*it));
   assert(can_deliver(it->msg));
   const size_t index = static_cast<size_t>(it - in_flight_.begin());
   if (options_.wire) {
@@ -104,7 +119,6 @@ void World::apply(const Choice& c, int64_t now_us) {
     assert(decoded.has_value());
     assert(decoded->same_wire(it->msg));
     last_delivered_ = *decoded;
-    wire_slot_.erase(wire_slot_.begin() + static_cast<std::ptrdiff_t>(index));
     wire_free_.push_back(slot);
   } else {
     last_delivered_ = it->msg;
@@ -113,7 +127,9 @@ void World::apply(const Choice& c, int64_t now_us) {
   if (is_write_traffic(m)) write_traffic_ -= 1;
   if (m.kind == MessageKind::kPropagate) in_flight_propagated_ -= m.money;
   if (options_.fingerprint) in_flight_hash_ -= message_hash(it->msg);
-  in_flight_.erase(it);
+  it->msg.to = -1;  // a hole; see close_holes()
+  holes_ += 1;
+  if (2 * holes_ > in_flight_.size()) close_holes();
   delivered_ += 1;
 
   effects_.clear();
@@ -200,7 +216,7 @@ void World::encode(StateEncoder& enc) const {
   // messages' hashes, kept up to date as messages are sent and delivered: order-free
   // without sorting, and no per-state work. Distinct multisets collide with probability
   // about 2^-64, the order of the fingerprint itself (see README: collision risk).
-  enc.put(in_flight_.size());
+  enc.put(in_flight_.size() - holes_);
   enc.put(in_flight_hash_);
   monitor_.encode(enc);
 }

@@ -5,6 +5,8 @@
 //
 // Invariants: message ids are assigned in send order and never reused; in_flight() is
 // sorted by id; every in-flight message is addressed to an existing actor.
+//
+// Not thread-safe, not even its const functions (in_flight() tidies its storage).
 #pragma once
 
 #include <cstdint>
@@ -84,13 +86,20 @@ class World {
   void apply(const Choice& c, int64_t now_us);
 
   // Nothing in flight: the execution is over.
-  bool quiescent() const { return in_flight_.empty(); }
+  bool quiescent() const { return in_flight_.size() == holes_; }
   // Judges the quiescence properties. REQUIRES: quiescent(). Call once.
   void finish(int64_t now_us);
 
-  std::span<const InFlight> in_flight() const { return in_flight_; }
+  // Sorted by id. O(in flight) after deliveries (it closes their holes), else O(1).
+  std::span<const InFlight> in_flight() const {
+    if (holes_ > 0) close_holes();
+    return in_flight_;
+  }
   // The protobuf bytes of in_flight()[index]. REQUIRES: options().wire.
-  const std::string& wire_bytes(size_t index) const { return wire_pool_[wire_slot_[index]]; }
+  const std::string& wire_bytes(size_t index) const {
+    if (holes_ > 0) close_holes();
+    return wire_pool_[wire_slot_[index]];
+  }
   // The messages sent by the last start() or apply(), oldest first.
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
@@ -130,16 +139,24 @@ class World {
   static uint64_t message_hash(const Message& m);
   // Recomputes actor_hash_[a] from the actor's canonical encoding.
   void rehash_actor(ActorIndex a);
+  // A delivered message stays in in_flight_ as a hole (to < 0, id kept, so the vector
+  // stays sorted by id) until close_holes() removes every hole in one pass. apply()
+  // closes them once they are half the vector: a delivery costs O(1) amortized instead
+  // of shifting everything sent after the message.
+  static bool is_hole(const InFlight& f) { return f.msg.to < 0; }
+  void close_holes() const;
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
   std::vector<Branch> branches_;
   std::vector<Customer> customers_;
-  std::vector<InFlight> in_flight_;
+  // Holes are not observable: every accessor skips or closes them, so they are mutable.
+  mutable std::vector<InFlight> in_flight_;  // sorted by id, with `holes_` holes
+  mutable size_t holes_ = 0;
   // When options_.wire: wire_slot_[i] is the pool slot holding in_flight_[i]'s bytes.
   // A delivered message's slot goes back to wire_free_, so the pool holds as many
   // buffers as messages were ever in flight at once, each allocated once and reused.
-  std::vector<uint32_t> wire_slot_;
+  mutable std::vector<uint32_t> wire_slot_;
   std::vector<std::string> wire_pool_;
   std::vector<uint32_t> wire_free_;
   uint64_t in_flight_hash_ = 0;  // sum of message_hash() over in_flight_ (if fingerprint)
