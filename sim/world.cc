@@ -169,7 +169,9 @@ void World::absorb(Effects& effects, int64_t now_us) {
     last_sent_count_ += 1;
   }
   for (const Observation& o : effects.observations()) {
+    const size_t found = violations_.size();
     monitor_.observe(o, now_us, &violations_);
+    if (violations_.size() != found) count_violations(found);
     if (options_.record_history) history_.events.push_back(HistoryEvent{now_us, o});
   }
 }
@@ -179,7 +181,22 @@ void World::finish(int64_t now_us) {
   assert(!finished_);
   finished_ = true;
   history_.quiescent = true;
+  const size_t found = violations_.size();
   monitor_.at_quiescence(now_us, &violations_);
+  count_violations(found);
+}
+
+void World::count_violations(size_t first) {
+  size_t i = first;
+  while (i < violations_.size()) {
+    uint64_t& n = violation_counts_[static_cast<size_t>(violations_[i].property)];
+    n += 1;
+    if (options_.keep_every_violation || n == 1) {
+      ++i;
+    } else {
+      violations_.erase(violations_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
 }
 
 bool World::money_conserved() const {

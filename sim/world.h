@@ -9,6 +9,7 @@
 // Not thread-safe, not even its const functions (in_flight() tidies its storage).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -38,6 +39,10 @@ struct WorldOptions {
   // that never fingerprint a state (the timed simulator) turn this off and save a
   // rehash of the receiver and of every message on each step.
   bool fingerprint = true;
+  // Keep every violation. When false, only the first of each property is kept (in the
+  // order found) and the rest are only counted (violation_count()): a long run that
+  // breaks a property often then keeps a bounded list instead of one per message.
+  bool keep_every_violation = true;
 };
 
 // Trivially copyable, so copying a World's network is one memcpy. The wire bytes, when
@@ -116,6 +121,8 @@ class World {
   const History& history() const { return history_; }
   History take_history() { return std::move(history_); }
   const std::vector<Violation>& violations() const { return violations_; }
+  // Violations of `p` found so far, kept or not.
+  uint64_t violation_count(Property p) const { return violation_counts_[static_cast<size_t>(p)]; }
   uint64_t delivered() const { return delivered_; }
   uint64_t sent() const { return next_id_; }
   // In-flight messages that are part of a write (request/reply of a write, propagate, ack).
@@ -145,6 +152,8 @@ class World {
   // of shifting everything sent after the message.
   static bool is_hole(const InFlight& f) { return f.msg.to < 0; }
   void close_holes() const;
+  // Counts violations_[first...] (just found) and drops those options_ does not keep.
+  void count_violations(size_t first);
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
@@ -172,6 +181,7 @@ class World {
   Monitor monitor_;
   History history_;
   std::vector<Violation> violations_;
+  std::array<uint64_t, kPropertyCount> violation_counts_{};
   bool finished_ = false;
 };
 

@@ -48,6 +48,11 @@ class ExecutionRecord {
   }
   // The execution ended with nothing in flight.
   void set_quiescent(bool quiescent);
+  // Per property (index: Property), how many violations there were, for a run whose
+  // RunFacts::violations holds only the first of each (WorldOptions::keep_every_violation
+  // off). Without it, the printed counts are those of RunFacts::violations.
+  void set_violation_counts(std::vector<uint64_t> counts) { violation_counts_ = std::move(counts); }
+  const std::vector<uint64_t>& violation_counts() const { return violation_counts_; }
 
   const Scenario& scenario() const { return *scenario_; }
   bool quiescent() const { return history().quiescent; }
@@ -66,6 +71,7 @@ class ExecutionRecord {
   History own_;  // events only when keep_history_
   std::vector<std::vector<EventOutcome>> outcomes_;
   uint64_t observations_ = 0;
+  std::vector<uint64_t> violation_counts_;  // empty: count RunFacts::violations
 };
 
 }  // namespace banksim

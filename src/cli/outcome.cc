@@ -70,7 +70,7 @@ int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputAr
     if (args.debug) {
       out += "write sets per branch:\n" + write_sets_json(r.history()).dump(2) + "\n";
     }
-    out += "\n" + property_table(facts);
+    out += "\n" + property_table(r, facts);
     if (args.output.empty()) {
       out += fmt::format("\nresults ({} format):\n{}", format_name(format), results);
     } else {

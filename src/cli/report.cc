@@ -57,7 +57,9 @@ const char* result_word(bool success) { return success ? "success" : "fail"; }
 
 int64_t branch_id(const Scenario& s, int32_t b) { return s.branches[static_cast<size_t>(b)].id; }
 
-ojson property_json(const RunFacts& f) {
+// `counts`: per property, the number of violations when f.violations holds only the
+// first of each; empty: count f.violations.
+ojson property_json(const RunFacts& f, const std::vector<uint64_t>& counts) {
   ojson props = ojson::array();
   const PropertySet promised = promised_properties(f.protocol);
   for (int i = 0; i < kPropertyCount; ++i) {
@@ -71,6 +73,10 @@ ojson property_json(const RunFacts& f) {
       if (v.property != p) continue;
       if (first == nullptr) first = &v;
       ++count;
+    }
+    if (!counts.empty()) {
+      assert(counts.at(static_cast<size_t>(i)) >= count);
+      count = static_cast<size_t>(counts[static_cast<size_t>(i)]);
     }
     const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
                                p == Property::kLiveness;
@@ -87,6 +93,18 @@ ojson property_json(const RunFacts& f) {
     props.push_back(std::move(entry));
   }
   return props;
+}
+
+std::string property_table_text(const RunFacts& f, const std::vector<uint64_t>& counts) {
+  const ojson props = property_json(f, counts);
+  std::string out =
+      fmt::format("{:<18} {:<9} {:<11} {}\n", "property", "promised", "verdict", "first violation");
+  for (const ojson& p : props) {
+    out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
+                       p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
+                       p.contains("first") ? p["first"].get<std::string>() : "");
+  }
+  return out;
 }
 
 }  // namespace
@@ -249,7 +267,7 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
                   {"virtual_time_us", f.end_time_us},
                   {"quiescent", r.quiescent()},
                   {"hit_step_bound", f.hit_step_bound}};
-  doc["properties"] = property_json(f);
+  doc["properties"] = property_json(f, r.violation_counts());
   assert(r.has_history());
   doc["write_sets"] = write_sets_json(r.history());
   doc["history"] = history_json(r.history());
@@ -303,16 +321,12 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
   return out;
 }
 
+std::string property_table(const ExecutionRecord& r, const RunFacts& f) {
+  return property_table_text(f, r.violation_counts());
+}
+
 std::string property_table(const RunFacts& f) {
-  const ojson props = property_json(f);
-  std::string out = fmt::format("{:<18} {:<9} {:<11} {}\n", "property", "promised", "verdict",
-                                "first violation");
-  for (const ojson& p : props) {
-    out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
-                       p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
-                       p.contains("first") ? p["first"].get<std::string>() : "");
-  }
-  return out;
+  return property_table_text(f, {});
 }
 
 namespace {

@@ -67,6 +67,8 @@ nlohmann::ordered_json write_sets_json(const History& h);
 std::string summary_text(const ExecutionRecord& r, const RunFacts& facts);
 std::string summary_text(const History& h, const RunFacts& facts);
 std::string property_table(const RunFacts& facts);
+// With the record's violation counts, when it has them.
+std::string property_table(const ExecutionRecord& r, const RunFacts& facts);
 // The lines --debug prints for the step that just happened.
 std::string timeline_step(const World& world, int64_t now_us);
 std::string timeline_start(const World& world);

@@ -65,7 +65,8 @@ int run_command(const RunArgs& args) {
                   .record_history = false,
                   .quiescent_queries = args.quiescent_queries,
                   .properties = s.checked,
-                  .fingerprint = false};
+                  .fingerprint = false,
+                  .keep_every_violation = false};
   ExecutionRecord record(scenario, outputs_need_history(args.out, scenario->form));
   TimedOptions to;
   to.network = s.network;
@@ -102,6 +103,12 @@ int run_command(const RunArgs& args) {
                  .final_balances = {},
                  .backend = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
+  // The World kept only the first violation of each property; the record has the counts.
+  std::vector<uint64_t> counts;
+  for (int i = 0; i < kPropertyCount; ++i) {
+    counts.push_back(world.violation_count(static_cast<Property>(i)));
+  }
+  record.set_violation_counts(std::move(counts));
 
   if (!args.record.empty()) {
     Trace t{.origin = "run",
