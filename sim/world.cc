@@ -34,6 +34,7 @@ World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
 }
 
 void World::rehash_actor(ActorIndex a) {
+  if (!options_.fingerprint) return;
   StateEncoder enc(/*keep_words=*/false);
   if (a < scenario_->branch_count()) {
     branches_[static_cast<size_t>(a)].encode(enc);
@@ -72,14 +73,28 @@ bool World::can_deliver(const Message& m) const {
 
 void World::enabled(std::vector<Choice>* out) const {
   for (const InFlight& f : in_flight_) {
-    if (can_deliver(f.msg)) out->push_back(Choice{f.id});
+    if (!is_hole(f) && can_deliver(f.msg)) out->push_back(Choice{f.id});
   }
+}
+
+void World::close_holes() const {
+  size_t kept = 0;
+  for (size_t i = 0; i < in_flight_.size(); ++i) {
+    if (is_hole(in_flight_[i])) continue;
+    in_flight_[kept] = in_flight_[i];
+    if (options_.wire) wire_slot_[kept] = wire_slot_[i];
+    ++kept;
+  }
+  assert(in_flight_.size() - kept == holes_);
+  in_flight_.resize(kept);
+  if (options_.wire) wire_slot_.resize(kept);
+  holes_ = 0;
 }
 
 const InFlight* World::find(uint64_t message_id) const {
   auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), message_id,
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
-  if (it == in_flight_.end() || it->id != message_id) return nullptr;
+  if (it == in_flight_.end() || it->id != message_id || is_hole(*it)) return nullptr;
   return &*it;
 }
 
@@ -94,22 +109,28 @@ void World::apply(const Choice& c, int64_t now_us) {
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
   assert(it != in_flight_.end());
   assert(it->id == c.message_id);
+  assert(!is_hole(*it));
   assert(can_deliver(it->msg));
-  Message m = it->msg;
   const size_t index = static_cast<size_t>(it - in_flight_.begin());
   if (options_.wire) {
     // The receiver sees only what the bytes say.
-    const auto decoded = decode_message(wire_[index]);
+    const uint32_t slot = wire_slot_[index];
+    const auto decoded = decode_message(wire_pool_[slot]);
     assert(decoded.has_value());
-    assert(decoded->same_wire(m));
-    m = *decoded;
-    wire_.erase(wire_.begin() + static_cast<std::ptrdiff_t>(index));
+    assert(decoded->same_wire(it->msg));
+    last_delivered_ = *decoded;
+    wire_free_.push_back(slot);
+  } else {
+    last_delivered_ = it->msg;
   }
+  const Message& m = last_delivered_;
   if (is_write_traffic(m)) write_traffic_ -= 1;
-  in_flight_hash_ -= message_hash(it->msg);
-  in_flight_.erase(it);
+  if (m.kind == MessageKind::kPropagate) in_flight_propagated_ -= m.money;
+  if (options_.fingerprint) in_flight_hash_ -= message_hash(it->msg);
+  it->msg.to = -1;  // a hole; see close_holes()
+  holes_ += 1;
+  if (2 * holes_ > in_flight_.size()) close_holes();
   delivered_ += 1;
-  last_delivered_ = m;
 
   effects_.clear();
   dispatch(m, effects_);
@@ -132,16 +153,25 @@ void World::absorb(Effects& effects, int64_t now_us) {
   for (const Message& m : effects.sends()) {
     assert(m.to >= 0 && m.to < scenario_->actor_count());
     if (options_.wire) {
-      wire_.emplace_back();
-      encode_message(m, &wire_.back());
+      if (wire_free_.empty()) {
+        wire_free_.push_back(static_cast<uint32_t>(wire_pool_.size()));
+        wire_pool_.emplace_back();
+      }
+      const uint32_t slot = wire_free_.back();
+      wire_free_.pop_back();
+      encode_message(m, &wire_pool_[slot]);  // reuses the buffer's capacity
+      wire_slot_.push_back(slot);
     }
     if (is_write_traffic(m)) write_traffic_ += 1;
+    if (m.kind == MessageKind::kPropagate) in_flight_propagated_ += m.money;
     in_flight_.push_back(InFlight{next_id_++, m});
-    in_flight_hash_ += message_hash(m);
+    if (options_.fingerprint) in_flight_hash_ += message_hash(m);
     last_sent_count_ += 1;
   }
   for (const Observation& o : effects.observations()) {
+    const size_t found = violations_.size();
     monitor_.observe(o, now_us, &violations_);
+    if (violations_.size() != found) count_violations(found);
     if (options_.record_history) history_.events.push_back(HistoryEvent{now_us, o});
   }
 }
@@ -151,7 +181,22 @@ void World::finish(int64_t now_us) {
   assert(!finished_);
   finished_ = true;
   history_.quiescent = true;
+  const size_t found = violations_.size();
   monitor_.at_quiescence(now_us, &violations_);
+  count_violations(found);
+}
+
+void World::count_violations(size_t first) {
+  size_t i = first;
+  while (i < violations_.size()) {
+    uint64_t& n = violation_counts_[static_cast<size_t>(violations_[i].property)];
+    n += 1;
+    if (options_.keep_every_violation || n == 1) {
+      ++i;
+    } else {
+      violations_.erase(violations_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
 }
 
 bool World::money_conserved() const {
@@ -162,9 +207,7 @@ bool World::money_conserved() const {
     held += branches_[b].buffered_delta();
     initial += scenario_->branches[b].balance;
   }
-  for (const InFlight& f : in_flight_) {
-    if (f.msg.kind == MessageKind::kPropagate) held += f.msg.money;
-  }
+  held += in_flight_propagated_;
   const __int128 expected =
       initial + static_cast<__int128>(monitor_.net()) * static_cast<__int128>(branches_.size());
   return held == expected;
@@ -181,6 +224,7 @@ uint64_t World::message_hash(const Message& m) {
 }
 
 void World::encode(StateEncoder& enc) const {
+  assert(options_.fingerprint);
   // Each actor as the hash of its own encoding, recomputed only when it takes a step:
   // a delivery changes one actor, so a state costs one actor's encoding, not all.
   for (uint64_t h : actor_hash_) enc.put(h);
@@ -189,7 +233,7 @@ void World::encode(StateEncoder& enc) const {
   // messages' hashes, kept up to date as messages are sent and delivered: order-free
   // without sorting, and no per-state work. Distinct multisets collide with probability
   // about 2^-64, the order of the fingerprint itself (see README: collision risk).
-  enc.put(in_flight_.size());
+  enc.put(in_flight_.size() - holes_);
   enc.put(in_flight_hash_);
   monitor_.encode(enc);
 }

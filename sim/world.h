@@ -5,8 +5,11 @@
 //
 // Invariants: message ids are assigned in send order and never reused; in_flight() is
 // sorted by id; every in-flight message is addressed to an existing actor.
+//
+// Not thread-safe, not even its const functions (in_flight() tidies its storage).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -32,10 +35,18 @@ struct WorldOptions {
   // querying"): no write request, reply, propagation or ack in the network.
   bool quiescent_queries = false;
   PropertySet properties = PropertySet::all();
+  // Keep the per-actor and in-flight hashes that encode() reads up to date. Schedulers
+  // that never fingerprint a state (the timed simulator) turn this off and save a
+  // rehash of the receiver and of every message on each step.
+  bool fingerprint = true;
+  // Keep every violation. When false, only the first of each property is kept (in the
+  // order found) and the rest are only counted (violation_count()): a long run that
+  // breaks a property often then keeps a bounded list instead of one per message.
+  bool keep_every_violation = true;
 };
 
 // Trivially copyable, so copying a World's network is one memcpy. The wire bytes, when
-// WorldOptions::wire, live in a parallel vector (World::wire_bytes()).
+// WorldOptions::wire, live in a pool beside it (World::wire_bytes()).
 struct InFlight {
   uint64_t id = 0;
   Message msg;
@@ -80,13 +91,20 @@ class World {
   void apply(const Choice& c, int64_t now_us);
 
   // Nothing in flight: the execution is over.
-  bool quiescent() const { return in_flight_.empty(); }
+  bool quiescent() const { return in_flight_.size() == holes_; }
   // Judges the quiescence properties. REQUIRES: quiescent(). Call once.
   void finish(int64_t now_us);
 
-  const std::vector<InFlight>& in_flight() const { return in_flight_; }
+  // Sorted by id. O(in flight) after deliveries (it closes their holes), else O(1).
+  std::span<const InFlight> in_flight() const {
+    if (holes_ > 0) close_holes();
+    return in_flight_;
+  }
   // The protobuf bytes of in_flight()[index]. REQUIRES: options().wire.
-  const std::string& wire_bytes(size_t index) const { return wire_[index]; }
+  const std::string& wire_bytes(size_t index) const {
+    if (holes_ > 0) close_holes();
+    return wire_pool_[wire_slot_[index]];
+  }
   // The messages sent by the last start() or apply(), oldest first.
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
@@ -103,6 +121,8 @@ class World {
   const History& history() const { return history_; }
   History take_history() { return std::move(history_); }
   const std::vector<Violation>& violations() const { return violations_; }
+  // Violations of `p` found so far, kept or not.
+  uint64_t violation_count(Property p) const { return violation_counts_[static_cast<size_t>(p)]; }
   uint64_t delivered() const { return delivered_; }
   uint64_t sent() const { return next_id_; }
   // In-flight messages that are part of a write (request/reply of a write, propagate, ack).
@@ -110,11 +130,12 @@ class World {
 
   // Money is never created or destroyed in flight: the replicas plus the writes still
   // travelling (or buffered) equal the initial money plus every successful write, once
-  // per replica. Returns false when that fails (an engine or protocol bug).
+  // per replica. Returns false when that fails (an engine or protocol bug). O(branches):
+  // the travelling writes are summed as they are sent and delivered.
   bool money_conserved() const;
 
   // Canonical encoding of actor states, in-flight messages (as a multiset, ids and
-  // bytes excluded) and the monitor's ghost state.
+  // bytes excluded) and the monitor's ghost state. REQUIRES: options().fingerprint.
   void encode(StateEncoder& enc) const;
 
  private:
@@ -125,14 +146,31 @@ class World {
   static uint64_t message_hash(const Message& m);
   // Recomputes actor_hash_[a] from the actor's canonical encoding.
   void rehash_actor(ActorIndex a);
+  // A delivered message stays in in_flight_ as a hole (to < 0, id kept, so the vector
+  // stays sorted by id) until close_holes() removes every hole in one pass. apply()
+  // closes them once they are half the vector: a delivery costs O(1) amortized instead
+  // of shifting everything sent after the message.
+  static bool is_hole(const InFlight& f) { return f.msg.to < 0; }
+  void close_holes() const;
+  // Counts violations_[first...] (just found) and drops those options_ does not keep.
+  void count_violations(size_t first);
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
   std::vector<Branch> branches_;
   std::vector<Customer> customers_;
-  std::vector<InFlight> in_flight_;
-  std::vector<std::string> wire_;  // parallel to in_flight_ when options_.wire
-  uint64_t in_flight_hash_ = 0;    // sum of message_hash() over in_flight_
+  // Holes are not observable: every accessor skips or closes them, so they are mutable.
+  mutable std::vector<InFlight> in_flight_;  // sorted by id, with `holes_` holes
+  mutable size_t holes_ = 0;
+  // When options_.wire: wire_slot_[i] is the pool slot holding in_flight_[i]'s bytes.
+  // A delivered message's slot goes back to wire_free_, so the pool holds as many
+  // buffers as messages were ever in flight at once, each allocated once and reused.
+  mutable std::vector<uint32_t> wire_slot_;
+  std::vector<std::string> wire_pool_;
+  std::vector<uint32_t> wire_free_;
+  uint64_t in_flight_hash_ = 0;  // sum of message_hash() over in_flight_ (if fingerprint)
+  // Sum of the deltas of in-flight propagations, for money_conserved() in O(branches).
+  __int128 in_flight_propagated_ = 0;
   std::vector<uint64_t> actor_hash_;  // per actor: digest of its encoding, kept current
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;
@@ -143,6 +181,7 @@ class World {
   Monitor monitor_;
   History history_;
   std::vector<Violation> violations_;
+  std::array<uint64_t, kPropertyCount> violation_counts_{};
   bool finished_ = false;
 };
 

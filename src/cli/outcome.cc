@@ -1,5 +1,6 @@
 #include "cli/outcome.h"
 
+#include <cassert>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -31,11 +32,24 @@ bool validate_output_flags(const OutputArgs& args) {
   return true;
 }
 
+bool outputs_need_history(const OutputArgs& args, InputForm form) {
+  const auto requested = parse_format(args.format);
+  assert(requested.has_value());
+  return !args.history.empty() || args.debug ||
+         resolve_format(*requested, form) == OutputFormat::kJson;
+}
+
 int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble) {
-  const OutputFormat format = resolve_format(*parse_format(args.format), h.scenario->form);
+  return emit_outcome(ExecutionRecord(h), facts, args, timeline, preamble);
+}
+
+int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
+                 const std::string& timeline, const std::string& preamble) {
+  const OutputFormat format = resolve_format(*parse_format(args.format), r.scenario().form);
+  assert(r.has_history() || !outputs_need_history(args, r.scenario().form));
   const bool results_to_stdout_only = args.output == "-";
-  const std::string results = results_json(h, facts, format).dump(2) + "\n";
+  const std::string results = results_json(r, facts, format).dump(2) + "\n";
   std::string error;
   if (!args.output.empty() && !results_to_stdout_only &&
       !write_file_atomically(args.output, results, &error)) {
@@ -43,7 +57,7 @@ int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args
     return kExitBadInput;
   }
   if (!args.history.empty() &&
-      !write_file_atomically(args.history, history_json(h).dump(2) + "\n", &error)) {
+      !write_file_atomically(args.history, history_json(r.history()).dump(2) + "\n", &error)) {
     fmt::print(stderr, "banksim: {}\n", error);
     return kExitBadInput;
   }
@@ -52,9 +66,11 @@ int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args
   } else {
     std::string out = preamble;
     if (!timeline.empty()) out += "timeline:\n" + timeline + "\n";
-    out += summary_text(h, facts);
-    if (args.debug) out += "write sets per branch:\n" + write_sets_json(h).dump(2) + "\n";
-    out += "\n" + property_table(facts);
+    out += summary_text(r, facts);
+    if (args.debug) {
+      out += "write sets per branch:\n" + write_sets_json(r.history()).dump(2) + "\n";
+    }
+    out += "\n" + property_table(r, facts);
     if (args.output.empty()) {
       out += fmt::format("\nresults ({} format):\n{}", format_name(format), results);
     } else {

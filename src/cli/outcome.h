@@ -23,8 +23,15 @@ void add_output_flags(CLI::App& cmd, OutputArgs& args);
 // Checks the flags before any work is done; returns false after printing an error.
 bool validate_output_flags(const OutputArgs& args);
 
+// Whether the outputs `args` asks for print the history itself (--history, --debug's
+// write sets, the json format), so that an ExecutionRecord must keep it.
+bool outputs_need_history(const OutputArgs& args, InputForm form);
+
 // Writes files first (atomically), then prints. `timeline` is printed when non-empty.
 // Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be written.
+// REQUIRES: r.has_history() when outputs_need_history(args, its scenario's form).
+int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
+                 const std::string& timeline, const std::string& preamble = "");
 int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble = "");
 

@@ -1,12 +1,9 @@
 #include "cli/report.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
+#include <cassert>
 #include <map>
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 namespace banksim {
 
@@ -51,27 +48,7 @@ OutputFormat resolve_format(OutputFormat requested, InputForm form) {
 }
 
 std::vector<std::vector<EventOutcome>> event_outcomes(const History& h) {
-  const Scenario& s = *h.scenario;
-  std::vector<std::vector<EventOutcome>> out(s.customers.size());
-  for (size_t c = 0; c < s.customers.size(); ++c) out[c].resize(s.customers[c].events.size());
-  for (const HistoryEvent& e : h.events) {
-    EventOutcome& o = out[static_cast<size_t>(e.obs.customer)][static_cast<size_t>(e.obs.event)];
-    if (e.obs.kind == ObservationKind::kIssue) {
-      o.issued = true;
-      o.issued_us = e.time_us;
-    } else if (e.obs.kind == ObservationKind::kServe) {
-      // A write's reply carries no balance: the balance it produced at its branch is
-      // the serve's. (A query's serve and reply see the same balance.)
-      o.balance = e.obs.balance;
-    } else if (e.obs.kind == ObservationKind::kReply) {
-      o.answered = true;
-      o.success = e.obs.success;
-      o.branch = e.obs.branch;
-      if (e.obs.iface == Interface::kQuery) o.balance = e.obs.balance;
-      o.replied_us = e.time_us;
-    }
-  }
-  return out;
+  return ExecutionRecord(h).outcomes();
 }
 
 namespace {
@@ -80,7 +57,9 @@ const char* result_word(bool success) { return success ? "success" : "fail"; }
 
 int64_t branch_id(const Scenario& s, int32_t b) { return s.branches[static_cast<size_t>(b)].id; }
 
-ojson property_json(const RunFacts& f) {
+// `counts`: per property, the number of violations when f.violations holds only the
+// first of each; empty: count f.violations.
+ojson property_json(const RunFacts& f, const std::vector<uint64_t>& counts) {
   ojson props = ojson::array();
   const PropertySet promised = promised_properties(f.protocol);
   for (int i = 0; i < kPropertyCount; ++i) {
@@ -94,6 +73,10 @@ ojson property_json(const RunFacts& f) {
       if (v.property != p) continue;
       if (first == nullptr) first = &v;
       ++count;
+    }
+    if (!counts.empty()) {
+      assert(counts.at(static_cast<size_t>(i)) >= count);
+      count = static_cast<size_t>(counts[static_cast<size_t>(i)]);
     }
     const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
                                p == Property::kLiveness;
@@ -110,6 +93,18 @@ ojson property_json(const RunFacts& f) {
     props.push_back(std::move(entry));
   }
   return props;
+}
+
+std::string property_table_text(const RunFacts& f, const std::vector<uint64_t>& counts) {
+  const ojson props = property_json(f, counts);
+  std::string out =
+      fmt::format("{:<18} {:<9} {:<11} {}\n", "property", "promised", "verdict", "first violation");
+  for (const ojson& p : props) {
+    out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
+                       p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
+                       p.contains("first") ? p["first"].get<std::string>() : "");
+  }
+  return out;
 }
 
 }  // namespace
@@ -172,8 +167,12 @@ ojson write_sets_json(const History& h) {
 }
 
 ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
-  const Scenario& s = *h.scenario;
-  const auto outcomes = event_outcomes(h);
+  return results_json(ExecutionRecord(h), f, format);
+}
+
+ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat format) {
+  const Scenario& s = r.scenario();
+  const auto& outcomes = r.outcomes();
   ojson out = ojson::array();
   switch (format) {
     case OutputFormat::kAuto:
@@ -266,16 +265,21 @@ ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
   doc["stats"] = {{"messages_delivered", f.delivered},
                   {"messages_sent", f.sent},
                   {"virtual_time_us", f.end_time_us},
-                  {"quiescent", h.quiescent},
+                  {"quiescent", r.quiescent()},
                   {"hit_step_bound", f.hit_step_bound}};
-  doc["properties"] = property_json(f);
-  doc["write_sets"] = write_sets_json(h);
-  doc["history"] = history_json(h);
+  doc["properties"] = property_json(f, r.violation_counts());
+  assert(r.has_history());
+  doc["write_sets"] = write_sets_json(r.history());
+  doc["history"] = history_json(r.history());
   return doc;
 }
 
 std::string summary_text(const History& h, const RunFacts& f) {
-  const Scenario& s = *h.scenario;
+  return summary_text(ExecutionRecord(h), f);
+}
+
+std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
+  const Scenario& s = r.scenario();
   std::string out;
   out += fmt::format("banksim {}: {}\n", f.command, f.source);
   if (f.backend.empty()) {
@@ -292,7 +296,7 @@ std::string summary_text(const History& h, const RunFacts& f) {
     out += fmt::format("  branch {}: {} -> {}\n", s.branches[b].id, s.branches[b].balance,
                        f.final_balances.at(b));
   }
-  const auto outcomes = event_outcomes(h);
+  const auto& outcomes = r.outcomes();
   out += "customers:\n";
   for (size_t c = 0; c < s.customers.size(); ++c) {
     out += fmt::format("  customer {}:\n", s.customers[c].id);
@@ -317,16 +321,12 @@ std::string summary_text(const History& h, const RunFacts& f) {
   return out;
 }
 
+std::string property_table(const ExecutionRecord& r, const RunFacts& f) {
+  return property_table_text(f, r.violation_counts());
+}
+
 std::string property_table(const RunFacts& f) {
-  const ojson props = property_json(f);
-  std::string out = fmt::format("{:<18} {:<9} {:<11} {}\n", "property", "promised", "verdict",
-                                "first violation");
-  for (const ojson& p : props) {
-    out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
-                       p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
-                       p.contains("first") ? p["first"].get<std::string>() : "");
-  }
-  return out;
+  return property_table_text(f, {});
 }
 
 namespace {
@@ -432,32 +432,6 @@ std::string timeline_start(const World& world) {
 std::string timeline_step(const World& world, int64_t now_us) {
   return timeline_step(world.scenario(), now_us, world.last_delivered(),
                        world.last_observations(), last_sent_messages(world));
-}
-
-bool write_file_atomically(const std::string& path, const std::string& text, std::string* error) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      *error = fmt::format("{}: cannot write file", path);
-      return false;
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      *error = fmt::format("{}: write failed", path);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = fmt::format("{}: cannot write file: {}", path, ec.message());
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
 }
 
 }  // namespace banksim

@@ -1,6 +1,7 @@
 // Everything banksim prints about an execution: the seed output formats, banksim's own
-// full JSON, the human summary, the property table and the --debug timeline. Reads a
-// History (and run facts), so simulated, replayed and gRPC runs print alike.
+// full JSON, the human summary, the property table and the --debug timeline. Reads an
+// ExecutionRecord or a History (and run facts), so simulated, replayed and gRPC runs
+// print alike.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/atomic_file.h"
+#include "cli/execution_record.h"
 #include "sim/history.h"
 #include "sim/network.h"
 #include "sim/world.h"
@@ -50,25 +53,22 @@ struct RunFacts {
   std::string backend;
 };
 
-// What happened to each event: the fields of its issue and reply observations.
-struct EventOutcome {
-  bool issued = false;
-  bool answered = false;
-  bool success = false;
-  int32_t branch = -1;  // serving branch index
-  Money balance = 0;    // balance the reply carried
-  int64_t issued_us = 0;
-  int64_t replied_us = 0;
-};
+// Each event's outcome (see ExecutionRecord), indexed [customer][event].
 std::vector<std::vector<EventOutcome>> event_outcomes(const History& h);
 
+// REQUIRES for kJson: r.has_history().
+nlohmann::ordered_json results_json(const ExecutionRecord& r, const RunFacts& facts,
+                                    OutputFormat format);
 nlohmann::ordered_json results_json(const History& h, const RunFacts& facts, OutputFormat format);
 nlohmann::ordered_json history_json(const History& h);
 // Seed 002's "sanity check": per branch, per customer, the write event ids applied in order.
 nlohmann::ordered_json write_sets_json(const History& h);
 
+std::string summary_text(const ExecutionRecord& r, const RunFacts& facts);
 std::string summary_text(const History& h, const RunFacts& facts);
 std::string property_table(const RunFacts& facts);
+// With the record's violation counts, when it has them.
+std::string property_table(const ExecutionRecord& r, const RunFacts& facts);
 // The lines --debug prints for the step that just happened.
 std::string timeline_step(const World& world, int64_t now_us);
 std::string timeline_start(const World& world);
@@ -78,8 +78,5 @@ std::string timeline_start(const Scenario& s, std::span<const Observation> obser
                            std::span<const Message> sent);
 std::string timeline_step(const Scenario& s, int64_t now_us, const Message& delivered,
                           std::span<const Observation> observed, std::span<const Message> sent);
-
-// Writes `text` to `path` atomically (temporary file + rename): never half a file.
-bool write_file_atomically(const std::string& path, const std::string& text, std::string* error);
 
 }  // namespace banksim

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/execution_record.h"
 #include "cli/grpc_run.h"
 #include "cli/report.h"
 #include "sim/timed_run.h"
@@ -56,11 +57,17 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   }
 
+  // The run keeps no History: the record folds each step's observations into what the
+  // outputs print, and keeps the observations themselves only for outputs that print
+  // them. The monitor judges the properties online.
   WorldOptions wo{.protocol = s.protocol,
                   .wire = true,
-                  .record_history = true,
+                  .record_history = false,
                   .quiescent_queries = args.quiescent_queries,
-                  .properties = s.checked};
+                  .properties = s.checked,
+                  .fingerprint = false,
+                  .keep_every_violation = false};
+  ExecutionRecord record(scenario, outputs_need_history(args.out, scenario->form));
   TimedOptions to;
   to.network = s.network;
   to.seed = args.seed;
@@ -68,15 +75,18 @@ int run_command(const RunArgs& args) {
   to.record_schedule = !args.record.empty();
   std::string timeline;
   std::vector<int64_t> times;
-  if (args.out.debug) {
-    to.on_start = [&timeline](const World& w) { timeline += timeline_start(w); };
-  }
+  to.on_start = [&](const World& w) {
+    record.observe(0, w.last_observations());
+    if (args.out.debug) timeline += timeline_start(w);
+  };
   to.on_step = [&](const World& w, int64_t now) {
+    record.observe(now, w.last_observations());
     if (args.out.debug) timeline += timeline_step(w, now);
     if (!args.record.empty()) times.push_back(now);
   };
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
+  record.set_quiescent(!r.hit_step_bound);
 
   RunFacts facts{.source = args.scenario,
                  .command = "run",
@@ -93,6 +103,12 @@ int run_command(const RunArgs& args) {
                  .final_balances = {},
                  .backend = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
+  // The World kept only the first violation of each property; the record has the counts.
+  std::vector<uint64_t> counts;
+  for (int i = 0; i < kPropertyCount; ++i) {
+    counts.push_back(world.violation_count(static_cast<Property>(i)));
+  }
+  record.set_violation_counts(std::move(counts));
 
   if (!args.record.empty()) {
     Trace t{.origin = "run",
@@ -115,7 +131,7 @@ int run_command(const RunArgs& args) {
       return kExitBadInput;
     }
   }
-  return emit_outcome(world.history(), facts, args.out, timeline);
+  return emit_outcome(record, facts, args.out, timeline);
 }
 
 }  // namespace banksim

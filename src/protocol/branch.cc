@@ -20,12 +20,6 @@ int32_t Branch::applied_writes(int32_t customer) const {
   return applied_[static_cast<size_t>(customer)];
 }
 
-Money Branch::buffered_delta() const {
-  Money sum = 0;
-  for (const Message& m : buffered_) sum += m.money;
-  return sum;
-}
-
 void Branch::on_message(const Message& m, Effects& out) {
   assert(m.to == config_.self);
   switch (m.kind) {
@@ -201,6 +195,7 @@ void Branch::on_propagate(const Message& m, Effects& out) {
                                                                      : a.seq < b.seq;
                                    });
         buffered_.insert(at, m);
+        buffered_delta_ += m.money;
         return;
       }
       apply_write(m.customer, m.event, m.iface, amount, false, out);
@@ -219,6 +214,7 @@ void Branch::drain_session(int32_t customer, Effects& out) {
       const Money amount = it->money < 0 ? -it->money : it->money;
       apply_write(it->customer, it->event, it->iface, amount, false, out);
       applied += 1;
+      buffered_delta_ -= it->money;
       it = buffered_.erase(it);
     } else {
       ++it;

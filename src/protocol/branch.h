@@ -47,8 +47,9 @@ class Branch {
   int held_requests() const { return static_cast<int>(held_.size()); }
   // Writes of `customer` applied here (session protocol only; 0 otherwise).
   int32_t applied_writes(int32_t customer) const;
-  // Sum of the deltas of writes received but not yet applied (session buffering).
-  Money buffered_delta() const;
+  // Sum of the deltas of writes received but not yet applied (session buffering). O(1):
+  // kept up to date as writes are buffered and drained.
+  Money buffered_delta() const { return buffered_delta_; }
 
   void encode(StateEncoder& enc) const;
   bool operator==(const Branch& o) const;
@@ -81,6 +82,7 @@ class Branch {
   std::vector<int32_t> applied_;       // session: writes applied per customer
   std::vector<Message> held_;          // session: requests waiting for writes, arrival order
   std::vector<Message> buffered_;      // session: writes that arrived ahead of their turn
+  Money buffered_delta_ = 0;           // sum of buffered_[i].money (derived, not encoded)
 };
 
 }  // namespace banksim

@@ -5,7 +5,8 @@
 //   build-bench/banksim_micro_bench --benchmark_filter=EventQueue
 //   build-bench/banksim_micro_bench --scenario=FILE --benchmark_filter=RunTimedFile
 // --scenario=FILE adds BM_RunTimedFile/<protocol>: the simulator (run_timed, wire codec on
-// every message, history recorded) on that scenario, loaded once outside the timing.
+// every message, observations folded into an ExecutionRecord and no History, as `banksim
+// run` does) on that scenario, loaded once outside the timing.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/execution_record.h"
 #include "protocol/codec.h"
 #include "scenarios/gen/scenario_gen.h"
 #include "sim/event_queue.h"
@@ -266,14 +268,22 @@ void BM_RunTimed(benchmark::State& state) {
   o.events = static_cast<int32_t>(state.range(1));
   auto scenario = std::make_shared<const Scenario>(generate_scenario(o));
   const auto protocol = static_cast<ProtocolKind>(state.range(0));
+  // What `banksim run` does: no History, no state fingerprints, each step's
+  // observations folded into an ExecutionRecord.
   WorldOptions wo{.protocol = protocol,
                   .wire = true,
-                  .record_history = true,
+                  .record_history = false,
                   .quiescent_queries = false,
-                  .properties = PropertySet::all()};
-  TimedOptions to;
+                  .properties = PropertySet::all(),
+                  .fingerprint = false};
   uint64_t delivered = 0;
   for (auto _ : state) {
+    ExecutionRecord record(scenario, /*keep_history=*/false);
+    TimedOptions to;
+    to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
+    to.on_step = [&record](const World& w, int64_t now) {
+      record.observe(now, w.last_observations());
+    };
     TimedResult r = run_timed(scenario, wo, to);
     delivered += r.world.delivered();
     benchmark::DoNotOptimize(r.end_time_us);
@@ -316,14 +326,22 @@ BENCHMARK(BM_Explore)->Args({3, 3, 1})->Args({3, 2, 2})->Unit(benchmark::kMillis
 // loading the file and writing its results.
 void BM_RunTimedFile(benchmark::State& state, std::shared_ptr<const Scenario> scenario,
                      ProtocolKind protocol) {
+  // What `banksim run` does: no History, no state fingerprints, each step's
+  // observations folded into an ExecutionRecord.
   WorldOptions wo{.protocol = protocol,
                   .wire = true,
-                  .record_history = true,
+                  .record_history = false,
                   .quiescent_queries = false,
-                  .properties = PropertySet::all()};
-  TimedOptions to;
+                  .properties = PropertySet::all(),
+                  .fingerprint = false};
   uint64_t delivered = 0;
   for (auto _ : state) {
+    ExecutionRecord record(scenario, /*keep_history=*/false);
+    TimedOptions to;
+    to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
+    to.on_step = [&record](const World& w, int64_t now) {
+      record.observe(now, w.last_observations());
+    };
     TimedResult r = run_timed(scenario, wo, to);
     delivered += r.world.delivered();
     benchmark::DoNotOptimize(r.end_time_us);
