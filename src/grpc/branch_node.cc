@@ -26,6 +26,15 @@ class BranchNode::Service final : public wire::BranchService::Service {
                       wire::BranchStatus* out) override {
     return node_->on_status(out);
   }
+  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<wire::Batch>* reader,
+                      wire::Empty*) override {
+    wire::Batch batch;
+    while (reader->Read(&batch)) {
+      const grpc::Status s = node_->on_batch(batch);
+      if (!s.ok()) return s;
+    }
+    return grpc::Status::OK;
+  }
 
  private:
   BranchNode* node_;
@@ -73,17 +82,13 @@ void BranchNode::shutdown() {
     std::lock_guard lock(mu_);
     if (shut_down_) return;
     shut_down_ = true;
-  }
-  if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-  }
-  {
-    std::lock_guard lock(mu_);
     outboxes.swap(outboxes_);
   }
   for (auto& o : outboxes) {
     if (o != nullptr) o->stop();
   }
+  // Link streams never end by themselves: cancel them now rather than waiting for them.
+  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void BranchNode::fault(const std::string& message) {
@@ -134,21 +139,15 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
           wire::BranchService::NewStub(make_channel(c.peers[static_cast<size_t>(b)])));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
-          [stub](grpc::ClientContext* ctx, const wire::Packet& p) {
-            wire::DeliverReply r;
-            return stub->Deliver(ctx, p, &r);
-          },
-          c.rpc_timeout_ms, on_fault);
+          [stub](grpc::ClientContext* ctx, wire::Empty* e) { return stub->Stream(ctx, e); },
+          on_fault);
     }
     auto stub =
         std::shared_ptr<wire::DriverService::Stub>(wire::DriverService::NewStub(driver_channel));
     outboxes_.back() = std::make_unique<Outbox>(
         fmt::format("the driver at {}", c.driver),
-        [stub](grpc::ClientContext* ctx, const wire::Packet& p) {
-          wire::DeliverReply r;
-          return stub->Deliver(ctx, p, &r);
-        },
-        c.rpc_timeout_ms, on_fault);
+        [stub](grpc::ClientContext* ctx, wire::Empty* e) { return stub->Stream(ctx, e); },
+        on_fault);
   }
   configured_ = true;
   return true;
@@ -173,16 +172,37 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
 
 grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* reply) {
   std::lock_guard lock(mu_);
+  return step_locked(p.envelope(), reply);
+}
+
+grpc::Status BranchNode::on_batch(const wire::Batch& b) {
+  std::lock_guard lock(mu_);
+  if (b.reports_size() > 0) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        name() + " rejected a batch: step reports go to the driver");
+  }
+  if (config_.conducted) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        name() + " is conducted: messages come one at a time from the conductor");
+  }
+  for (const std::string& e : b.envelopes()) {
+    const grpc::Status s = step_locked(e, nullptr);
+    if (!s.ok()) return s;
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply) {
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
   if (!configured_) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, name() + " is not configured yet");
   }
-  const auto m = decode_message(p.envelope());
+  const auto m = decode_message(envelope);
   if (!m) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         fmt::format("{} rejected a message: {} bytes that do not parse as a banksim.wire.Envelope",
-                    name(), p.envelope().size()));
+                    name(), envelope.size()));
   }
   if (const std::string why = guard_.check(*m, branch_); !why.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -193,28 +213,19 @@ grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* r
   guard_.record(*m, effects_);
   steps_ += 1;
   if (config_.conducted) {
-    to_proto(self_, steps_, p.envelope(), effects_, reply->mutable_effects());
+    if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());
     return grpc::Status::OK;
   }
-  // Report before sending: see the header.
-  wire::StepEffects report;
-  to_proto(self_, steps_, p.envelope(), effects_, &report);
-  wire::Empty empty;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(config_.rpc_timeout_ms));
-  const grpc::Status reported = driver_->Report(&ctx, report, &empty);
-  if (!reported.ok()) {
-    const std::string text = fmt::format("{} cannot report step {} to the driver at {}: {}", name(),
-                                         steps_, config_.driver, status_text(reported));
-    std::fprintf(stderr, "banksim serve: %s\n", text.c_str());
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, text);
-  }
-  for (int i = 0; i < report.sends_size(); ++i) {
+  // Report first, on the driver's link, so the report precedes this step's replies there.
+  to_proto(self_, steps_, envelope, effects_, &report_);
+  Outbox* driver_box = outboxes_.back().get();
+  assert(driver_box != nullptr);
+  driver_box->push_report(report_);
+  for (int i = 0; i < report_.sends_size(); ++i) {
     const Message& s = effects_.sends()[static_cast<size_t>(i)];
     const size_t box = layout_->is_branch(s.to) ? static_cast<size_t>(s.to) : outboxes_.size() - 1;
     assert(outboxes_[box] != nullptr);
-    outboxes_[box]->push(report.sends(i), describe_message(s, *layout_));
+    outboxes_[box]->push(report_.sends(i));
   }
   return grpc::Status::OK;
 }

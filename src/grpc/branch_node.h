@@ -1,23 +1,27 @@
 // BranchNode: one branch as a gRPC server. It hosts the same Branch state machine the
-// simulator runs, consumes messages from the Deliver RPC one at a time (under a mutex), and
-// sends what the Branch emits to its peers and to the driver (which hosts the customers).
+// simulator runs, consumes messages one at a time (under a mutex) from its link streams
+// (Stream: one per peer and one from the driver, each carrying batches) or the unary
+// Deliver RPC, and sends what the Branch emits to its peers and to the driver (which hosts
+// the customers).
 //
 // Order of a step (free mode), and why:
-//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged;
+//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged
+//      (on a stream: the stream ends with the reason, and its sender reports the fault);
 //   2. Branch::on_message;
-//   3. report the step (consumed message, sends, observations) to the driver, synchronously;
-//   4. queue the sends, one Outbox (thread + FIFO) per destination.
-// Reporting before sending makes the driver's arrival order of reports a causal order (a
-// step's report always precedes the report of any step its messages cause), so the driver
-// can append observations as they arrive; and it makes in-flight counting exact (a message's
-// send is always counted before its delivery), so quiescence is detected, not guessed.
-// Holding the mutex through the report keeps one branch's reports in step order.
+//   3. queue the step's report (step number, consumed message, sends, observations) on the
+//      driver's outbox, then queue the sends, one Outbox (thread + stream) per destination.
+// Nothing waits for the driver: the report travels in the same FIFO stream as this
+// branch's replies, ahead of them, and carries this branch's step number. The driver puts
+// reports into a causal order itself (a step is taken in once its delivered message has
+// been sent by a step it already took; see driver_node.h), so in-flight counting stays
+// exact and quiescence is detected, not guessed. Holding the mutex while queueing keeps one
+// branch's reports in step order.
 //
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
 // and reports nothing, so the conductor alone decides what happens next.
 //
-// Threads: gRPC's server threads call the handlers; each Outbox has its own thread. The
-// Branch state is touched only under mu_.
+// Threads: gRPC's server threads call the handlers (one per open stream); each Outbox has
+// its own thread. The Branch state is touched only under mu_.
 #pragma once
 
 #include <cstdint>
@@ -59,11 +63,17 @@ class BranchNode {
   // The handlers, public for the service adapter.
   grpc::Status on_configure(const wire::Configuration& c);
   grpc::Status on_deliver(const wire::Packet& p, wire::DeliverReply* reply);
+  // One batch of a link stream: its envelopes in order. Reports are refused (branches take
+  // none). Stops at the first refused envelope and returns why.
+  grpc::Status on_batch(const wire::Batch& b);
   grpc::Status on_status(wire::BranchStatus* out);
 
  private:
   class Service;
   void fault(const std::string& message);
+  // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
+  // `reply` (conducted mode; `reply` non-null).
+  grpc::Status step_locked(const std::string& envelope, wire::DeliverReply* reply);
 
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;
@@ -79,6 +89,7 @@ class BranchNode {
   bool shut_down_ = false;
   NodeConfiguration config_;
   std::unique_ptr<wire::DriverService::Stub> driver_;
+  wire::StepEffects report_;                       // scratch for step_locked
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
 };
 

@@ -61,11 +61,8 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-Outbox::Outbox(std::string destination, SendFn send, int64_t rpc_timeout_ms, FaultFn on_fault)
-    : destination_(std::move(destination)),
-      send_(std::move(send)),
-      rpc_timeout_ms_(rpc_timeout_ms),
-      on_fault_(std::move(on_fault)) {
+Outbox::Outbox(std::string destination, OpenFn open, FaultFn on_fault)
+    : destination_(std::move(destination)), open_(std::move(open)), on_fault_(std::move(on_fault)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -73,73 +70,96 @@ Outbox::~Outbox() {
   stop();
 }
 
-void Outbox::push(std::string envelope, std::string what) {
-  bool overflow = false;
+bool Outbox::admit_locked() {
+  if (pending_items_ < kOutboxMax) {
+    pending_items_ += 1;
+    return true;
+  }
+  // The fault is raised by the sending thread: the caller may hold locks on_fault needs.
+  failed_ = true;
+  overflowed_ = true;
+  pending_.Clear();
+  pending_items_ = 0;
+  return false;
+}
+
+void Outbox::push(std::string envelope) {
   {
     std::lock_guard lock(mu_);
     if (stopping_ || failed_) return;
-    if (queue_.size() >= kOutboxMax) {
-      failed_ = true;
-      queue_.clear();
-      overflow = true;
-    } else {
-      queue_.emplace_back(std::move(envelope), std::move(what));
-    }
-  }
-  if (overflow) {
-    on_fault_(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
-    return;
+    if (admit_locked()) pending_.add_envelopes(std::move(envelope));
   }
   cv_.notify_one();
+}
+
+void Outbox::push_report(wire::StepEffects report) {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_ || failed_) return;
+    if (admit_locked()) *pending_.add_reports() = std::move(report);
+  }
+  cv_.notify_one();
+}
+
+uint64_t Outbox::batches_written() const {
+  std::lock_guard lock(mu_);
+  return batches_written_;
 }
 
 void Outbox::stop() {
   {
     std::lock_guard lock(mu_);
+    if (!stopping_) context_.TryCancel();
     stopping_ = true;
-    queue_.clear();
-    if (current_ != nullptr) current_->TryCancel();
+    pending_.Clear();
+    pending_items_ = 0;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
 }
 
 void Outbox::loop() {
-  wire::Packet packet;
+  wire::Empty empty;
+  std::unique_ptr<Writer> writer;
+  wire::Batch batch;
   for (;;) {
-    std::string what;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || (!failed_ && !queue_.empty()); });
-      if (stopping_) return;
-      packet.set_envelope(std::move(queue_.front().first));
-      what = std::move(queue_.front().second);
-      queue_.pop_front();
+      cv_.wait(lock, [&] { return stopping_ || overflowed_ || (!failed_ && pending_items_ > 0); });
+      if (stopping_) break;
+      if (overflowed_) {
+        lock.unlock();
+        on_fault_(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
+        break;
+      }
+      batch.Clear();
+      batch.Swap(&pending_);
+      pending_items_ = 0;
     }
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(rpc_timeout_ms_));
-    {
+    if (writer == nullptr) writer = open_(&context_, &empty);
+    if (writer->Write(batch)) {
       std::lock_guard lock(mu_);
-      if (stopping_) return;
-      current_ = &ctx;
+      batches_written_ += 1;
+      continue;
     }
-    const grpc::Status status = send_(&ctx, packet);
+    // The stream broke: Finish() says why (the receiver's status, or the transport's).
+    const grpc::Status status = writer->Finish();
+    writer.reset();
     bool stopping = false;
     {
       std::lock_guard lock(mu_);
-      current_ = nullptr;
       stopping = stopping_;
-      if (!status.ok() && !stopping) {
-        failed_ = true;
-        queue_.clear();
-      }
+      failed_ = true;
+      pending_.Clear();
+      pending_items_ = 0;
     }
-    if (stopping) return;
-    if (!status.ok()) {
-      on_fault_(
-          fmt::format("sending {} to {} failed: {}", what, destination_, status_text(status)));
+    if (!stopping) {
+      on_fault_(fmt::format("sending to {} failed: {}", destination_, status_text(status)));
     }
+    return;
   }
+  // Stopping: the context is cancelled, so Finish() returns at once.
+  if (writer != nullptr) writer->Finish();
 }
 
 }  // namespace banksim
