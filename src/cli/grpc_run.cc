@@ -109,8 +109,10 @@ int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
   for (const TimedObservation& o : driver.observations()) {
     h.events.push_back(HistoryEvent{o.time_us, o.obs});
   }
-  driver.shutdown();
+  // Branches first: while they stop, the driver still answers their last fault reports
+  // (a stopping peer ends its streams), so none of them complains on stderr.
   cluster->stop();
+  driver.shutdown();
   facts.violations = check_history(h, settings.checked);
   const int status = emit_outcome(h, facts, args.out, /*timeline=*/"");
   if (args.out.output != "-") {

@@ -6,12 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "grpc/batch_reader.h"
+
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class BranchNode::Service final : public wire::BranchService::Service {
+class BranchNode::Service final
+    : public wire::BranchService::WithCallbackMethod_Stream<wire::BranchService::Service> {
  public:
   explicit Service(BranchNode* node) : node_(node) {}
   grpc::Status Configure(grpc::ServerContext*, const wire::Configuration* c,
@@ -26,14 +29,9 @@ class BranchNode::Service final : public wire::BranchService::Service {
                       wire::BranchStatus* out) override {
     return node_->on_status(out);
   }
-  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<wire::Batch>* reader,
-                      wire::Empty*) override {
-    wire::Batch batch;
-    while (reader->Read(&batch)) {
-      const grpc::Status s = node_->on_batch(batch);
-      if (!s.ok()) return s;
-    }
-    return grpc::Status::OK;
+  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
+                                               wire::Empty*) override {
+    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
   }
 
  private:
@@ -139,14 +137,18 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
           wire::BranchService::NewStub(make_channel(c.peers[static_cast<size_t>(b)])));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
-          [stub](grpc::ClientContext* ctx, wire::Empty* e) { return stub->Stream(ctx, e); },
+          [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+            stub->async()->Stream(ctx, e, r);
+          },
           on_fault);
     }
     auto stub =
         std::shared_ptr<wire::DriverService::Stub>(wire::DriverService::NewStub(driver_channel));
     outboxes_.back() = std::make_unique<Outbox>(
         fmt::format("the driver at {}", c.driver),
-        [stub](grpc::ClientContext* ctx, wire::Empty* e) { return stub->Stream(ctx, e); },
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+          stub->async()->Stream(ctx, e, r);
+        },
         on_fault);
   }
   configured_ = true;

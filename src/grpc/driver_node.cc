@@ -4,13 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "grpc/batch_reader.h"
+
 #include "grpc/message_guard.h"
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class DriverNode::Service final : public wire::DriverService::Service {
+class DriverNode::Service final
+    : public wire::DriverService::WithCallbackMethod_Stream<wire::DriverService::Service> {
  public:
   explicit Service(DriverNode* node) : node_(node) {}
   grpc::Status Deliver(grpc::ServerContext*, const wire::Packet* p, wire::DeliverReply*) override {
@@ -23,14 +26,9 @@ class DriverNode::Service final : public wire::DriverService::Service {
     node_->on_fault(f->message());
     return grpc::Status::OK;
   }
-  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<wire::Batch>* reader,
-                      wire::Empty*) override {
-    wire::Batch batch;
-    while (reader->Read(&batch)) {
-      const grpc::Status s = node_->on_batch(batch);
-      if (!s.ok()) return s;
-    }
-    return grpc::Status::OK;
+  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
+                                               wire::Empty*) override {
+    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
   }
 
  private:
@@ -123,7 +121,9 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
         wire::BranchService::NewStub(make_channel(address)));
     outboxes_.push_back(std::make_unique<Outbox>(
         fmt::format("{} at {}", layout_->actor_name(b), address),
-        [stub](grpc::ClientContext* ctx, wire::Empty* e) { return stub->Stream(ctx, e); },
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+          stub->async()->Stream(ctx, e, r);
+        },
         on_fault));
   }
   start_ = std::chrono::steady_clock::now();

@@ -63,11 +63,20 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address) {
 
 Outbox::Outbox(std::string destination, OpenFn open, FaultFn on_fault)
     : destination_(std::move(destination)), open_(std::move(open)), on_fault_(std::move(on_fault)) {
-  thread_ = std::thread([this] { loop(); });
+  notifier_ = std::thread([this] { notify_loop(); });
 }
 
 Outbox::~Outbox() {
   stop();
+}
+
+void Outbox::raise_locked(std::string message) {
+  if (failed_) return;
+  failed_ = true;
+  pending_.Clear();
+  pending_items_ = 0;
+  if (!stopping_) fault_ = std::move(message);
+  cv_.notify_all();
 }
 
 bool Outbox::admit_locked() {
@@ -75,30 +84,82 @@ bool Outbox::admit_locked() {
     pending_items_ += 1;
     return true;
   }
-  // The fault is raised by the sending thread: the caller may hold locks on_fault needs.
-  failed_ = true;
-  overflowed_ = true;
-  pending_.Clear();
-  pending_items_ = 0;
+  raise_locked(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
+  if (opened_) context_.TryCancel();
   return false;
 }
 
+void Outbox::take_pending_locked() {
+  current_.Clear();
+  current_.Swap(&pending_);
+  pending_items_ = 0;
+  writing_ = true;
+}
+
 void Outbox::push(std::string envelope) {
+  bool open = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || failed_) return;
-    if (admit_locked()) pending_.add_envelopes(std::move(envelope));
+    if (!admit_locked()) return;
+    pending_.add_envelopes(std::move(envelope));
+    if (writing_) return;  // OnWriteDone takes it
+    take_pending_locked();
+    open = !opened_;
+    opened_ = true;
   }
-  cv_.notify_one();
+  if (open) open_(&context_, &response_, this);
+  StartWrite(&current_);
+  if (open) StartCall();
 }
 
 void Outbox::push_report(wire::StepEffects report) {
+  bool open = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_ || failed_) return;
-    if (admit_locked()) *pending_.add_reports() = std::move(report);
+    if (!admit_locked()) return;
+    *pending_.add_reports() = std::move(report);
+    if (writing_) return;
+    take_pending_locked();
+    open = !opened_;
+    opened_ = true;
   }
-  cv_.notify_one();
+  if (open) open_(&context_, &response_, this);
+  StartWrite(&current_);
+  if (open) StartCall();
+}
+
+void Outbox::OnWriteDone(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    // A failed write means the stream ended (OnDone says why): writing_ stays set, so
+    // nothing more is written on it.
+    if (!ok) return;
+    writing_ = false;
+    batches_written_ += 1;
+    if (stopping_ || failed_ || pending_items_ == 0) return;
+    take_pending_locked();
+  }
+  StartWrite(&current_);
+}
+
+void Outbox::OnDone(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  raise_locked(status.ok()
+                   ? fmt::format("{} ended the stream", destination_)
+                   : fmt::format("sending to {} failed: {}", destination_, status_text(status)));
+  done_ = true;
+  cv_.notify_all();  // under mu_: stop() may destroy this outbox as soon as it sees done_
+}
+
+void Outbox::notify_loop() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || !fault_.empty(); });
+  if (fault_.empty()) return;
+  const std::string message = std::move(fault_);
+  lock.unlock();
+  on_fault_(message);
 }
 
 uint64_t Outbox::batches_written() const {
@@ -108,58 +169,17 @@ uint64_t Outbox::batches_written() const {
 
 void Outbox::stop() {
   {
-    std::lock_guard lock(mu_);
-    if (!stopping_) context_.TryCancel();
-    stopping_ = true;
-    pending_.Clear();
-    pending_items_ = 0;
-  }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Outbox::loop() {
-  wire::Empty empty;
-  std::unique_ptr<Writer> writer;
-  wire::Batch batch;
-  for (;;) {
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || overflowed_ || (!failed_ && pending_items_ > 0); });
-      if (stopping_) break;
-      if (overflowed_) {
-        lock.unlock();
-        on_fault_(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
-        break;
-      }
-      batch.Clear();
-      batch.Swap(&pending_);
-      pending_items_ = 0;
-    }
-    if (writer == nullptr) writer = open_(&context_, &empty);
-    if (writer->Write(batch)) {
-      std::lock_guard lock(mu_);
-      batches_written_ += 1;
-      continue;
-    }
-    // The stream broke: Finish() says why (the receiver's status, or the transport's).
-    const grpc::Status status = writer->Finish();
-    writer.reset();
-    bool stopping = false;
-    {
-      std::lock_guard lock(mu_);
-      stopping = stopping_;
-      failed_ = true;
+    std::unique_lock lock(mu_);
+    if (!stopping_) {
+      stopping_ = true;
       pending_.Clear();
       pending_items_ = 0;
+      cv_.notify_all();
+      if (opened_) context_.TryCancel();
     }
-    if (!stopping) {
-      on_fault_(fmt::format("sending to {} failed: {}", destination_, status_text(status)));
-    }
-    return;
+    cv_.wait(lock, [&] { return !opened_ || done_; });
   }
-  // Stopping: the context is cancelled, so Finish() returns at once.
-  if (writer != nullptr) writer->Finish();
+  if (notifier_.joinable()) notifier_.join();
 }
 
 }  // namespace banksim

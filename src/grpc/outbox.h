@@ -1,16 +1,18 @@
-// Outbox: one link's queue of outgoing traffic and the thread that sends it on one
-// long-lived client stream (BranchService.Stream or DriverService.Stream). Whatever is queued
-// while a write is in progress goes out together as the next Batch, so a busy link costs one
-// write per batch rather than one RPC per message. One outbox per link keeps per-link FIFO:
-// envelopes reach a destination in the order they were pushed, and a report pushed before
-// an envelope is never in a later batch than that envelope.
+// Outbox: one link's queue of outgoing traffic, sent on one long-lived client stream
+// (BranchService.Stream or DriverService.Stream) with gRPC's callback API: no thread of its
+// own, no thread hand-off per message. While a write is in progress, whatever is pushed
+// queues and goes out together as the next Batch, so a busy link costs one write per batch
+// rather than one RPC per message. One outbox per link keeps per-link FIFO: envelopes reach
+// a destination in the order they were pushed, and a report pushed before an envelope is
+// never in a later batch than that envelope.
 //
 // The stream is opened on the first push and has no deadline (it lives for the run); a
-// receiver that does not keep up is caught by the driver's idle timeout. A failed write or a
-// stream the receiver ends (refused, rejected a message, died) is a fault: the outbox calls
-// `on_fault` once with a one-line message and drops everything after it (the run has failed;
-// nothing downstream can be trusted). Bounded: more than kOutboxMax queued items is a fault
-// too.
+// receiver that does not keep up is caught by the driver's idle timeout. A stream that ends
+// (the receiver refused or rejected a message, died, or the transport failed) is a fault:
+// `on_fault` is called once with a one-line message and everything after it is dropped (the
+// run has failed; nothing downstream can be trusted). Bounded: more than kOutboxMax queued
+// items is a fault too. `on_fault` runs on the outbox's own notifier thread, never inside
+// push() or a gRPC callback, so it may take the locks its caller holds around push().
 #pragma once
 
 #include <condition_variable>
@@ -22,6 +24,7 @@
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/client_callback.h>
 
 #include "banksim_service.grpc.pb.h"
 
@@ -29,11 +32,11 @@ namespace banksim {
 
 constexpr size_t kOutboxMax = 1'000'000;
 
-class Outbox {
+class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
  public:
-  using Writer = grpc::ClientWriterInterface<wire::Batch>;
-  // Opens the link's stream.
-  using OpenFn = std::function<std::unique_ptr<Writer>(grpc::ClientContext*, wire::Empty*)>;
+  using Reactor = grpc::ClientWriteReactor<wire::Batch>;
+  // Binds the link's stream to `reactor` (stub->async()->Stream(ctx, response, reactor)).
+  using OpenFn = std::function<void(grpc::ClientContext*, wire::Empty*, Reactor*)>;
   using FaultFn = std::function<void(const std::string&)>;
 
   // `destination` names the receiver in fault messages ("branch 2 at 127.0.0.1:40123").
@@ -53,9 +56,17 @@ class Outbox {
   uint64_t batches_written() const;
 
  private:
-  void loop();
-  // REQUIRES mu_ held. False (and a fault to raise) when the queue is full.
+  // gRPC reactions.
+  void OnWriteDone(bool ok) override;
+  void OnDone(const grpc::Status& status) override;
+  // REQUIRES mu_ held. False (and the fault raised) when the queue is full.
   bool admit_locked();
+  // REQUIRES mu_ held, no write in progress, something pending. Moves the pending items
+  // into current_ and marks a write in progress; the caller starts it after unlocking
+  // (a reaction may run inline in StartWrite and takes mu_).
+  void take_pending_locked();
+  void raise_locked(std::string message);
+  void notify_loop();
 
   std::string destination_;
   OpenFn open_;
@@ -64,12 +75,17 @@ class Outbox {
   std::condition_variable cv_;
   wire::Batch pending_;  // queued, not yet handed to the stream
   size_t pending_items_ = 0;
+  wire::Batch current_;  // being written
+  wire::Empty response_;
   uint64_t batches_written_ = 0;
+  bool opened_ = false;   // the stream was started (so OnDone will come)
+  bool writing_ = false;  // a write is in progress
+  bool done_ = false;     // OnDone ran
   bool stopping_ = false;
   bool failed_ = false;
-  bool overflowed_ = false;
+  std::string fault_;            // raised, for the notifier to report
   grpc::ClientContext context_;  // the stream's; TryCancel() from stop()
-  std::thread thread_;
+  std::thread notifier_;
 };
 
 // Creates a channel to a loopback (or explicitly allowed) address.
