@@ -82,6 +82,8 @@ void BranchNode::shutdown() {
     shut_down_ = true;
     outboxes.swap(outboxes_);
   }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
   for (auto& o : outboxes) {
     if (o != nullptr) o->stop();
   }
@@ -152,7 +154,42 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
         on_fault);
   }
   configured_ = true;
+  if (!c.conducted) timer_ = std::thread([this] { timer_loop(); });
   return true;
+}
+
+void BranchNode::timer_loop() {
+  std::unique_lock lock(mu_);
+  while (!shut_down_) {
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(kReportHoldMs));
+    if (shut_down_) return;
+    // Reports held since the previous tick found no traffic to ride with: send them.
+    if (held_at_last_tick_ && !held_reports_.empty()) flush_locked(/*to_driver=*/true);
+    held_at_last_tick_ = !held_reports_.empty();
+  }
+}
+
+void BranchNode::flush_locked(bool to_driver) {
+  if (outboxes_.empty()) return;  // shut down
+  if (!held_reports_.empty()) {
+    Outbox* carrier = outboxes_.back().get();  // the driver
+    if (!to_driver && !carrier->has_pending()) {
+      carrier = nullptr;
+      for (size_t b = 0; b + 1 < outboxes_.size(); ++b) {
+        if (outboxes_[b] != nullptr && outboxes_[b]->has_pending()) {
+          carrier = outboxes_[b].get();
+          break;
+        }
+      }
+    }
+    if (carrier != nullptr) {
+      for (wire::StepEffects& r : held_reports_) carrier->push_report(std::move(r));
+      held_reports_.clear();
+    }
+  }
+  for (auto& o : outboxes_) {
+    if (o != nullptr) o->flush();
+  }
 }
 
 grpc::Status BranchNode::on_configure(const wire::Configuration& c) {
@@ -174,24 +211,31 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
 
 grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* reply) {
   std::lock_guard lock(mu_);
-  return step_locked(p.envelope(), reply);
+  const grpc::Status s = step_locked(p.envelope(), reply);
+  if (configured_ && !config_.conducted) flush_locked(/*to_driver=*/false);
+  return s;
 }
 
 grpc::Status BranchNode::on_batch(const wire::Batch& b) {
   std::lock_guard lock(mu_);
-  if (b.reports_size() > 0) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        name() + " rejected a batch: step reports go to the driver");
-  }
   if (config_.conducted) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         name() + " is conducted: messages come one at a time from the conductor");
   }
-  for (const std::string& e : b.envelopes()) {
-    const grpc::Status s = step_locked(e, nullptr);
-    if (!s.ok()) return s;
+  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
+  if (held_reports_.size() + static_cast<size_t>(b.reports_size()) > kOutboxMax) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        fmt::format("{} holds more than {} step reports", name(), kOutboxMax));
   }
-  return grpc::Status::OK;
+  // Other branches' reports, riding along: the driver checks them, this branch only carries.
+  for (const wire::StepEffects& r : b.reports()) held_reports_.push_back(r);
+  grpc::Status s = grpc::Status::OK;
+  for (const std::string& e : b.envelopes()) {
+    s = step_locked(e, nullptr);
+    if (!s.ok()) break;
+  }
+  if (configured_) flush_locked(/*to_driver=*/false);
+  return s;
 }
 
 grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply) {
@@ -218,17 +262,27 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
     if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());
     return grpc::Status::OK;
   }
-  // Report first, on the driver's link, so the report precedes this step's replies there.
-  to_proto(self_, steps_, envelope, effects_, &report_);
-  Outbox* driver_box = outboxes_.back().get();
-  assert(driver_box != nullptr);
-  driver_box->push_report(report_);
-  for (int i = 0; i < report_.sends_size(); ++i) {
+  wire::StepEffects report;
+  to_proto(self_, steps_, envelope, effects_, &report);
+  std::vector<std::pair<size_t, std::string>> sends;
+  bool to_driver = false;
+  for (int i = 0; i < report.sends_size(); ++i) {
     const Message& s = effects_.sends()[static_cast<size_t>(i)];
     const size_t box = layout_->is_branch(s.to) ? static_cast<size_t>(s.to) : outboxes_.size() - 1;
     assert(outboxes_[box] != nullptr);
-    outboxes_[box]->push(report_.sends(i));
+    to_driver = to_driver || box == outboxes_.size() - 1;
+    sends.emplace_back(box, report.sends(i));
   }
+  held_reports_.push_back(std::move(report));
+  if (to_driver) {
+    // A reply must not leave before the report of the step that sent it (the driver
+    // refuses a reply no reported step sent), and the driver's outbox may write at any
+    // moment: queue every held report, this step's last, ahead of the reply now.
+    Outbox* driver_box = outboxes_.back().get();
+    for (wire::StepEffects& r : held_reports_) driver_box->push_report(std::move(r));
+    held_reports_.clear();
+  }
+  for (auto& [box, bytes] : sends) outboxes_[box]->push(std::move(bytes));
   return grpc::Status::OK;
 }
 

@@ -8,26 +8,33 @@
 //   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged
 //      (on a stream: the stream ends with the reason, and its sender reports the fault);
 //   2. Branch::on_message;
-//   3. queue the step's report (step number, consumed message, sends, observations) on the
-//      driver's outbox, then queue the sends, one Outbox (thread + stream) per destination.
-// Nothing waits for the driver: the report travels in the same FIFO stream as this
-// branch's replies, ahead of them, and carries this branch's step number. The driver puts
-// reports into a causal order itself (a step is taken in once its delivered message has
-// been sent by a step it already took; see driver_node.h), so in-flight counting stays
-// exact and quiescence is detected, not guessed. Holding the mutex while queueing keeps one
-// branch's reports in step order.
+//   3. hold the step's report (step number, consumed message, sends, observations) and
+//      queue the sends, one Outbox (stream) per destination.
+// A step that sends to the driver queues every held report there first, ahead of its reply.
+// After a whole batch (flush point), the held reports ride with the traffic: all of them go
+// to the driver's outbox if anything goes to the driver, else to the first peer that gets a
+// message (which holds them in turn), else they
+// wait; a held report never waits longer than about kReportHoldMs (a timer sends it to the
+// driver). So in the sync protocol a whole operation's reports reach the driver in one
+// write, with its reply, instead of one write per step.
+// Nothing waits for the driver, and reports reach it out of order and by different paths:
+// the driver orders them itself by per-branch step number and causality (a step is taken
+// once its delivered message has been sent by a step already taken; see driver_node.h), so
+// in-flight counting stays exact and quiescence is detected, not guessed.
 //
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
 // and reports nothing, so the conductor alone decides what happens next.
 //
-// Threads: gRPC's server threads call the handlers (one per open stream); each Outbox has
-// its own thread. The Branch state is touched only under mu_.
+// Threads: gRPC's threads call the handlers; a timer thread flushes old held reports. The
+// Branch state is touched only under mu_.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -40,6 +47,10 @@
 #include "protocol/branch.h"
 
 namespace banksim {
+
+// Longest a held step report waits for traffic to ride with (the timer's tick; a report
+// waits between one and two ticks).
+constexpr int64_t kReportHoldMs = 1;
 
 class BranchNode {
  public:
@@ -63,8 +74,8 @@ class BranchNode {
   // The handlers, public for the service adapter.
   grpc::Status on_configure(const wire::Configuration& c);
   grpc::Status on_deliver(const wire::Packet& p, wire::DeliverReply* reply);
-  // One batch of a link stream: its envelopes in order. Reports are refused (branches take
-  // none). Stops at the first refused envelope and returns why.
+  // One batch of a link stream: its envelopes in order; its reports (other branches', riding
+  // along) are held for the driver. Stops at the first refused envelope and returns why.
   grpc::Status on_batch(const wire::Batch& b);
   grpc::Status on_status(wire::BranchStatus* out);
 
@@ -74,6 +85,10 @@ class BranchNode {
   // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
   // `reply` (conducted mode; `reply` non-null).
   grpc::Status step_locked(const std::string& envelope, wire::DeliverReply* reply);
+  // REQUIRES mu_ held. The flush point: held reports join the traffic (see above) or, with
+  // `to_driver`, go to the driver regardless; then every outbox writes.
+  void flush_locked(bool to_driver);
+  void timer_loop();
 
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;
@@ -89,7 +104,10 @@ class BranchNode {
   bool shut_down_ = false;
   NodeConfiguration config_;
   std::unique_ptr<wire::DriverService::Stub> driver_;
-  wire::StepEffects report_;                       // scratch for step_locked
+  std::vector<wire::StepEffects> held_reports_;  // own and forwarded, for the driver
+  bool held_at_last_tick_ = false;
+  std::condition_variable timer_cv_;
+  std::thread timer_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
 };
 

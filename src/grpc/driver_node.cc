@@ -42,7 +42,7 @@ DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptio
       start_(std::chrono::steady_clock::now()),
       last_progress_(start_) {
   received_.resize(static_cast<size_t>(layout_->branch_count()));
-  last_received_step_.assign(static_cast<size_t>(layout_->branch_count()), 0);
+  next_step_.assign(static_cast<size_t>(layout_->branch_count()), 1);
   issued_us_.assign(static_cast<size_t>(layout_->customer_count()), 0);
   customers_.reserve(static_cast<size_t>(layout_->customer_count()));
   for (int32_t c = 0; c < layout_->customer_count(); ++c) {
@@ -134,6 +134,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   record_locked(effects_.observations());
   for (const Message& m : effects_.sends()) route_locked(m);
   pump_gate_locked();
+  flush_locked();
   cv_.notify_all();
 }
 
@@ -197,6 +198,10 @@ std::string DriverNode::check_reply_locked(const Message& m) const {
   return check_customer_message(*layout_, c, m);
 }
 
+void DriverNode::flush_locked() {
+  for (auto& o : outboxes_) o->flush();
+}
+
 void DriverNode::set_fault_locked(const std::string& message) {
   if (!fault_) fault_ = message;
   cv_.notify_all();
@@ -204,12 +209,15 @@ void DriverNode::set_fault_locked(const std::string& message) {
 
 std::string DriverNode::receive_step_locked(ReceivedStep step) {
   const size_t b = static_cast<size_t>(step.branch);
-  if (step.step != last_received_step_[b] + 1) {
-    return fmt::format("step report {} of {} out of order (expected step {})", step.step,
-                       layout_->actor_name(step.branch), last_received_step_[b] + 1);
+  if (step.step < next_step_[b] || received_[b].contains(step.step)) {
+    return fmt::format("step {} of {} reported twice", step.step, layout_->actor_name(step.branch));
   }
-  last_received_step_[b] = step.step;
-  received_[b].push_back(std::move(step));
+  if (received_[b].size() >= kOutboxMax) {
+    return fmt::format("more than {} steps of {} waiting for their causes", kOutboxMax,
+                       layout_->actor_name(step.branch));
+  }
+  const uint64_t n = step.step;
+  received_[b].emplace(n, std::move(step));
   return {};
 }
 
@@ -226,7 +234,7 @@ std::string DriverNode::receive_reply_locked(const Message& m, bool on_stream) {
   }
   // Not sent by a taken step; on a stream, the step that sent it may still be waiting.
   if (on_stream && layout_->is_branch(m.from)) {
-    for (const ReceivedStep& s : received_[static_cast<size_t>(m.from)]) {
+    for (const auto& [n, s] : received_[static_cast<size_t>(m.from)]) {
       for (const Message& sent : s.effects.sends) {
         if (sent.same_wire(m)) {
           waiting_replies_.push_back(m);
@@ -301,10 +309,13 @@ void DriverNode::advance_locked() {
   bool any = false;
   while (progress && !fault_) {
     progress = false;
-    for (auto& queue : received_) {
-      while (!queue.empty() && step_ready_locked(queue.front())) {
-        take_step_locked(queue.front());
-        queue.pop_front();
+    for (size_t b = 0; b < received_.size(); ++b) {
+      auto& steps = received_[b];
+      for (auto it = steps.find(next_step_[b]); it != steps.end() && step_ready_locked(it->second);
+           it = steps.find(next_step_[b])) {
+        take_step_locked(it->second);
+        steps.erase(it);
+        next_step_[b] += 1;
         progress = true;
       }
     }
@@ -324,6 +335,7 @@ void DriverNode::advance_locked() {
     last_progress_ = std::chrono::steady_clock::now();
     pump_gate_locked();
   }
+  flush_locked();
   // wait() needs waking only for quiescence (faults wake it themselves; stalls it polls).
   if (in_flight_.empty()) cv_.notify_all();
 }

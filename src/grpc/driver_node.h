@@ -1,11 +1,11 @@
 // DriverNode: the process that hosts the customers of a gRPC run and gathers its history.
 //
 // Customers are the same Customer state machines the simulator runs; they issue their
-// events concurrently (each customer one at a time, after the previous reply). Each branch
-// streams its step reports and its replies to customers here, in one FIFO stream (Stream),
-// a step's report ahead of the replies it sent. Reports from different branches arrive in
-// any order, so the driver orders them itself: it *takes* a step (appends its observations,
-// counts its sends) only when
+// events concurrently (each customer one at a time, after the previous reply). Branches
+// stream their step reports and their replies to customers here (Stream), a step's report
+// ahead of the replies it sent; a report may also ride through other branches first (see
+// branch_node.h). So reports arrive in any order, even one branch's, and the driver orders
+// them itself: it *takes* a step (appends its observations, counts its sends) only when
 //   - it is the next step of its branch (step numbers are 1, 2, 3... per branch), and
 //   - the message it consumed was sent by a step already taken (or by a customer here),
 // and it delivers a reply to its customer only once the step that sent it is taken. So:
@@ -35,7 +35,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -133,6 +132,7 @@ class DriverNode {
   void take_step_locked(const ReceivedStep& s);
   void take_reply_locked(const Message& m);
   void set_fault_locked(const std::string& message);
+  void flush_locked();
   std::string check_reply_locked(const Message& m) const;
   std::string stall_text_locked(int64_t idle_ms) const;
 
@@ -150,10 +150,10 @@ class DriverNode {
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index
   std::vector<Message> parked_queries_;
   std::vector<Message> parked_writes_;
-  int64_t released_queries_ = 0;                    // released, not yet delivered
-  std::map<MessageKey, Message> in_flight_;         // sent by a taken step or a customer
-  std::vector<std::deque<ReceivedStep>> received_;  // per branch: received, not yet taken
-  std::vector<uint64_t> last_received_step_;        // per branch
+  int64_t released_queries_ = 0;                            // released, not yet delivered
+  std::map<MessageKey, Message> in_flight_;                 // sent by a taken step or a customer
+  std::vector<std::map<uint64_t, ReceivedStep>> received_;  // per branch, by step: not taken
+  std::vector<uint64_t> next_step_;                         // per branch: the next to take
   std::vector<Message> waiting_replies_;  // received on a stream; their step is not taken yet
   std::vector<int64_t> issued_us_;        // per customer: when its outstanding request left
   std::vector<int64_t> latencies_us_;

@@ -97,30 +97,27 @@ void Outbox::take_pending_locked() {
 }
 
 void Outbox::push(std::string envelope) {
-  bool open = false;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || failed_) return;
-    if (!admit_locked()) return;
-    pending_.add_envelopes(std::move(envelope));
-    if (writing_) return;  // OnWriteDone takes it
-    take_pending_locked();
-    open = !opened_;
-    opened_ = true;
-  }
-  if (open) open_(&context_, &response_, this);
-  StartWrite(&current_);
-  if (open) StartCall();
+  std::lock_guard lock(mu_);
+  if (stopping_ || failed_) return;
+  if (admit_locked()) pending_.add_envelopes(std::move(envelope));
 }
 
 void Outbox::push_report(wire::StepEffects report) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || failed_) return;
+  if (admit_locked()) *pending_.add_reports() = std::move(report);
+}
+
+bool Outbox::has_pending() const {
+  std::lock_guard lock(mu_);
+  return pending_items_ > 0;
+}
+
+void Outbox::flush() {
   bool open = false;
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || failed_) return;
-    if (!admit_locked()) return;
-    *pending_.add_reports() = std::move(report);
-    if (writing_) return;
+    if (stopping_ || failed_ || writing_ || pending_items_ == 0) return;
     take_pending_locked();
     open = !opened_;
     opened_ = true;

@@ -1,10 +1,10 @@
 // Outbox: one link's queue of outgoing traffic, sent on one long-lived client stream
 // (BranchService.Stream or DriverService.Stream) with gRPC's callback API: no thread of its
-// own, no thread hand-off per message. While a write is in progress, whatever is pushed
-// queues and goes out together as the next Batch, so a busy link costs one write per batch
-// rather than one RPC per message. One outbox per link keeps per-link FIFO: envelopes reach
-// a destination in the order they were pushed, and a report pushed before an envelope is
-// never in a later batch than that envelope.
+// own, no thread hand-off per message. What is pushed waits for flush(); while a write is
+// in progress, whatever is pushed queues and goes out together as the next Batch, so a busy
+// link costs one write per batch rather than one RPC per message. One outbox per link keeps
+// per-link FIFO: envelopes reach a destination in the order they were pushed, and a report pushed
+// before an envelope is never in a later batch than that envelope.
 //
 // The stream is opened on the first push and has no deadline (it lives for the run); a
 // receiver that does not keep up is caught by the driver's idle timeout. A stream that ends
@@ -45,10 +45,15 @@ class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
-  // Queues one serialized Envelope.
+  // Queues one serialized Envelope. It leaves with the next flush() (or, while a write is
+  // in progress, when that write completes).
   void push(std::string envelope);
-  // Queues one step report (driver links only), ahead of every envelope pushed after it.
+  // Queues one step report, ahead of every envelope pushed after it.
   void push_report(wire::StepEffects report);
+  // Starts writing what is queued, unless a write is in progress (its completion will).
+  // Callers push everything one handler produced, then flush once: one write per batch.
+  void flush();
+  bool has_pending() const;
   // Cancels the stream, drops the queue and joins the thread. Idempotent.
   void stop();
 
