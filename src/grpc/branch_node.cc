@@ -63,6 +63,7 @@ bool BranchNode::start(const std::string& address, int* port, std::string* error
   grpc::ServerBuilder builder;
   // A fixed port must not be shared silently with another process (gRPC's default allows it).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
@@ -129,14 +130,13 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
   }
   config_ = c;
   if (!c.conducted) {
-    auto driver_channel = make_channel(c.driver);
-    driver_ = wire::DriverService::NewStub(driver_channel);
+    driver_ = wire::DriverService::NewStub(make_channel(c.driver));  // faults, with deadlines
     const auto on_fault = [this](const std::string& m) { fault(m); };
     outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
     for (int32_t b = 0; b < layout_->branch_count(); ++b) {
       if (b == self_) continue;
       auto stub = std::shared_ptr<wire::BranchService::Stub>(
-          wire::BranchService::NewStub(make_channel(c.peers[static_cast<size_t>(b)])));
+          wire::BranchService::NewStub(make_link_channel(c.peers[static_cast<size_t>(b)])));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
           [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
@@ -144,8 +144,8 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
           },
           on_fault);
     }
-    auto stub =
-        std::shared_ptr<wire::DriverService::Stub>(wire::DriverService::NewStub(driver_channel));
+    auto stub = std::shared_ptr<wire::DriverService::Stub>(
+        wire::DriverService::NewStub(make_link_channel(c.driver)));
     outboxes_.back() = std::make_unique<Outbox>(
         fmt::format("the driver at {}", c.driver),
         [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {

@@ -58,6 +58,7 @@ bool DriverNode::start(const std::string& address, int* port, std::string* error
   assert(server_ == nullptr);
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
@@ -118,7 +119,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   for (int32_t b = 0; b < layout_->branch_count(); ++b) {
     const std::string& address = branch_addresses[static_cast<size_t>(b)];
     auto stub = std::shared_ptr<wire::BranchService::Stub>(
-        wire::BranchService::NewStub(make_channel(address)));
+        wire::BranchService::NewStub(make_link_channel(address)));
     outboxes_.push_back(std::make_unique<Outbox>(
         fmt::format("{} at {}", layout_->actor_name(b), address),
         [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {

