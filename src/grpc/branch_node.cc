@@ -163,10 +163,18 @@ void BranchNode::timer_loop() {
   while (!shut_down_) {
     timer_cv_.wait_for(lock, std::chrono::milliseconds(kReportHoldMs));
     if (shut_down_) return;
-    // Reports held since the previous tick found no traffic to ride with: send them.
-    if (held_at_last_tick_ && !held_reports_.empty()) flush_locked(/*to_driver=*/true);
-    held_at_last_tick_ = !held_reports_.empty();
+    // Reports held for a tick found no traffic to ride with: send them. (Measured from when
+    // the oldest was held: under steady traffic the set is rarely empty, but it turns over.)
+    if (!held_reports_.empty() && std::chrono::steady_clock::now() - held_since_ >=
+                                      std::chrono::milliseconds(kReportHoldMs)) {
+      flush_locked(/*to_driver=*/true);
+    }
   }
+}
+
+void BranchNode::hold_locked(wire::StepEffects report) {
+  if (held_reports_.empty()) held_since_ = std::chrono::steady_clock::now();
+  held_reports_.push_back(std::move(report));
 }
 
 void BranchNode::flush_locked(bool to_driver) {
@@ -228,7 +236,7 @@ grpc::Status BranchNode::on_batch(const wire::Batch& b) {
                         fmt::format("{} holds more than {} step reports", name(), kOutboxMax));
   }
   // Other branches' reports, riding along: the driver checks them, this branch only carries.
-  for (const wire::StepEffects& r : b.reports()) held_reports_.push_back(r);
+  for (const wire::StepEffects& r : b.reports()) hold_locked(r);
   grpc::Status s = grpc::Status::OK;
   for (const std::string& e : b.envelopes()) {
     s = step_locked(e, nullptr);
@@ -273,7 +281,7 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
     to_driver = to_driver || box == outboxes_.size() - 1;
     sends.emplace_back(box, report.sends(i));
   }
-  held_reports_.push_back(std::move(report));
+  hold_locked(std::move(report));
   if (to_driver) {
     // A reply must not leave before the report of the step that sent it (the driver
     // refuses a reply no reported step sent), and the driver's outbox may write at any

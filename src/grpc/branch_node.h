@@ -29,6 +29,7 @@
 // Branch state is touched only under mu_.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -48,8 +49,8 @@
 
 namespace banksim {
 
-// Longest a held step report waits for traffic to ride with (the timer's tick; a report
-// waits between one and two ticks).
+// How long held step reports wait for traffic to ride with before the timer sends them
+// (the timer ticks at this period, so the wait is between one and two of it).
 constexpr int64_t kReportHoldMs = 1;
 
 class BranchNode {
@@ -88,6 +89,7 @@ class BranchNode {
   // REQUIRES mu_ held. The flush point: held reports join the traffic (see above) or, with
   // `to_driver`, go to the driver regardless; then every outbox writes.
   void flush_locked(bool to_driver);
+  void hold_locked(wire::StepEffects report);
   void timer_loop();
 
   std::shared_ptr<const BankLayout> layout_;
@@ -104,8 +106,8 @@ class BranchNode {
   bool shut_down_ = false;
   NodeConfiguration config_;
   std::unique_ptr<wire::DriverService::Stub> driver_;
-  std::vector<wire::StepEffects> held_reports_;  // own and forwarded, for the driver
-  bool held_at_last_tick_ = false;
+  std::vector<wire::StepEffects> held_reports_;       // own and forwarded, for the driver
+  std::chrono::steady_clock::time_point held_since_;  // when held_reports_ last became non-empty
   std::condition_variable timer_cv_;
   std::thread timer_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
