@@ -89,8 +89,9 @@ std::unique_ptr<GrpcCluster> GrpcCluster::start(const Scenario& scenario, Protoc
         std::to_string(timeouts.rpc_ms)};
     if (!c->processes_.spawn(c->layout_->actor_name(b), exe, args, error)) return nullptr;
   }
-  // Starting a process and gRPC takes a moment; allow at least two seconds for it.
-  if (!c->processes_.read_addresses(std::max<int64_t>(timeouts.idle_ms, 2000), &c->addresses_,
+  // Starting a process and gRPC takes a moment (much longer under a sanitizer on a busy
+  // machine); allow at least ten seconds for it. Start-up only: not the per-step timeout.
+  if (!c->processes_.read_addresses(std::max<int64_t>(timeouts.idle_ms, 10000), &c->addresses_,
                                     error)) {
     return nullptr;
   }

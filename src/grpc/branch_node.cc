@@ -6,12 +6,15 @@
 
 #include <fmt/format.h>
 
+#include "grpc/batch_reader.h"
+
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class BranchNode::Service final : public wire::BranchService::Service {
+class BranchNode::Service final
+    : public wire::BranchService::WithCallbackMethod_Stream<wire::BranchService::Service> {
  public:
   explicit Service(BranchNode* node) : node_(node) {}
   grpc::Status Configure(grpc::ServerContext*, const wire::Configuration* c,
@@ -25,6 +28,10 @@ class BranchNode::Service final : public wire::BranchService::Service {
   grpc::Status Status(grpc::ServerContext*, const wire::StatusRequest*,
                       wire::BranchStatus* out) override {
     return node_->on_status(out);
+  }
+  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
+                                               wire::Empty*) override {
+    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
   }
 
  private:
@@ -56,6 +63,7 @@ bool BranchNode::start(const std::string& address, int* port, std::string* error
   grpc::ServerBuilder builder;
   // A fixed port must not be shared silently with another process (gRPC's default allows it).
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
@@ -73,17 +81,15 @@ void BranchNode::shutdown() {
     std::lock_guard lock(mu_);
     if (shut_down_) return;
     shut_down_ = true;
-  }
-  if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-  }
-  {
-    std::lock_guard lock(mu_);
     outboxes.swap(outboxes_);
   }
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
   for (auto& o : outboxes) {
     if (o != nullptr) o->stop();
   }
+  // Link streams never end by themselves: cancel them now rather than waiting for them.
+  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void BranchNode::fault(const std::string& message) {
@@ -124,34 +130,74 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
   }
   config_ = c;
   if (!c.conducted) {
-    auto driver_channel = make_channel(c.driver);
-    driver_ = wire::DriverService::NewStub(driver_channel);
+    driver_ = wire::DriverService::NewStub(make_channel(c.driver));  // faults, with deadlines
     const auto on_fault = [this](const std::string& m) { fault(m); };
     outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
     for (int32_t b = 0; b < layout_->branch_count(); ++b) {
       if (b == self_) continue;
       auto stub = std::shared_ptr<wire::BranchService::Stub>(
-          wire::BranchService::NewStub(make_channel(c.peers[static_cast<size_t>(b)])));
+          wire::BranchService::NewStub(make_link_channel(c.peers[static_cast<size_t>(b)])));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
-          [stub](grpc::ClientContext* ctx, const wire::Packet& p) {
-            wire::DeliverReply r;
-            return stub->Deliver(ctx, p, &r);
+          [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+            stub->async()->Stream(ctx, e, r);
           },
-          c.rpc_timeout_ms, on_fault);
+          on_fault);
     }
-    auto stub =
-        std::shared_ptr<wire::DriverService::Stub>(wire::DriverService::NewStub(driver_channel));
+    auto stub = std::shared_ptr<wire::DriverService::Stub>(
+        wire::DriverService::NewStub(make_link_channel(c.driver)));
     outboxes_.back() = std::make_unique<Outbox>(
         fmt::format("the driver at {}", c.driver),
-        [stub](grpc::ClientContext* ctx, const wire::Packet& p) {
-          wire::DeliverReply r;
-          return stub->Deliver(ctx, p, &r);
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+          stub->async()->Stream(ctx, e, r);
         },
-        c.rpc_timeout_ms, on_fault);
+        on_fault);
   }
   configured_ = true;
+  if (!c.conducted) timer_ = std::thread([this] { timer_loop(); });
   return true;
+}
+
+void BranchNode::timer_loop() {
+  std::unique_lock lock(mu_);
+  while (!shut_down_) {
+    timer_cv_.wait_for(lock, std::chrono::milliseconds(kReportHoldMs));
+    if (shut_down_) return;
+    // Reports held for a tick found no traffic to ride with: send them. (Measured from when
+    // the oldest was held: under steady traffic the set is rarely empty, but it turns over.)
+    if (!held_reports_.empty() && std::chrono::steady_clock::now() - held_since_ >=
+                                      std::chrono::milliseconds(kReportHoldMs)) {
+      flush_locked(/*to_driver=*/true);
+    }
+  }
+}
+
+void BranchNode::hold_locked(wire::StepEffects report) {
+  if (held_reports_.empty()) held_since_ = std::chrono::steady_clock::now();
+  held_reports_.push_back(std::move(report));
+}
+
+void BranchNode::flush_locked(bool to_driver) {
+  if (outboxes_.empty()) return;  // shut down
+  if (!held_reports_.empty()) {
+    Outbox* carrier = outboxes_.back().get();  // the driver
+    if (!to_driver && !carrier->has_pending()) {
+      carrier = nullptr;
+      for (size_t b = 0; b + 1 < outboxes_.size(); ++b) {
+        if (outboxes_[b] != nullptr && outboxes_[b]->has_pending()) {
+          carrier = outboxes_[b].get();
+          break;
+        }
+      }
+    }
+    if (carrier != nullptr) {
+      for (wire::StepEffects& r : held_reports_) carrier->push_report(std::move(r));
+      held_reports_.clear();
+    }
+  }
+  for (auto& o : outboxes_) {
+    if (o != nullptr) o->flush();
+  }
 }
 
 grpc::Status BranchNode::on_configure(const wire::Configuration& c) {
@@ -173,16 +219,44 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
 
 grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* reply) {
   std::lock_guard lock(mu_);
+  const grpc::Status s = step_locked(p.envelope(), reply);
+  if (configured_ && !config_.conducted) flush_locked(/*to_driver=*/false);
+  return s;
+}
+
+grpc::Status BranchNode::on_batch(const wire::Batch& b) {
+  std::lock_guard lock(mu_);
+  if (config_.conducted) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        name() + " is conducted: messages come one at a time from the conductor");
+  }
+  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
+  if (held_reports_.size() + static_cast<size_t>(b.reports_size()) > kOutboxMax) {
+    return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                        fmt::format("{} holds more than {} step reports", name(), kOutboxMax));
+  }
+  // Other branches' reports, riding along: the driver checks them, this branch only carries.
+  for (const wire::StepEffects& r : b.reports()) hold_locked(r);
+  grpc::Status s = grpc::Status::OK;
+  for (const std::string& e : b.envelopes()) {
+    s = step_locked(e, nullptr);
+    if (!s.ok()) break;
+  }
+  if (configured_) flush_locked(/*to_driver=*/false);
+  return s;
+}
+
+grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply) {
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
   if (!configured_) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, name() + " is not configured yet");
   }
-  const auto m = decode_message(p.envelope());
+  const auto m = decode_message(envelope);
   if (!m) {
     return grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         fmt::format("{} rejected a message: {} bytes that do not parse as a banksim.wire.Envelope",
-                    name(), p.envelope().size()));
+                    name(), envelope.size()));
   }
   if (const std::string why = guard_.check(*m, branch_); !why.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -193,29 +267,30 @@ grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* r
   guard_.record(*m, effects_);
   steps_ += 1;
   if (config_.conducted) {
-    to_proto(self_, steps_, p.envelope(), effects_, reply->mutable_effects());
+    if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());
     return grpc::Status::OK;
   }
-  // Report before sending: see the header.
   wire::StepEffects report;
-  to_proto(self_, steps_, p.envelope(), effects_, &report);
-  wire::Empty empty;
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() +
-                   std::chrono::milliseconds(config_.rpc_timeout_ms));
-  const grpc::Status reported = driver_->Report(&ctx, report, &empty);
-  if (!reported.ok()) {
-    const std::string text = fmt::format("{} cannot report step {} to the driver at {}: {}", name(),
-                                         steps_, config_.driver, status_text(reported));
-    std::fprintf(stderr, "banksim serve: %s\n", text.c_str());
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE, text);
-  }
+  to_proto(self_, steps_, envelope, effects_, &report);
+  std::vector<std::pair<size_t, std::string>> sends;
+  bool to_driver = false;
   for (int i = 0; i < report.sends_size(); ++i) {
     const Message& s = effects_.sends()[static_cast<size_t>(i)];
     const size_t box = layout_->is_branch(s.to) ? static_cast<size_t>(s.to) : outboxes_.size() - 1;
     assert(outboxes_[box] != nullptr);
-    outboxes_[box]->push(report.sends(i), describe_message(s, *layout_));
+    to_driver = to_driver || box == outboxes_.size() - 1;
+    sends.emplace_back(box, report.sends(i));
   }
+  hold_locked(std::move(report));
+  if (to_driver) {
+    // A reply must not leave before the report of the step that sent it (the driver
+    // refuses a reply no reported step sent), and the driver's outbox may write at any
+    // moment: queue every held report, this step's last, ahead of the reply now.
+    Outbox* driver_box = outboxes_.back().get();
+    for (wire::StepEffects& r : held_reports_) driver_box->push_report(std::move(r));
+    held_reports_.clear();
+  }
+  for (auto& [box, bytes] : sends) outboxes_[box]->push(std::move(bytes));
   return grpc::Status::OK;
 }
 

@@ -1,29 +1,41 @@
 // BranchNode: one branch as a gRPC server. It hosts the same Branch state machine the
-// simulator runs, consumes messages from the Deliver RPC one at a time (under a mutex), and
-// sends what the Branch emits to its peers and to the driver (which hosts the customers).
+// simulator runs, consumes messages one at a time (under a mutex) from its link streams
+// (Stream: one per peer and one from the driver, each carrying batches) or the unary
+// Deliver RPC, and sends what the Branch emits to its peers and to the driver (which hosts
+// the customers).
 //
 // Order of a step (free mode), and why:
-//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged;
+//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged
+//      (on a stream: the stream ends with the reason, and its sender reports the fault);
 //   2. Branch::on_message;
-//   3. report the step (consumed message, sends, observations) to the driver, synchronously;
-//   4. queue the sends, one Outbox (thread + FIFO) per destination.
-// Reporting before sending makes the driver's arrival order of reports a causal order (a
-// step's report always precedes the report of any step its messages cause), so the driver
-// can append observations as they arrive; and it makes in-flight counting exact (a message's
-// send is always counted before its delivery), so quiescence is detected, not guessed.
-// Holding the mutex through the report keeps one branch's reports in step order.
+//   3. hold the step's report (step number, consumed message, sends, observations) and
+//      queue the sends, one Outbox (stream) per destination.
+// A step that sends to the driver queues every held report there first, ahead of its reply.
+// After a whole batch (flush point), the held reports ride with the traffic: all of them go
+// to the driver's outbox if anything goes to the driver, else to the first peer that gets a
+// message (which holds them in turn), else they
+// wait; a held report never waits longer than about kReportHoldMs (a timer sends it to the
+// driver). So in the sync protocol a whole operation's reports reach the driver in one
+// write, with its reply, instead of one write per step.
+// Nothing waits for the driver, and reports reach it out of order and by different paths:
+// the driver orders them itself by per-branch step number and causality (a step is taken
+// once its delivered message has been sent by a step already taken; see driver_node.h), so
+// in-flight counting stays exact and quiescence is detected, not guessed.
 //
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
 // and reports nothing, so the conductor alone decides what happens next.
 //
-// Threads: gRPC's server threads call the handlers; each Outbox has its own thread. The
+// Threads: gRPC's threads call the handlers; a timer thread flushes old held reports. The
 // Branch state is touched only under mu_.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -36,6 +48,10 @@
 #include "protocol/branch.h"
 
 namespace banksim {
+
+// How long held step reports wait for traffic to ride with before the timer sends them
+// (the timer ticks at this period, so the wait is between one and two of it).
+constexpr int64_t kReportHoldMs = 1;
 
 class BranchNode {
  public:
@@ -59,11 +75,22 @@ class BranchNode {
   // The handlers, public for the service adapter.
   grpc::Status on_configure(const wire::Configuration& c);
   grpc::Status on_deliver(const wire::Packet& p, wire::DeliverReply* reply);
+  // One batch of a link stream: its envelopes in order; its reports (other branches', riding
+  // along) are held for the driver. Stops at the first refused envelope and returns why.
+  grpc::Status on_batch(const wire::Batch& b);
   grpc::Status on_status(wire::BranchStatus* out);
 
  private:
   class Service;
   void fault(const std::string& message);
+  // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
+  // `reply` (conducted mode; `reply` non-null).
+  grpc::Status step_locked(const std::string& envelope, wire::DeliverReply* reply);
+  // REQUIRES mu_ held. The flush point: held reports join the traffic (see above) or, with
+  // `to_driver`, go to the driver regardless; then every outbox writes.
+  void flush_locked(bool to_driver);
+  void hold_locked(wire::StepEffects report);
+  void timer_loop();
 
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;
@@ -79,6 +106,10 @@ class BranchNode {
   bool shut_down_ = false;
   NodeConfiguration config_;
   std::unique_ptr<wire::DriverService::Stub> driver_;
+  std::vector<wire::StepEffects> held_reports_;       // own and forwarded, for the driver
+  std::chrono::steady_clock::time_point held_since_;  // when held_reports_ last became non-empty
+  std::condition_variable timer_cv_;
+  std::thread timer_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
 };
 

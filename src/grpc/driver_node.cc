@@ -4,13 +4,16 @@
 
 #include <fmt/format.h>
 
+#include "grpc/batch_reader.h"
+
 #include "grpc/message_guard.h"
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class DriverNode::Service final : public wire::DriverService::Service {
+class DriverNode::Service final
+    : public wire::DriverService::WithCallbackMethod_Stream<wire::DriverService::Service> {
  public:
   explicit Service(DriverNode* node) : node_(node) {}
   grpc::Status Deliver(grpc::ServerContext*, const wire::Packet* p, wire::DeliverReply*) override {
@@ -23,6 +26,10 @@ class DriverNode::Service final : public wire::DriverService::Service {
     node_->on_fault(f->message());
     return grpc::Status::OK;
   }
+  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
+                                               wire::Empty*) override {
+    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
+  }
 
  private:
   DriverNode* node_;
@@ -34,6 +41,9 @@ DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptio
       service_(std::make_unique<Service>(this)),
       start_(std::chrono::steady_clock::now()),
       last_progress_(start_) {
+  received_.resize(static_cast<size_t>(layout_->branch_count()));
+  next_step_.assign(static_cast<size_t>(layout_->branch_count()), 1);
+  issued_us_.assign(static_cast<size_t>(layout_->customer_count()), 0);
   customers_.reserve(static_cast<size_t>(layout_->customer_count()));
   for (int32_t c = 0; c < layout_->customer_count(); ++c) {
     customers_.emplace_back(c, layout_->branch_count(), layout_->events[static_cast<size_t>(c)]);
@@ -48,6 +58,7 @@ bool DriverNode::start(const std::string& address, int* port, std::string* error
   assert(server_ == nullptr);
   grpc::ServerBuilder builder;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
@@ -69,9 +80,8 @@ void DriverNode::shutdown() {
   }
   cv_.notify_all();
   for (auto& o : outboxes) o->stop();
-  if (server_ != nullptr) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-  }
+  // The branches' streams never end by themselves: cancel them now.
+  if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
 }
 
 int64_t DriverNode::now_us() const {
@@ -82,6 +92,10 @@ int64_t DriverNode::now_us() const {
 
 int64_t DriverNode::elapsed_us() const {
   return now_us();
+}
+
+DriverNode::MessageKey DriverNode::key_of(const Message& m) {
+  return MessageKey{static_cast<int32_t>(m.kind), m.from, m.to, m.customer, m.event};
 }
 
 bool DriverNode::is_write_traffic(const Message& m) {
@@ -105,14 +119,13 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   for (int32_t b = 0; b < layout_->branch_count(); ++b) {
     const std::string& address = branch_addresses[static_cast<size_t>(b)];
     auto stub = std::shared_ptr<wire::BranchService::Stub>(
-        wire::BranchService::NewStub(make_channel(address)));
+        wire::BranchService::NewStub(make_link_channel(address)));
     outboxes_.push_back(std::make_unique<Outbox>(
         fmt::format("{} at {}", layout_->actor_name(b), address),
-        [stub](grpc::ClientContext* ctx, const wire::Packet& p) {
-          wire::DeliverReply r;
-          return stub->Deliver(ctx, p, &r);
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
+          stub->async()->Stream(ctx, e, r);
         },
-        options_.rpc_timeout_ms, on_fault));
+        on_fault));
   }
   start_ = std::chrono::steady_clock::now();
   last_progress_ = start_;
@@ -122,6 +135,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   record_locked(effects_.observations());
   for (const Message& m : effects_.sends()) route_locked(m);
   pump_gate_locked();
+  flush_locked();
   cv_.notify_all();
 }
 
@@ -132,8 +146,14 @@ void DriverNode::record_locked(const std::vector<Observation>& obs) {
 
 void DriverNode::route_locked(const Message& m) {
   sent_ += 1;
-  in_flight_ += 1;
+  if (!in_flight_.emplace(key_of(m), m).second) {
+    set_fault_locked(fmt::format("driver: customer {} sent {} twice", layout_->actor_name(m.from),
+                                 describe_message(m, *layout_)));
+  }
   if (is_write_traffic(m)) write_traffic_ += 1;
+  if (m.kind == MessageKind::kRequest) {
+    issued_us_[static_cast<size_t>(m.customer)] = now_us();
+  }
   if (options_.quiescent_queries) {
     if (m.iface == Interface::kQuery) {
       parked_queries_.push_back(m);
@@ -152,7 +172,7 @@ void DriverNode::send_locked(const Message& m) {
   if (outboxes_.empty()) return;  // shut down
   std::string bytes;
   encode_message(m, &bytes);
-  outboxes_[static_cast<size_t>(m.to)]->push(std::move(bytes), describe_message(m, *layout_));
+  outboxes_[static_cast<size_t>(m.to)]->push(std::move(bytes));
 }
 
 void DriverNode::pump_gate_locked() {
@@ -179,6 +199,148 @@ std::string DriverNode::check_reply_locked(const Message& m) const {
   return check_customer_message(*layout_, c, m);
 }
 
+void DriverNode::flush_locked() {
+  for (auto& o : outboxes_) o->flush();
+}
+
+void DriverNode::set_fault_locked(const std::string& message) {
+  if (!fault_) fault_ = message;
+  cv_.notify_all();
+}
+
+std::string DriverNode::receive_step_locked(ReceivedStep step) {
+  const size_t b = static_cast<size_t>(step.branch);
+  if (step.step < next_step_[b] || received_[b].contains(step.step)) {
+    return fmt::format("step {} of {} reported twice", step.step, layout_->actor_name(step.branch));
+  }
+  if (received_[b].size() >= kOutboxMax) {
+    return fmt::format("more than {} steps of {} waiting for their causes", kOutboxMax,
+                       layout_->actor_name(step.branch));
+  }
+  const uint64_t n = step.step;
+  received_[b].emplace(n, std::move(step));
+  return {};
+}
+
+std::string DriverNode::receive_reply_locked(const Message& m, bool on_stream) {
+  if (const std::string why = check_reply_locked(m); !why.empty()) return why;
+  const auto it = in_flight_.find(key_of(m));
+  if (it != in_flight_.end()) {
+    if (!it->second.same_wire(m)) {
+      return fmt::format("{} differs from the message its step sent",
+                         describe_message(m, *layout_));
+    }
+    waiting_replies_.push_back(m);
+    return {};
+  }
+  // Not sent by a taken step; on a stream, the step that sent it may still be waiting.
+  if (on_stream && layout_->is_branch(m.from)) {
+    for (const auto& [n, s] : received_[static_cast<size_t>(m.from)]) {
+      for (const Message& sent : s.effects.sends) {
+        if (sent.same_wire(m)) {
+          waiting_replies_.push_back(m);
+          return {};
+        }
+      }
+    }
+  }
+  return fmt::format("{} was not sent by any reported step", describe_message(m, *layout_));
+}
+
+bool DriverNode::step_ready_locked(const ReceivedStep& s) {
+  const Message& d = s.effects.delivered;
+  const auto it = in_flight_.find(key_of(d));
+  if (it == in_flight_.end()) return false;  // its sender's step is not taken yet
+  if (!it->second.same_wire(d)) {
+    set_fault_locked(
+        fmt::format("driver: step {} of {} consumed {}, which differs from the "
+                    "message that was sent",
+                    s.step, layout_->actor_name(s.branch), describe_message(d, *layout_)));
+    return false;
+  }
+  if (d.to != s.branch) {
+    set_fault_locked(fmt::format("driver: step {} of {} consumed a message for {}", s.step,
+                                 layout_->actor_name(s.branch), layout_->actor_name(d.to)));
+    return false;
+  }
+  return true;
+}
+
+void DriverNode::take_step_locked(const ReceivedStep& s) {
+  const Message& d = s.effects.delivered;
+  in_flight_.erase(key_of(d));
+  delivered_ += 1;
+  if (is_write_traffic(d)) write_traffic_ -= 1;
+  if (options_.quiescent_queries && d.kind == MessageKind::kRequest &&
+      d.iface == Interface::kQuery) {
+    released_queries_ -= 1;
+  }
+  record_locked(s.effects.observations);
+  for (const Message& m : s.effects.sends) {
+    sent_ += 1;
+    if (!in_flight_.emplace(key_of(m), m).second) {
+      set_fault_locked(fmt::format("driver: step {} of {} sent {} a second time", s.step,
+                                   layout_->actor_name(s.branch), describe_message(m, *layout_)));
+    }
+    if (is_write_traffic(m)) write_traffic_ += 1;
+  }
+  if (write_traffic_ < 0 || released_queries_ < 0) {
+    set_fault_locked(fmt::format("driver: message accounting went negative after step {} of {}",
+                                 s.step, layout_->actor_name(s.branch)));
+  }
+}
+
+void DriverNode::take_reply_locked(const Message& m) {
+  in_flight_.erase(key_of(m));
+  delivered_ += 1;
+  if (is_write_traffic(m)) write_traffic_ -= 1;
+  const size_t c = static_cast<size_t>(m.to - layout_->branch_count());
+  latencies_us_.push_back(now_us() - issued_us_[c]);
+  effects_.clear();
+  customers_[c].on_message(m, effects_);
+  record_locked(effects_.observations());
+  for (const Message& s : effects_.sends()) route_locked(s);
+  if (write_traffic_ < 0) {
+    set_fault_locked("driver: message accounting went negative (a duplicate reply?)");
+  }
+}
+
+void DriverNode::advance_locked() {
+  bool progress = true;
+  bool any = false;
+  while (progress && !fault_) {
+    progress = false;
+    for (size_t b = 0; b < received_.size(); ++b) {
+      auto& steps = received_[b];
+      for (auto it = steps.find(next_step_[b]); it != steps.end() && step_ready_locked(it->second);
+           it = steps.find(next_step_[b])) {
+        take_step_locked(it->second);
+        steps.erase(it);
+        next_step_[b] += 1;
+        progress = true;
+      }
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < waiting_replies_.size(); ++i) {
+      if (in_flight_.contains(key_of(waiting_replies_[i]))) {
+        take_reply_locked(waiting_replies_[i]);
+        progress = true;
+      } else {
+        waiting_replies_[kept++] = waiting_replies_[i];
+      }
+    }
+    waiting_replies_.resize(kept);
+    any = any || progress;
+  }
+  if (any) {
+    last_progress_ = std::chrono::steady_clock::now();
+    pump_gate_locked();
+  }
+  flush_locked();
+  // wait() needs waking only for quiescence (faults wake it themselves; stalls it polls).
+  if (in_flight_.empty()) cv_.notify_all();
+}
+
 grpc::Status DriverNode::on_deliver(const wire::Packet& p) {
   const auto m = decode_message(p.envelope());
   if (!m) {
@@ -190,22 +352,10 @@ grpc::Status DriverNode::on_deliver(const wire::Packet& p) {
   std::lock_guard lock(mu_);
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
   if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
-  if (const std::string why = check_reply_locked(*m); !why.empty()) {
+  if (const std::string why = receive_reply_locked(*m, /*on_stream=*/false); !why.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a message: " + why);
   }
-  delivered_ += 1;
-  in_flight_ -= 1;
-  if (is_write_traffic(*m)) write_traffic_ -= 1;
-  effects_.clear();
-  customers_[static_cast<size_t>(m->to - layout_->branch_count())].on_message(*m, effects_);
-  record_locked(effects_.observations());
-  for (const Message& s : effects_.sends()) route_locked(s);
-  last_progress_ = std::chrono::steady_clock::now();
-  if (in_flight_ < 0 || write_traffic_ < 0) {
-    fault_ = fault_.value_or("driver: message accounting went negative (a duplicate reply?)");
-  }
-  pump_gate_locked();
-  cv_.notify_all();
+  advance_locked();
   return grpc::Status::OK;
 }
 
@@ -213,48 +363,65 @@ grpc::Status DriverNode::on_report(const wire::StepEffects& s) {
   std::string error;
   auto step = decode_step(s, *layout_, &error);
   std::lock_guard lock(mu_);
-  if (!step) {
-    fault_ = fault_.value_or("driver: malformed step report: " + error);
-    cv_.notify_all();
+  if (step) error = receive_step_locked(ReceivedStep{s.branch(), s.step(), std::move(*step)});
+  if (!error.empty()) {
+    set_fault_locked("driver: malformed step report: " + error);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error);
   }
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
-  delivered_ += 1;
-  in_flight_ -= 1;
-  const Message& d = step->delivered;
-  if (is_write_traffic(d)) write_traffic_ -= 1;
-  if (options_.quiescent_queries && d.kind == MessageKind::kRequest &&
-      d.iface == Interface::kQuery) {
-    released_queries_ -= 1;
+  advance_locked();
+  return grpc::Status::OK;
+}
+
+grpc::Status DriverNode::on_batch(const wire::Batch& b) {
+  // Decode outside the lock: the other branches' streams keep going meanwhile.
+  std::string error;
+  std::vector<ReceivedStep> steps;
+  steps.reserve(static_cast<size_t>(b.reports_size()));
+  for (const wire::StepEffects& s : b.reports()) {
+    auto step = decode_step(s, *layout_, &error);
+    if (!step) break;
+    steps.push_back(ReceivedStep{s.branch(), s.step(), std::move(*step)});
   }
-  record_locked(step->observations);
-  for (const Message& m : step->sends) {
-    sent_ += 1;
-    in_flight_ += 1;
-    if (is_write_traffic(m)) write_traffic_ += 1;
+  std::vector<Message> replies;
+  replies.reserve(static_cast<size_t>(b.envelopes_size()));
+  if (error.empty()) {
+    for (const std::string& e : b.envelopes()) {
+      auto m = decode_message(e);
+      if (!m) {
+        error = fmt::format("{} bytes that do not parse as a banksim.wire.Envelope", e.size());
+        break;
+      }
+      replies.push_back(*m);
+    }
   }
-  last_progress_ = std::chrono::steady_clock::now();
-  if (in_flight_ < 0 || write_traffic_ < 0 || released_queries_ < 0) {
-    fault_ =
-        fault_.value_or(fmt::format("driver: message accounting went negative after step {} of {}",
-                                    s.step(), layout_->actor_name(s.branch())));
+  std::lock_guard lock(mu_);
+  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
+  if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
+  for (ReceivedStep& s : steps) {
+    if (!error.empty()) break;
+    error = receive_step_locked(std::move(s));
   }
-  pump_gate_locked();
-  cv_.notify_all();
+  for (const Message& m : replies) {
+    if (!error.empty()) break;
+    error = receive_reply_locked(m, /*on_stream=*/true);
+  }
+  if (!error.empty()) {
+    set_fault_locked("driver rejected a branch's stream: " + error);
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a message: " + error);
+  }
+  advance_locked();
   return grpc::Status::OK;
 }
 
 void DriverNode::on_fault(const std::string& message) {
-  {
-    std::lock_guard lock(mu_);
-    if (!fault_) fault_ = message;
-  }
-  cv_.notify_all();
+  std::lock_guard lock(mu_);
+  set_fault_locked(message);
 }
 
 std::string DriverNode::stall_text_locked(int64_t idle_ms) const {
   std::string out =
-      fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms, in_flight_);
+      fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms, in_flight_.size());
   int listed = 0;
   for (size_t c = 0; c < customers_.size(); ++c) {
     if (!customers_[c].waiting()) continue;
@@ -279,7 +446,19 @@ DriverNode::WaitResult DriverNode::wait(int64_t idle_timeout_ms,
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(20));
       if (fault_) return WaitResult{Outcome::kFault, *fault_};
-      if (started_ && in_flight_ == 0) return WaitResult{Outcome::kQuiescent, {}};
+      if (started_ && in_flight_.empty()) {
+        // Nothing in flight, so a step or reply still waiting consumed or is a message that
+        // no step sent (see the header): it will never be taken.
+        size_t waiting = waiting_replies_.size();
+        for (const auto& q : received_) waiting += q.size();
+        if (waiting > 0) {
+          return WaitResult{Outcome::kFault,
+                            fmt::format("driver: {} reported step(s) or replies consumed or "
+                                        "are messages that no step sent",
+                                        waiting)};
+        }
+        return WaitResult{Outcome::kQuiescent, {}};
+      }
       const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - last_progress_)
                             .count();
@@ -301,6 +480,11 @@ std::vector<TimedObservation> DriverNode::observations() const {
 uint64_t DriverNode::delivered() const {
   std::lock_guard lock(mu_);
   return delivered_;
+}
+
+std::vector<int64_t> DriverNode::latencies_us() const {
+  std::lock_guard lock(mu_);
+  return latencies_us_;
 }
 
 uint64_t DriverNode::sent() const {

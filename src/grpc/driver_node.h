@@ -1,37 +1,47 @@
 // DriverNode: the process that hosts the customers of a gRPC run and gathers its history.
 //
 // Customers are the same Customer state machines the simulator runs; they issue their
-// events concurrently (each customer one at a time, after the previous reply), and the
-// branches send replies to this node's Deliver RPC. Branches report every step here before
-// sending that step's messages (see branch_node.h), so:
-//   - observations are appended in arrival order, which is a causal order: a customer's
-//     reply precedes its next request, a write's apply precedes a query served after it at
-//     that branch, a send precedes its delivery. The checkers need exactly that.
-//   - in_flight = sends counted - deliveries counted is never below the true number of
-//     messages in flight, and is 0 exactly when the bank is quiescent.
-// (The alternative, a Lamport clock on every message and a sort at the end, orders the
-// observations too, but leaves quiescence to guesswork: a report still on its way looks
-// exactly like a quiet bank. Reporting first costs one local RPC per step and makes both
-// exact.) Time stamps are wall-clock microseconds since the customers started (monotonic).
+// events concurrently (each customer one at a time, after the previous reply). Branches
+// stream their step reports and their replies to customers here (Stream), a step's report
+// ahead of the replies it sent; a report may also ride through other branches first (see
+// branch_node.h). So reports arrive in any order, even one branch's, and the driver orders
+// them itself: it *takes* a step (appends its observations, counts its sends) only when
+//   - it is the next step of its branch (step numbers are 1, 2, 3... per branch), and
+//   - the message it consumed was sent by a step already taken (or by a customer here),
+// and it delivers a reply to its customer only once the step that sent it is taken. So:
+//   - observations are appended in a causal order: a customer's reply precedes its next
+//     request, a write's apply precedes a query served after it at that branch, a send
+//     precedes its delivery. The checkers need exactly that.
+//   - in_flight (messages sent by taken steps, not yet consumed by a taken step) is 0
+//     exactly when the bank is quiescent: any step not yet taken consumed a message that is
+//     still counted, or one sent by another untaken step, back to a customer's request.
+// A message is identified by (kind, from, to, customer, event): the protocols never send
+// two messages with the same identity, and the driver refuses a second one. A reply is
+// accepted only when a reported step sent exactly that message (unary Deliver: a step
+// already taken; on a stream: a step received on it, taken or waiting). Time stamps are
+// wall-clock microseconds since the customers started (monotonic), taken when a step or
+// reply is taken.
 //
 // --quiescent-queries: a query request is held here until no write traffic is in flight
-// (write requests/replies, propagates, acks, counted from the reports), and new write
+// (write requests/replies, propagates, acks, counted from the taken steps), and new write
 // requests are held while a released query has not been delivered yet; so every query is
 // served with no write in flight, as in the simulator.
 //
-// Failure: a fault (a branch could not send or report, a send from here failed, a report
-// is malformed), no progress for the idle timeout, or the caller's cancel check ends the
-// wait with a one-line reason. Nothing here blocks without a deadline.
+// Failure: a fault (a branch could not send, a send from here failed, a report is malformed
+// or out of order, a reply nobody sent), no progress for the idle timeout, or the caller's
+// cancel check ends the wait with a one-line reason. Nothing here blocks without a deadline.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -39,6 +49,7 @@
 #include "banksim_service.grpc.pb.h"
 #include "grpc/layout.h"
 #include "grpc/outbox.h"
+#include "grpc/wire_convert.h"
 #include "protocol/customer.h"
 #include "protocol/effects.h"
 
@@ -80,6 +91,9 @@ class DriverNode {
   // The observations so far, in causal order.
   std::vector<TimedObservation> observations() const;
   uint64_t delivered() const;
+  // Per answered customer operation: microseconds from sending its request to taking its
+  // reply, in the order the replies were taken.
+  std::vector<int64_t> latencies_us() const;
   uint64_t sent() const;
   int64_t elapsed_us() const;
   // Stops serving and sending. Idempotent.
@@ -88,10 +102,20 @@ class DriverNode {
   // The handlers, public for the service adapter.
   grpc::Status on_deliver(const wire::Packet& p);
   grpc::Status on_report(const wire::StepEffects& s);
+  // One batch of a branch's stream: its reports first, then its replies.
+  grpc::Status on_batch(const wire::Batch& b);
   void on_fault(const std::string& message);
 
  private:
   class Service;
+  // (kind, from, to, customer, event): unique per message of a run.
+  using MessageKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
+  struct ReceivedStep {
+    int32_t branch = 0;
+    uint64_t step = 0;
+    DecodedStep effects;
+  };
+  static MessageKey key_of(const Message& m);
   static bool is_write_traffic(const Message& m);
   int64_t now_us() const;
   // REQUIRES mu_ held. Counts a customer's sends and sends or parks them.
@@ -99,6 +123,16 @@ class DriverNode {
   void send_locked(const Message& m);
   void pump_gate_locked();
   void record_locked(const std::vector<Observation>& obs);
+  // REQUIRES mu_ held. Queue a received step / reply; empty, or why it is refused.
+  std::string receive_step_locked(ReceivedStep step);
+  std::string receive_reply_locked(const Message& m, bool on_stream);
+  // REQUIRES mu_ held. Takes every step and reply whose causes are taken; then wakes wait().
+  void advance_locked();
+  bool step_ready_locked(const ReceivedStep& s);
+  void take_step_locked(const ReceivedStep& s);
+  void take_reply_locked(const Message& m);
+  void set_fault_locked(const std::string& message);
+  void flush_locked();
   std::string check_reply_locked(const Message& m) const;
   std::string stall_text_locked(int64_t idle_ms) const;
 
@@ -116,8 +150,13 @@ class DriverNode {
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index
   std::vector<Message> parked_queries_;
   std::vector<Message> parked_writes_;
-  int64_t released_queries_ = 0;  // released, not yet delivered
-  int64_t in_flight_ = 0;
+  int64_t released_queries_ = 0;                            // released, not yet delivered
+  std::map<MessageKey, Message> in_flight_;                 // sent by a taken step or a customer
+  std::vector<std::map<uint64_t, ReceivedStep>> received_;  // per branch, by step: not taken
+  std::vector<uint64_t> next_step_;                         // per branch: the next to take
+  std::vector<Message> waiting_replies_;  // received on a stream; their step is not taken yet
+  std::vector<int64_t> issued_us_;        // per customer: when its outstanding request left
+  std::vector<int64_t> latencies_us_;
   int64_t write_traffic_ = 0;
   uint64_t delivered_ = 0;
   uint64_t sent_ = 0;

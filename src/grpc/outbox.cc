@@ -53,93 +53,145 @@ std::string status_text(const grpc::Status& s) {
   return fmt::format("{}: {}", code_name(s.error_code()), s.error_message());
 }
 
-std::shared_ptr<grpc::Channel> make_channel(const std::string& address) {
+// Link streams carry many small messages: per message, the full filter stack (deadline,
+// message size, census...) and the retry layer (which buffers what a stream sends until a
+// response header arrives, never, for a stream whose receiver answers only at its end)
+// cost more than the message. Streams have no deadline to enforce. Measured: ~10% more
+// operations/s under sync.
+void tune_link(grpc::ServerBuilder* b) {
+  b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+}
+
+std::shared_ptr<grpc::Channel> make_link_channel(const std::string& address) {
+  return make_channel(address, /*link=*/true);
+}
+
+std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
   grpc::ChannelArguments args;
-  // Peers are local processes: reconnect quickly rather than backing off for seconds.
+  args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault
+  // The minimal stack has no deadline filter: only for streams, which have no deadline.
+  if (link) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-Outbox::Outbox(std::string destination, SendFn send, int64_t rpc_timeout_ms, FaultFn on_fault)
-    : destination_(std::move(destination)),
-      send_(std::move(send)),
-      rpc_timeout_ms_(rpc_timeout_ms),
-      on_fault_(std::move(on_fault)) {
-  thread_ = std::thread([this] { loop(); });
+Outbox::Outbox(std::string destination, OpenFn open, FaultFn on_fault)
+    : destination_(std::move(destination)), open_(std::move(open)), on_fault_(std::move(on_fault)) {
+  notifier_ = std::thread([this] { notify_loop(); });
 }
 
 Outbox::~Outbox() {
   stop();
 }
 
-void Outbox::push(std::string envelope, std::string what) {
-  bool overflow = false;
+void Outbox::raise_locked(std::string message) {
+  if (failed_) return;
+  failed_ = true;
+  pending_.Clear();
+  pending_items_ = 0;
+  if (!stopping_) fault_ = std::move(message);
+  cv_.notify_all();
+}
+
+bool Outbox::admit_locked() {
+  if (pending_items_ < kOutboxMax) {
+    pending_items_ += 1;
+    return true;
+  }
+  raise_locked(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
+  if (opened_) context_.TryCancel();
+  return false;
+}
+
+void Outbox::take_pending_locked() {
+  current_.Clear();
+  current_.Swap(&pending_);
+  pending_items_ = 0;
+  writing_ = true;
+}
+
+void Outbox::push(std::string envelope) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || failed_) return;
+  if (admit_locked()) pending_.add_envelopes(std::move(envelope));
+}
+
+void Outbox::push_report(wire::StepEffects report) {
+  std::lock_guard lock(mu_);
+  if (stopping_ || failed_) return;
+  if (admit_locked()) *pending_.add_reports() = std::move(report);
+}
+
+bool Outbox::has_pending() const {
+  std::lock_guard lock(mu_);
+  return pending_items_ > 0;
+}
+
+void Outbox::flush() {
+  bool open = false;
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || failed_) return;
-    if (queue_.size() >= kOutboxMax) {
-      failed_ = true;
-      queue_.clear();
-      overflow = true;
-    } else {
-      queue_.emplace_back(std::move(envelope), std::move(what));
-    }
+    if (stopping_ || failed_ || writing_ || pending_items_ == 0) return;
+    take_pending_locked();
+    open = !opened_;
+    opened_ = true;
   }
-  if (overflow) {
-    on_fault_(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
-    return;
+  if (open) open_(&context_, &response_, this);
+  StartWrite(&current_);
+  if (open) StartCall();
+}
+
+void Outbox::OnWriteDone(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    // A failed write means the stream ended (OnDone says why): writing_ stays set, so
+    // nothing more is written on it.
+    if (!ok) return;
+    writing_ = false;
+    batches_written_ += 1;
+    if (stopping_ || failed_ || pending_items_ == 0) return;
+    take_pending_locked();
   }
-  cv_.notify_one();
+  StartWrite(&current_);
+}
+
+void Outbox::OnDone(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  raise_locked(status.ok()
+                   ? fmt::format("{} ended the stream", destination_)
+                   : fmt::format("sending to {} failed: {}", destination_, status_text(status)));
+  done_ = true;
+  cv_.notify_all();  // under mu_: stop() may destroy this outbox as soon as it sees done_
+}
+
+void Outbox::notify_loop() {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stopping_ || !fault_.empty(); });
+  if (fault_.empty()) return;
+  const std::string message = std::move(fault_);
+  lock.unlock();
+  on_fault_(message);
+}
+
+uint64_t Outbox::batches_written() const {
+  std::lock_guard lock(mu_);
+  return batches_written_;
 }
 
 void Outbox::stop() {
   {
-    std::lock_guard lock(mu_);
-    stopping_ = true;
-    queue_.clear();
-    if (current_ != nullptr) current_->TryCancel();
+    std::unique_lock lock(mu_);
+    if (!stopping_) {
+      stopping_ = true;
+      pending_.Clear();
+      pending_items_ = 0;
+      cv_.notify_all();
+      if (opened_) context_.TryCancel();
+    }
+    cv_.wait(lock, [&] { return !opened_ || done_; });
   }
-  cv_.notify_one();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Outbox::loop() {
-  wire::Packet packet;
-  for (;;) {
-    std::string what;
-    {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || (!failed_ && !queue_.empty()); });
-      if (stopping_) return;
-      packet.set_envelope(std::move(queue_.front().first));
-      what = std::move(queue_.front().second);
-      queue_.pop_front();
-    }
-    grpc::ClientContext ctx;
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(rpc_timeout_ms_));
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) return;
-      current_ = &ctx;
-    }
-    const grpc::Status status = send_(&ctx, packet);
-    bool stopping = false;
-    {
-      std::lock_guard lock(mu_);
-      current_ = nullptr;
-      stopping = stopping_;
-      if (!status.ok() && !stopping) {
-        failed_ = true;
-        queue_.clear();
-      }
-    }
-    if (stopping) return;
-    if (!status.ok()) {
-      on_fault_(
-          fmt::format("sending {} to {} failed: {}", what, destination_, status_text(status)));
-    }
-  }
+  if (notifier_.joinable()) notifier_.join();
 }
 
 }  // namespace banksim

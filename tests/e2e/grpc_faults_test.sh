@@ -24,7 +24,7 @@ finish_run() {
 
 # 1. A branch killed mid-run.
 start_run
-wait_for_branches 3
+wait_for_listening 3
 sleep 0.5
 victim=$(branch_pids | sed -n 2p)
 kill -9 "$victim"
@@ -36,7 +36,7 @@ expect_no_branch_processes
 
 # 2. A hung branch (stopped): no delivery within --timeout-ms, or an RPC past its deadline.
 start_run --timeout-ms 1000 --rpc-timeout-ms 800
-wait_for_branches 3
+wait_for_listening 3
 sleep 0.5
 kill -STOP "$(branch_pids | sed -n 3p)"
 SECONDS=0
@@ -47,7 +47,7 @@ expect_no_branch_processes
 
 # 3. Ctrl-C (SIGINT) on the driver: status 130, every branch process gone.
 start_run
-wait_for_branches 3
+wait_for_listening 3
 sleep 0.3
 kill -INT "$RUN"
 finish_run 130

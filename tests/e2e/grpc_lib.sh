@@ -59,3 +59,30 @@ wait_for_branches() {
   done
   fail "$want branch processes did not start"
 }
+
+# listening_branches: how many of this test's branch processes have a listening TCP socket
+# (a LISTEN entry of /proc/net/tcp{,6} whose inode is one of the process's open sockets).
+listening_branches() {
+  local listen pid inode n=0
+  listen=$(awk '$4 == "0A" {print $10}' /proc/net/tcp /proc/net/tcp6 2>/dev/null)
+  for pid in $(branch_pids); do
+    for inode in $(ls -l "/proc/$pid/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p'); do
+      if grep -qx "$inode" <<<"$listen"; then
+        n=$((n + 1))
+        break
+      fi
+    done
+  done
+  echo "$n"
+}
+
+# wait_for_listening N: until N branch processes listen (at most 20 s: a sanitizer build on
+# a busy machine starts slowly). Killing one before that tests start-up, not a run.
+wait_for_listening() {
+  local want=$1
+  for _ in $(seq 1 400); do
+    (($(listening_branches) >= want)) && return 0
+    sleep 0.05
+  done
+  fail "$want branch processes did not start listening"
+}

@@ -17,6 +17,7 @@
 #include "grpc/message_guard.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
+#include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 using banksim::BankLayout;
@@ -261,6 +262,104 @@ TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
   CHECK(driver.on_deliver(p).error_code() != grpc::StatusCode::OK);
   CHECK(driver.delivered() == 0);
   driver.shutdown();
+}
+
+namespace {
+
+// Stands in for every branch of a driver under test: takes its link streams, drops the
+// messages.
+class SinkBranch final : public banksim::wire::BranchService::Service {
+ public:
+  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<banksim::wire::Batch>* reader,
+                      banksim::wire::Empty*) override {
+    banksim::wire::Batch b;
+    while (reader->Read(&b)) {
+    }
+    return grpc::Status::OK;
+  }
+};
+
+// One step of `branch` (index `self`): consumes m, returns its report as a branch sends it.
+banksim::wire::StepEffects step(Branch& branch, int32_t self, uint64_t n, const Message& m,
+                                Effects* effects) {
+  effects->clear();
+  branch.on_message(m, *effects);
+  banksim::wire::StepEffects report;
+  banksim::to_proto(self, n, encoded(m), *effects, &report);
+  return report;
+}
+
+}  // namespace
+
+TEST_CASE("grpc driver node: reports arriving out of order are taken in causal order") {
+  auto l = make_layout(ProtocolKind::kSync);
+  SinkBranch sink;
+  grpc::ServerBuilder builder;
+  int sink_port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &sink_port);
+  builder.RegisterService(&sink);
+  auto sink_server = builder.BuildAndStart();
+  REQUIRE(sink_server != nullptr);
+  const std::string sink_address = "127.0.0.1:" + std::to_string(sink_port);
+
+  DriverNode driver(l, {});
+  int port = 0;
+  std::string error;
+  REQUIRE(driver.start("127.0.0.1:0", &port, &error));
+  driver.start_customers({sink_address, sink_address});  // customer 7: deposit at branch 1
+  REQUIRE(driver.observations().size() == 1);            // its issue
+
+  // What the branches do, computed here: branch 1 serves the deposit and propagates it,
+  // branch 2 applies it and acks, branch 1 replies.
+  Branch b1 = make_branch(*l, 0);
+  Branch b2 = make_branch(*l, 1);
+  Effects e;
+  const auto serve = step(b1, 0, 1, deposit_request(), &e);
+  REQUIRE(e.sends().size() == 1);
+  const Message propagate = e.sends()[0];
+  const auto apply = step(b2, 1, 1, propagate, &e);
+  REQUIRE(e.sends().size() == 1);
+  const Message ack = e.sends()[0];
+  const auto reply_step = step(b1, 0, 2, ack, &e);
+  REQUIRE(e.sends().size() == 1);
+  const Message reply = e.sends()[0];
+  REQUIRE(reply.kind == MessageKind::kReply);
+
+  // Branch 2's step arrives first: its propagate was sent by a step not reported yet.
+  banksim::wire::Batch first;
+  *first.add_reports() = apply;
+  REQUIRE(driver.on_batch(first).ok());
+  CHECK(driver.delivered() == 0);
+  // Branch 1's second step, with its reply, before its first: held too.
+  banksim::wire::Batch second;
+  *second.add_reports() = reply_step;
+  second.add_envelopes(encoded(reply));
+  REQUIRE(driver.on_batch(second).ok());
+  CHECK(driver.delivered() == 0);
+  CHECK(driver.observations().size() == 1);
+  // A reply no reported step sent is refused.
+  Message forged = reply;
+  forged.money = 999;
+  banksim::wire::Packet p;
+  p.set_envelope(encoded(forged));
+  CHECK(driver.on_deliver(p).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  // Branch 1's first step unlocks everything: request, propagate, ack and reply delivered.
+  banksim::wire::Batch third;
+  *third.add_reports() = serve;
+  REQUIRE(driver.on_batch(third).ok());
+  CHECK(driver.delivered() == 4);
+  const auto obs = driver.observations();
+  std::vector<std::pair<banksim::ObservationKind, int32_t>> order;
+  for (const auto& o : obs) order.emplace_back(o.obs.kind, o.obs.branch);
+  using K = banksim::ObservationKind;
+  // issue; branch 1 serves and applies; branch 2 applies; reply; the next event's issue.
+  const std::vector<std::pair<K, int32_t>> want = {{K::kIssue, 0}, {K::kServe, 0}, {K::kApply, 0},
+                                                   {K::kApply, 1}, {K::kReply, 0}, {K::kIssue, 1}};
+  CHECK(order == want);
+  // A step reported twice is a fault.
+  CHECK_FALSE(driver.on_batch(third).ok());
+  driver.shutdown();
+  sink_server->Shutdown(std::chrono::system_clock::now());
 }
 
 TEST_CASE("grpc addresses: loopback detection and HOST:PORT parsing") {
