@@ -18,6 +18,10 @@ namespace banksim {
 Result<std::string> read_input_file(const std::string& path, int64_t max_bytes,
                                     std::string_view what);
 
+// The deepest nesting of arrays and objects in JSON text (the top-level container is 1;
+// brackets inside strings do not count). Linear; meaningful on valid JSON.
+int nesting_depth(std::string_view text);
+
 // Parses text of at most max_bytes with nesting at most max_depth.
 Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
                                         int64_t max_bytes, int max_depth);

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/json_input.h"
 #include "sim/timed_run.h"
 #include "sim/trace.h"
 
@@ -114,6 +115,21 @@ TEST_CASE("limits: deeply nested JSON is refused without recursion") {
   auto r = parse_scenario_text(objects, "deep.json");
   REQUIRE_FALSE(r.ok());
   check_error(r.error(), "deep.json", "$", "nested deeper");
+}
+
+TEST_CASE("limits: nesting depth counts containers, not brackets inside strings") {
+  CHECK(nesting_depth("1") == 0);
+  CHECK(nesting_depth("[]") == 1);
+  CHECK(nesting_depth(R"({"a":[1,{"b":[]}],"c":{}})") == 4);
+  CHECK(nesting_depth(R"(["[[[[", "{{"])") == 1);
+  // An escaped quote does not end the string; an escaped backslash does not escape it.
+  CHECK(nesting_depth(R"(["\"[[[", [2]])") == 2);
+  CHECK(nesting_depth(R"(["\\", [[3]]])") == 3);
+  // A long flat array stays at depth 2 (it was the parser callback's quadratic case).
+  std::string flat = "[";
+  for (int i = 0; i < 100'000; ++i) flat += R"({"id":1},)";
+  flat += "{}]";
+  CHECK(nesting_depth(flat) == 2);
 }
 
 TEST_CASE("limits: ids at the limits of int64 are ordinary ids; beyond them, errors") {
