@@ -26,7 +26,7 @@ class MaySend {
     std::vector<int32_t> sync_propagates;  // (customer, to) pairs, flattened
   };
 
-  MaySend(const World& w, Buffers& b) : w_(w), s_(w.scenario()), b_(b) {
+  MaySend(const World& w, Buffers& b) : s_(w.scenario()), b_(b) {
     B_ = s_.branch_count();
     C_ = s_.customer_count();
     A_ = B_ + C_;
@@ -163,7 +163,6 @@ class MaySend {
     return session_ && !b_.reply_in_flight[static_cast<size_t>(c)];
   }
 
-  const World& w_;
   const Scenario& s_;
   Buffers& b_;
   const std::vector<uint8_t>* in_s_ = nullptr;
