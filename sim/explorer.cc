@@ -115,9 +115,10 @@ class Search {
     return true;
   }
 
-  // Frames above the top are kept, not destroyed, and worlds are copy-assigned into
-  // them: a vector's storage is reused, so a transition costs no allocation once the
-  // stack has been as deep before.
+  // Frames above the top are kept, not destroyed: the frame above the top is the scratch
+  // space of the next transition, and worlds are copy-assigned into it. A vector's
+  // storage is reused, so a transition costs no allocation once the stack has been as
+  // deep before, and a new state becomes the top without being moved.
   void dfs(World root) {
     std::vector<uint64_t> path;
     std::vector<Frame> frames;
@@ -127,19 +128,20 @@ class Search {
       if (!successors(f.world, 0, &f.choices, &stop, path)) return;
       frames.push_back(std::move(f));
     }
-    World child = frames[0].world;
-    std::vector<Choice> choices;
     size_t top = 0;
     while (true) {
-      Frame& f = frames[top];
-      if (f.next == f.choices.size()) {
+      if (frames[top].next == frames[top].choices.size()) {
         if (top == 0) return;
         --top;
         path.pop_back();
         continue;
       }
+      if (frames.size() == top + 1) frames.push_back(Frame{frames[top].world, {}, 0, 0});
+      Frame& f = frames[top];
+      Frame& next = frames[top + 1];
       const Choice choice = f.choices[f.next++];
       const int64_t depth = static_cast<int64_t>(top + 1);
+      World& child = next.world;
       child = f.world;
       const size_t before = child.violations().size();
       child.apply(choice, depth);
@@ -156,16 +158,12 @@ class Search {
         return;
       }
       bool stop = false;
-      const bool expand = successors(child, depth, &choices, &stop, path);
+      const bool expand = successors(child, depth, &next.choices, &stop, path);
       if (stop) return;
       if (!expand) {
         path.pop_back();
         continue;
       }
-      if (frames.size() == top + 1) frames.push_back(Frame{child, {}, 0, 0});  // invalidates f
-      Frame& next = frames[top + 1];
-      std::swap(next.world, child);
-      std::swap(next.choices, choices);
       next.next = 0;
       next.via = choice.message_id;
       ++top;
@@ -210,7 +208,7 @@ class Search {
   // Breadth-first search without reduction for the shortest schedule that shows `p`.
   // Returns nullopt when the budget runs out first.
   std::optional<std::pair<std::string, std::vector<uint64_t>>> shortest(Property p,
-                                                                         size_t max_len) {
+                                                                        size_t max_len) {
     ExploreOptions o = options_;
     o.checked = PropertySet().with(p);
     World root(scenario_, explore_world_options(o));
