@@ -2,47 +2,17 @@
 //   banksim_gen --branches 5 --customers 50 --events 10000 --seed 1 -o big.json
 // Same options => byte-identical output. Exit status 0, or 2 on bad options.
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <string>
 
-#include <unistd.h>
-
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "scenarios/gen/scenario_gen.h"
+#include "sim/atomic_file.h"
 
 namespace {
 
 constexpr int kExitBadInput = 2;
-
-// Writes to a temporary file and renames it over `path`: a reader never sees half a file.
-bool write_atomically(const std::string& path, const std::string& text, std::string* error) {
-  const std::string tmp = fmt::format("{}.tmp.{}", path, static_cast<long>(::getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) {
-      *error = fmt::format("{}: cannot write file", path);
-      return false;
-    }
-    out << text;
-    out.flush();
-    if (!out) {
-      *error = fmt::format("{}: write failed", path);
-      std::remove(tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = fmt::format("{}: cannot write file: {}", path, ec.message());
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -62,11 +32,13 @@ int main(int argc, char** argv) {
   app.add_option("--mix", mix_spec,
                  "Event kinds and moving customers: deposit=W,withdraw=W,query=W (integer "
                  "weights; keys not given are 0) and moving=P (percent of customers that "
-                 "send each event to a random branch). Default " + mix_spec);
+                 "send each event to a random branch). Default " +
+                     mix_spec);
   app.add_option("--balance", o.balance, "Initial balance of every branch (default 1000)");
   app.add_option("--money-max", o.money_max, "Amounts are drawn from 1..N (default 100)");
-  app.add_option("--protocol", protocol, "Write this protocol into the scenario (sync, async, "
-                                         "session); default: none");
+  app.add_option("--protocol", protocol,
+                 "Write this protocol into the scenario (sync, async, "
+                 "session); default: none");
   app.add_option("-o,--output", output, "Output file ('-': stdout, the default)");
   try {
     app.parse(argc, argv);
@@ -95,7 +67,8 @@ int main(int argc, char** argv) {
   }
   const std::string text = banksim::scenario_text(banksim::generate_scenario(o));
   if (static_cast<int64_t>(text.size()) > banksim::kMaxScenarioBytes) {
-    fmt::print(stderr, "banksim_gen: the scenario would be {} bytes, more than banksim loads "
+    fmt::print(stderr,
+               "banksim_gen: the scenario would be {} bytes, more than banksim loads "
                "({} MiB): use fewer customers or events\n",
                text.size(), banksim::kMaxScenarioBytes >> 20);
     return kExitBadInput;
@@ -105,7 +78,7 @@ int main(int argc, char** argv) {
     return std::fflush(stdout) == 0 ? 0 : kExitBadInput;
   }
   std::string error;
-  if (!write_atomically(output, text, &error)) {
+  if (!banksim::write_file_atomically(output, text, &error)) {
     fmt::print(stderr, "banksim_gen: {}\n", error);
     return kExitBadInput;
   }

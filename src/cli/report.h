@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/atomic_file.h"
+#include "sim/atomic_file.h"
 #include "cli/execution_record.h"
 #include "sim/history.h"
 #include "sim/network.h"

@@ -40,6 +40,14 @@ done
 expect_exit 0 "$GEN" --branches 2 --customers 2 --events 2 --protocol async -o p.json
 expect_grep '"protocol": "async"' p.json
 
+# A path that is not a regular file is written in place, never replaced (as root,
+# renaming a temporary file over a null device would turn it into a plain file).
+if mknod "$WORK/null" c 1 3 2>/dev/null; then
+  expect_exit 0 "$GEN" --branches 2 --customers 2 --events 2 -o "$WORK/null"
+  [[ -c "$WORK/null" ]] || fail "$WORK/null is no longer a character device"
+  compgen -G "$WORK/null.tmp.*" >/dev/null && fail "a temporary file was left beside $WORK/null"
+fi
+
 # Bad options: exit 2, one line on stderr, no file.
 for bad in "--branches 0" "--branches 300" "--customers -1" "--mix deposit=0" \
   "--mix moving=101,deposit=1" "--mix sideways=3" "--protocol paxos" "--money-max 0"; do

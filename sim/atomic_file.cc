@@ -1,4 +1,4 @@
-#include "cli/atomic_file.h"
+#include "sim/atomic_file.h"
 
 #include <cstdio>
 #include <filesystem>
