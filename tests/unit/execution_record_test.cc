@@ -5,13 +5,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/execution_record.h"
 #include "cli/report.h"
+#include "shipped_scenarios.h"
 #include "sim/scenario.h"
 #include "sim/timed_run.h"
 #include "sim/world.h"
@@ -30,25 +30,10 @@ using banksim::TimedOptions;
 using banksim::TimedResult;
 using banksim::World;
 using banksim::WorldOptions;
+using banksim::testing::load_shipped;
+using banksim::testing::shipped_scenario_names;
 
 namespace {
-
-const std::string kScenarios = std::string(BANKSIM_SOURCE_DIR) + "/scenarios";
-
-std::shared_ptr<const Scenario> load(const std::string& path) {
-  auto r = banksim::load_scenario_file(path);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  return std::make_shared<const Scenario>(r.value());
-}
-
-std::vector<std::string> scenario_paths() {
-  std::vector<std::string> paths;
-  for (const auto& e : std::filesystem::directory_iterator(kScenarios)) {
-    if (e.path().extension() == ".json") paths.push_back(e.path().string());
-  }
-  std::sort(paths.begin(), paths.end());
-  return paths;
-}
 
 RunFacts facts_of(const TimedResult& r, ProtocolKind p) {
   RunFacts f;
@@ -80,12 +65,12 @@ Observation obs(ObservationKind kind, Interface iface, bool success, int32_t bra
 TEST_CASE("execution record: streamed outcomes equal the History's, every scenario") {
   constexpr ProtocolKind kProtocols[] = {ProtocolKind::kSync, ProtocolKind::kAsync,
                                          ProtocolKind::kSession};
-  for (const std::string& path : scenario_paths()) {
-    const auto scenario = load(path);
+  for (const std::string& name : shipped_scenario_names()) {
+    const auto scenario = load_shipped(name);
     for (const ProtocolKind p : kProtocols) {
       for (uint64_t seed = 1; seed <= 3; ++seed) {
         for (const bool keep : {false, true}) {
-          CAPTURE(path);
+          CAPTURE(name);
           CAPTURE(seed);
           CAPTURE(keep);
           ExecutionRecord streamed(scenario, keep);
@@ -162,7 +147,7 @@ TEST_CASE("execution record: a write's balance is its serve's; a query's is its 
 }
 
 TEST_CASE("world: fingerprint off changes nothing a run observes") {
-  const auto scenario = load(kScenarios + "/moving-customer-3-branches.json");
+  const auto scenario = load_shipped("moving-customer-3-branches.json");
   for (const ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
     TimedOptions to;
     to.seed = 5;

@@ -5,18 +5,13 @@
 
 #include <string>
 
+#include "shipped_scenarios.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
 
 using namespace banksim;
 
 namespace {
-
-std::shared_ptr<const Scenario> load(const std::string& name) {
-  auto r = load_scenario_file(std::string(BANKSIM_SOURCE_DIR) + "/scenarios/" + name);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  return std::make_shared<const Scenario>(std::move(r.value()));
-}
 
 ExploreResult run(const std::shared_ptr<const Scenario>& s, ProtocolKind p, bool reduction,
                   bool keep_going = false, PropertySet checked = PropertySet::all()) {
@@ -53,7 +48,7 @@ TEST_CASE("explore: session keeps every promise on the seed examples, with pinne
                         {"session-2-customers-3-branches.json", 316, 1350}};
   for (const Case& c : cases) {
     CAPTURE(c.file);
-    const auto s = load(c.file);
+    const auto s = testing::load_shipped(c.file);
     const ExploreResult with = run(s, ProtocolKind::kSession, true);
     CHECK(with.counterexamples.empty());
     CHECK(with.stats.complete());
@@ -69,7 +64,7 @@ TEST_CASE("explore: sync reduction: acks commute with everything, pinned state c
   // Three customers depositing at their own branches under sync, every interleaving.
   // Reduction comes from acks (a persistent singleton each) and from following
   // dependencies through the frozen set; a change to either shows up here.
-  const auto s = load("three-customers-deposits.json");
+  const auto s = testing::load_shipped("three-customers-deposits.json");
   const ExploreResult with = run(s, ProtocolKind::kSync, true);
   const ExploreResult without = run(s, ProtocolKind::kSync, false);
   CHECK(with.counterexamples.empty());
@@ -109,9 +104,9 @@ TEST_CASE("explore: sync credits commute: deposits alone explore one interleavin
 }
 
 TEST_CASE("explore: async breaks read-your-writes for a moving customer, in 5 deliveries") {
-  const auto s = load("moving-customer-3-branches.json");
-  const ExploreResult r = run(s, ProtocolKind::kAsync, true, false,
-                              PropertySet().with(Property::kReadYourWrites));
+  const auto s = testing::load_shipped("moving-customer-3-branches.json");
+  const ExploreResult r =
+      run(s, ProtocolKind::kAsync, true, false, PropertySet().with(Property::kReadYourWrites));
   REQUIRE(r.counterexamples.size() == 1);
   const Counterexample& c = r.counterexamples[0];
   CHECK(c.property == Property::kReadYourWrites);
@@ -137,9 +132,9 @@ TEST_CASE("explore: async breaks read-your-writes for a moving customer, in 5 de
 }
 
 TEST_CASE("explore: sync lets two concurrent withdraws overdraw a replica") {
-  const auto s = load("concurrent-withdraws.json");
-  const ExploreResult r = run(s, ProtocolKind::kSync, true, false,
-                              PropertySet().with(Property::kNoOverdraft));
+  const auto s = testing::load_shipped("concurrent-withdraws.json");
+  const ExploreResult r =
+      run(s, ProtocolKind::kSync, true, false, PropertySet().with(Property::kNoOverdraft));
   REQUIRE(r.counterexamples.size() == 1);
   const Counterexample& c = r.counterexamples[0];
   CHECK(c.property == Property::kNoOverdraft);
@@ -151,11 +146,14 @@ TEST_CASE("explore: sync lets two concurrent withdraws overdraw a replica") {
 }
 
 TEST_CASE("explore: reduction keeps every terminal state and every violated property") {
-  const char* files[] = {"seed-cc-dest-test1.json", "seed-p1-three-branches.json",
-                         "moving-customer-3-branches.json", "concurrent-withdraws.json",
-                         "session-2-customers-3-branches.json", "three-customers-deposits.json"};
+  const char* files[] = {"seed-cc-dest-test1.json",
+                         "seed-p1-three-branches.json",
+                         "moving-customer-3-branches.json",
+                         "concurrent-withdraws.json",
+                         "session-2-customers-3-branches.json",
+                         "three-customers-deposits.json"};
   for (const char* f : files) {
-    const auto s = load(f);
+    const auto s = testing::load_shipped(f);
     for (ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
       CAPTURE(f);
       CAPTURE(protocol_name(p));
@@ -179,7 +177,7 @@ TEST_CASE("explore: reduction keeps every terminal state and every violated prop
 }
 
 TEST_CASE("explore: a schedule that does not fit its scenario is refused") {
-  const auto s = load("seed-cc-dest-test2.json");
+  const auto s = testing::load_shipped("seed-cc-dest-test2.json");
   Trace t;
   t.scenario = s;
   t.protocol = ProtocolKind::kSession;
@@ -190,7 +188,7 @@ TEST_CASE("explore: a schedule that does not fit its scenario is refused") {
 }
 
 TEST_CASE("explore: the same search twice gives the same statistics and schedules") {
-  const auto s = load("session-2-customers-3-branches.json");
+  const auto s = testing::load_shipped("session-2-customers-3-branches.json");
   for (ProtocolKind p : {ProtocolKind::kAsync, ProtocolKind::kSync}) {
     const ExploreResult a = run(s, p, true, true);
     const ExploreResult b = run(s, p, true, true);

@@ -5,13 +5,12 @@
 // different seeds.
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "protocol/properties.h"
+#include "shipped_scenarios.h"
 #include "sim/prng.h"
 #include "sim/scenario.h"
 #include "sim/timed_run.h"
@@ -30,25 +29,10 @@ using banksim::TimedOptions;
 using banksim::TimedResult;
 using banksim::World;
 using banksim::WorldOptions;
+using banksim::testing::load_shipped;
+using banksim::testing::shipped_scenario_names;
 
 namespace {
-
-const std::string kScenarios = std::string(BANKSIM_SOURCE_DIR) + "/scenarios";
-
-std::shared_ptr<const Scenario> load(const std::string& name) {
-  auto r = banksim::load_scenario_file(kScenarios + "/" + name);
-  REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  return std::make_shared<const Scenario>(r.value());
-}
-
-std::vector<std::string> scenario_names() {
-  std::vector<std::string> names;
-  for (const auto& e : std::filesystem::directory_iterator(kScenarios)) {
-    if (e.path().extension() == ".json") names.push_back(e.path().filename().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 constexpr ProtocolKind kProtocols[] = {ProtocolKind::kSync, ProtocolKind::kAsync,
                                        ProtocolKind::kSession};
@@ -89,8 +73,8 @@ std::vector<Observation> order_of(const History& h) {
 
 TEST_CASE("world: money is conserved after every step of random schedules") {
   int runs = 0;
-  for (const std::string& name : scenario_names()) {
-    const auto scenario = load(name);
+  for (const std::string& name : shipped_scenario_names()) {
+    const auto scenario = load_shipped(name);
     for (const ProtocolKind p : kProtocols) {
       for (uint64_t seed = 1; seed <= 15; ++seed) {
         CAPTURE(name);
@@ -111,7 +95,7 @@ TEST_CASE("world: session keeps every promise in any delivery order") {
   for (const char* name : {"moving-customer-3-branches.json", "session-2-customers-3-branches.json",
                            "seed-cc-dest-test1.json", "seed-cc-dest-test2.json",
                            "seed-ryw-branch-key.json", "banksim-form-session.json"}) {
-    const auto scenario = load(name);
+    const auto scenario = load_shipped(name);
     for (uint64_t seed = 1; seed <= 200; ++seed) {
       CAPTURE(name);
       CAPTURE(seed);
@@ -126,7 +110,7 @@ TEST_CASE("world: session keeps every promise in any delivery order") {
 }
 
 TEST_CASE("world: async breaks read-your-writes for some random delivery order") {
-  const auto scenario = load("moving-customer-3-branches.json");
+  const auto scenario = load_shipped("moving-customer-3-branches.json");
   int async_violations = 0;
   for (uint64_t seed = 1; seed <= 50; ++seed) {
     World w(scenario, WorldOptions{.protocol = ProtocolKind::kAsync});
@@ -139,7 +123,7 @@ TEST_CASE("world: async breaks read-your-writes for some random delivery order")
 }
 
 TEST_CASE("world: with quiescent_queries a query waits while a write is in flight") {
-  const auto scenario = load("seed-p1-three-branches.json");
+  const auto scenario = load_shipped("seed-p1-three-branches.json");
   World w(scenario, WorldOptions{.protocol = ProtocolKind::kSync, .quiescent_queries = true});
   w.start(0);
   // Customer 1's query and customer 2's deposit and customer 3's withdraw are in flight.
@@ -177,8 +161,8 @@ TEST_CASE("world: with quiescent_queries a query waits while a write is in fligh
 }
 
 TEST_CASE("timed run: the same seed gives the same history, and money holds at every step") {
-  for (const std::string& name : scenario_names()) {
-    const auto scenario = load(name);
+  for (const std::string& name : shipped_scenario_names()) {
+    const auto scenario = load_shipped(name);
     for (const ProtocolKind p : kProtocols) {
       for (const bool fifo : {true, false}) {
         CAPTURE(name);
@@ -213,7 +197,7 @@ TEST_CASE("timed run: different seeds interleave differently on a concurrent sce
   for (const char* name : {"three-customers-deposits.json", "concurrent-withdraws.json",
                            "session-2-customers-3-branches.json"}) {
     CAPTURE(name);
-    const auto scenario = load(name);
+    const auto scenario = load_shipped(name);
     std::vector<std::vector<Observation>> orders;
     for (uint64_t seed = 1; seed <= 10; ++seed) {
       TimedOptions to;
