@@ -116,7 +116,7 @@ int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
   facts.violations = check_history(h, settings.checked);
   const int status = emit_outcome(h, facts, args.out, /*timeline=*/"");
   if (args.out.output != "-") {
-    std::printf("speed: %s\n", speed_text(driver.latencies_us(), facts.end_time_us).c_str());
+    fmt::print("speed: {}\n", speed_text(driver.latencies_us(), facts.end_time_us));
   }
   return status;
 }
