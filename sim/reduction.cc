@@ -305,8 +305,8 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
     }
   }
   // A customer with its reply in flight is a persistent singleton: nothing else can send
-  // to it before it takes that reply. The closure below finds the same set from the
-  // lowest-numbered busy customer; this finds it without building the analysis.
+  // to it before it takes that reply (a closure seeded at that customer is exactly it).
+  // The lowest-numbered such customer is taken, without building the may-send analysis.
   {
     const InFlight* reply = nullptr;
     for (const InFlight& f : world.in_flight()) {
@@ -324,12 +324,10 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   thread_local std::vector<int32_t> work;
   MaySend m(world, buffers);
   size_t best_size = enabled.size() + 1;
-  // Customers first: a customer with its reply in flight is a persistent singleton, the
-  // commonest and cheapest reduction. Then branches.
-  const int32_t A = m.actors();
+  // Only branches can be busy here: a customer's inbox holds only its reply, and a reply
+  // in flight was taken above. The smallest closure from any busy branch wins.
   const int32_t B = world.scenario().branch_count();
-  for (int32_t k = 0; k < A && best_size > 1; ++k) {
-    const int32_t a = (k + B) % A;
+  for (int32_t a = 0; a < B && best_size > 1; ++a) {
     if (!m.busy(a)) continue;
     const size_t size = closure(m, a, best_size, in_s, active, work);
     if (size < best_size) {
@@ -337,6 +335,7 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
       best.swap(in_s);
     }
   }
+  for (int32_t a = B; a < m.actors(); ++a) assert(!m.busy(a));
   assert(best_size >= 1 && best_size <= enabled.size());
   // enabled lists every in-flight message, in the same (id) order.
   assert(enabled.size() == world.in_flight().size());
