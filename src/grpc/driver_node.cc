@@ -19,9 +19,6 @@ class DriverNode::Service final
   grpc::Status Deliver(grpc::ServerContext*, const wire::Packet* p, wire::DeliverReply*) override {
     return node_->on_deliver(*p);
   }
-  grpc::Status Report(grpc::ServerContext*, const wire::StepEffects* s, wire::Empty*) override {
-    return node_->on_report(*s);
-  }
   grpc::Status Fault(grpc::ServerContext*, const wire::FaultReport* f, wire::Empty*) override {
     node_->on_fault(f->message());
     return grpc::Status::OK;
@@ -355,20 +352,6 @@ grpc::Status DriverNode::on_deliver(const wire::Packet& p) {
   if (const std::string why = receive_reply_locked(*m, /*on_stream=*/false); !why.empty()) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a message: " + why);
   }
-  advance_locked();
-  return grpc::Status::OK;
-}
-
-grpc::Status DriverNode::on_report(const wire::StepEffects& s) {
-  std::string error;
-  auto step = decode_step(s, *layout_, &error);
-  std::lock_guard lock(mu_);
-  if (step) error = receive_step_locked(ReceivedStep{s.branch(), s.step(), std::move(*step)});
-  if (!error.empty()) {
-    set_fault_locked("driver: malformed step report: " + error);
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, error);
-  }
-  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
   advance_locked();
   return grpc::Status::OK;
 }

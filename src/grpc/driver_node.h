@@ -101,7 +101,6 @@ class DriverNode {
 
   // The handlers, public for the service adapter.
   grpc::Status on_deliver(const wire::Packet& p);
-  grpc::Status on_report(const wire::StepEffects& s);
   // One batch of a branch's stream: its reports first, then its replies.
   grpc::Status on_batch(const wire::Batch& b);
   void on_fault(const std::string& message);
