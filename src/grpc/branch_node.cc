@@ -135,8 +135,8 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
     for (int32_t b = 0; b < layout_->branch_count(); ++b) {
       if (b == self_) continue;
-      auto stub = std::shared_ptr<wire::BranchService::Stub>(
-          wire::BranchService::NewStub(make_link_channel(c.peers[static_cast<size_t>(b)])));
+      auto stub = std::shared_ptr<wire::BranchService::Stub>(wire::BranchService::NewStub(
+          make_channel(c.peers[static_cast<size_t>(b)], /*link=*/true)));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
           [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
@@ -145,7 +145,7 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
           on_fault);
     }
     auto stub = std::shared_ptr<wire::DriverService::Stub>(
-        wire::DriverService::NewStub(make_link_channel(c.driver)));
+        wire::DriverService::NewStub(make_channel(c.driver, /*link=*/true)));
     outboxes_.back() = std::make_unique<Outbox>(
         fmt::format("the driver at {}", c.driver),
         [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {

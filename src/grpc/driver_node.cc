@@ -116,7 +116,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   for (int32_t b = 0; b < layout_->branch_count(); ++b) {
     const std::string& address = branch_addresses[static_cast<size_t>(b)];
     auto stub = std::shared_ptr<wire::BranchService::Stub>(
-        wire::BranchService::NewStub(make_link_channel(address)));
+        wire::BranchService::NewStub(make_channel(address, /*link=*/true)));
     outboxes_.push_back(std::make_unique<Outbox>(
         fmt::format("{} at {}", layout_->actor_name(b), address),
         [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {

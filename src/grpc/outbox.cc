@@ -62,10 +62,6 @@ void tune_link(grpc::ServerBuilder* b) {
   b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
 }
 
-std::shared_ptr<grpc::Channel> make_link_channel(const std::string& address) {
-  return make_channel(address, /*link=*/true);
-}
-
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault

@@ -93,13 +93,12 @@ class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
   std::thread notifier_;
 };
 
-// Applies the link tuning of make_link_channel() to a server.
+// Applies the link tuning of make_channel(address, /*link=*/true) to a server.
 void tune_link(grpc::ServerBuilder* b);
 
 // Creates a channel to a loopback (or explicitly allowed) address; `link`: for link streams
 // only (a lighter stack that does not enforce deadlines).
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link = false);
-std::shared_ptr<grpc::Channel> make_link_channel(const std::string& address);
 
 // "DEADLINE_EXCEEDED: Deadline Exceeded" etc.
 std::string status_text(const grpc::Status& s);
