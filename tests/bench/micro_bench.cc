@@ -237,7 +237,11 @@ void BM_VisitedSetInsert(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(n));
   state.counters["bytes_per_state"] = bytes_per_state;
 }
-BENCHMARK(BM_VisitedSetInsert)->Arg(1 << 16)->Arg(1 << 20)->Arg(1 << 23)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_VisitedSetInsert)
+    ->Arg(1 << 16)
+    ->Arg(1 << 20)
+    ->Arg(1 << 23)
+    ->Unit(benchmark::kMillisecond);
 
 // Lookups of fingerprints already present (the explorer's duplicate hits).
 void BM_VisitedSetHit(benchmark::State& state) {
@@ -260,6 +264,30 @@ BENCHMARK(BM_VisitedSetHit);
 
 // --- Whole schedulers, in process (no JSON load, no output) ---------------------------
 
+// One simulated run set up as `banksim run` sets it up between loading the scenario and
+// writing its results: wire codec on every message, no History, no state fingerprints,
+// the first violation of each property kept, each step's observations folded into an
+// ExecutionRecord. Returns the messages delivered.
+uint64_t run_as_banksim_run(const std::shared_ptr<const Scenario>& scenario,
+                            ProtocolKind protocol) {
+  const WorldOptions wo{.protocol = protocol,
+                        .wire = true,
+                        .record_history = false,
+                        .quiescent_queries = false,
+                        .properties = PropertySet::all(),
+                        .fingerprint = false,
+                        .keep_every_violation = false};
+  ExecutionRecord record(scenario, /*keep_history=*/false);
+  TimedOptions to;
+  to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
+  to.on_step = [&record](const World& w, int64_t now) {
+    record.observe(now, w.last_observations());
+  };
+  const TimedResult r = run_timed(scenario, wo, to);
+  benchmark::DoNotOptimize(record.observations());
+  return r.world.delivered();
+}
+
 // The simulator on a generated scenario: 5 branches, 50 customers, range(1) events each.
 void BM_RunTimed(benchmark::State& state) {
   GenOptions o;
@@ -268,26 +296,8 @@ void BM_RunTimed(benchmark::State& state) {
   o.events = static_cast<int32_t>(state.range(1));
   auto scenario = std::make_shared<const Scenario>(generate_scenario(o));
   const auto protocol = static_cast<ProtocolKind>(state.range(0));
-  // What `banksim run` does: no History, no state fingerprints, each step's
-  // observations folded into an ExecutionRecord.
-  WorldOptions wo{.protocol = protocol,
-                  .wire = true,
-                  .record_history = false,
-                  .quiescent_queries = false,
-                  .properties = PropertySet::all(),
-                  .fingerprint = false};
   uint64_t delivered = 0;
-  for (auto _ : state) {
-    ExecutionRecord record(scenario, /*keep_history=*/false);
-    TimedOptions to;
-    to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
-    to.on_step = [&record](const World& w, int64_t now) {
-      record.observe(now, w.last_observations());
-    };
-    TimedResult r = run_timed(scenario, wo, to);
-    delivered += r.world.delivered();
-    benchmark::DoNotOptimize(r.end_time_us);
-  }
+  for (auto _ : state) delivered += run_as_banksim_run(scenario, protocol);
   state.SetItemsProcessed(static_cast<int64_t>(delivered));
   state.SetLabel(std::string(protocol_name(protocol)));
   state.counters["messages_per_run"] =
@@ -326,26 +336,8 @@ BENCHMARK(BM_Explore)->Args({3, 3, 1})->Args({3, 2, 2})->Unit(benchmark::kMillis
 // loading the file and writing its results.
 void BM_RunTimedFile(benchmark::State& state, std::shared_ptr<const Scenario> scenario,
                      ProtocolKind protocol) {
-  // What `banksim run` does: no History, no state fingerprints, each step's
-  // observations folded into an ExecutionRecord.
-  WorldOptions wo{.protocol = protocol,
-                  .wire = true,
-                  .record_history = false,
-                  .quiescent_queries = false,
-                  .properties = PropertySet::all(),
-                  .fingerprint = false};
   uint64_t delivered = 0;
-  for (auto _ : state) {
-    ExecutionRecord record(scenario, /*keep_history=*/false);
-    TimedOptions to;
-    to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
-    to.on_step = [&record](const World& w, int64_t now) {
-      record.observe(now, w.last_observations());
-    };
-    TimedResult r = run_timed(scenario, wo, to);
-    delivered += r.world.delivered();
-    benchmark::DoNotOptimize(r.end_time_us);
-  }
+  for (auto _ : state) delivered += run_as_banksim_run(scenario, protocol);
   state.SetItemsProcessed(static_cast<int64_t>(delivered));
   state.counters["messages_per_run"] =
       static_cast<double>(delivered) / static_cast<double>(state.iterations());
