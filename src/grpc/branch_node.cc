@@ -6,37 +6,42 @@
 
 #include <fmt/format.h>
 
-#include "grpc/batch_reader.h"
-
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class BranchNode::Service final
-    : public wire::BranchService::WithCallbackMethod_Stream<wire::BranchService::Service> {
- public:
-  explicit Service(BranchNode* node) : node_(node) {}
-  grpc::Status Configure(grpc::ServerContext*, const wire::Configuration* c,
-                         wire::ConfigureReply*) override {
-    return node_->on_configure(*c);
-  }
-  grpc::Status Deliver(grpc::ServerContext*, const wire::Packet* p,
-                       wire::DeliverReply* reply) override {
-    return node_->on_deliver(*p, reply);
-  }
-  grpc::Status Status(grpc::ServerContext*, const wire::StatusRequest*,
-                      wire::BranchStatus* out) override {
-    return node_->on_status(out);
-  }
-  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
-                                               wire::Empty*) override {
-    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
-  }
+class BranchNode::Service final : public wire::BranchService::AsyncService {};
 
- private:
-  BranchNode* node_;
-};
+// Every method on the engine's thread (see link_engine.h).
+void BranchNode::listen() {
+  Service* svc = service_.get();
+  LinkEngine* e = &engine_;
+  using grpc::ServerCompletionQueue;
+  using grpc::ServerContext;
+  UnaryMethod<wire::Configuration, wire::ConfigureReply>::listen(
+      e,
+      [svc](ServerContext* ctx, wire::Configuration* r, auto* w, ServerCompletionQueue* cq,
+            void* tag) { svc->RequestConfigure(ctx, r, w, cq, cq, tag); },
+      [this](const wire::Configuration& c, wire::ConfigureReply*) { return on_configure(c); });
+  UnaryMethod<wire::Packet, wire::DeliverReply>::listen(
+      e,
+      [svc](ServerContext* ctx, wire::Packet* r, auto* w, ServerCompletionQueue* cq, void* tag) {
+        svc->RequestDeliver(ctx, r, w, cq, cq, tag);
+      },
+      [this](const wire::Packet& p, wire::DeliverReply* reply) { return on_deliver(p, reply); });
+  UnaryMethod<wire::StatusRequest, wire::BranchStatus>::listen(
+      e,
+      [svc](ServerContext* ctx, wire::StatusRequest* r, auto* w, ServerCompletionQueue* cq,
+            void* tag) { svc->RequestStatus(ctx, r, w, cq, cq, tag); },
+      [this](const wire::StatusRequest&, wire::BranchStatus* out) { return on_status(out); });
+  InboundStreams::listen(
+      e,
+      [svc](ServerContext* ctx, InboundStreams::Reader* r, ServerCompletionQueue* cq, void* tag) {
+        svc->RequestStream(ctx, r, cq, cq, tag);
+      },
+      [this](const wire::Batch& b) { return on_batch(b); });
+}
 
 namespace {
 BranchConfig branch_config(const BankLayout& l, int32_t self) {
@@ -50,7 +55,7 @@ BranchConfig branch_config(const BankLayout& l, int32_t self) {
 BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self)
     : layout_(std::move(layout)),
       self_(self),
-      service_(std::make_unique<Service>(this)),
+      service_(std::make_unique<Service>()),
       branch_(branch_config(*layout_, self), layout_->balances.at(static_cast<size_t>(self))),
       guard_(layout_.get(), self) {}
 
@@ -66,12 +71,15 @@ bool BranchNode::start(const std::string& address, int* port, std::string* error
   tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
+  engine_.attach(&builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || *port == 0) {
     server_.reset();
     *error = fmt::format("{}: cannot listen on {}", name(), address);
     return false;
   }
+  listen();
+  engine_.run();
   return true;
 }
 
@@ -90,6 +98,7 @@ void BranchNode::shutdown() {
   }
   // Link streams never end by themselves: cancel them now rather than waiting for them.
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+  engine_.stop();
 }
 
 void BranchNode::fault(const std::string& message) {
@@ -139,17 +148,18 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
           make_channel(c.peers[static_cast<size_t>(b)], /*link=*/true)));
       outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
           fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
-          [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
-            stub->async()->Stream(ctx, e, r);
+          &engine_,
+          [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
+            return stub->PrepareAsyncStream(ctx, e, cq);
           },
           on_fault);
     }
     auto stub = std::shared_ptr<wire::DriverService::Stub>(
         wire::DriverService::NewStub(make_channel(c.driver, /*link=*/true)));
     outboxes_.back() = std::make_unique<Outbox>(
-        fmt::format("the driver at {}", c.driver),
-        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
-          stub->async()->Stream(ctx, e, r);
+        fmt::format("the driver at {}", c.driver), &engine_,
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
+          return stub->PrepareAsyncStream(ctx, e, cq);
         },
         on_fault);
   }

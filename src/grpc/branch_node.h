@@ -25,8 +25,9 @@
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
 // and reports nothing, so the conductor alone decides what happens next.
 //
-// Threads: gRPC's threads call the handlers; a timer thread flushes old held reports. The
-// Branch state is touched only under mu_.
+// Threads: every handler runs on the process's LinkEngine thread (one completion queue
+// for all methods, see link_engine.h); a timer thread flushes old held reports. The Branch
+// state is touched only under mu_.
 #pragma once
 
 #include <chrono>
@@ -42,6 +43,7 @@
 
 #include "banksim_service.grpc.pb.h"
 #include "grpc/layout.h"
+#include "grpc/link_engine.h"
 #include "grpc/message_guard.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
@@ -82,6 +84,7 @@ class BranchNode {
 
  private:
   class Service;
+  void listen();
   void fault(const std::string& message);
   // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
   // `reply` (conducted mode; `reply` non-null).
@@ -95,6 +98,7 @@ class BranchNode {
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;
   std::unique_ptr<Service> service_;
+  LinkEngine engine_;  // after service_: its calls refer to the service
   std::unique_ptr<grpc::Server> server_;
 
   std::mutex mu_;  // guards everything below

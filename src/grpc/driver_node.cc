@@ -4,38 +4,46 @@
 
 #include <fmt/format.h>
 
-#include "grpc/batch_reader.h"
-
 #include "grpc/message_guard.h"
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
 namespace banksim {
 
-class DriverNode::Service final
-    : public wire::DriverService::WithCallbackMethod_Stream<wire::DriverService::Service> {
- public:
-  explicit Service(DriverNode* node) : node_(node) {}
-  grpc::Status Deliver(grpc::ServerContext*, const wire::Packet* p, wire::DeliverReply*) override {
-    return node_->on_deliver(*p);
-  }
-  grpc::Status Fault(grpc::ServerContext*, const wire::FaultReport* f, wire::Empty*) override {
-    node_->on_fault(f->message());
-    return grpc::Status::OK;
-  }
-  grpc::ServerReadReactor<wire::Batch>* Stream(grpc::CallbackServerContext*,
-                                               wire::Empty*) override {
-    return new BatchReader([node = node_](const wire::Batch& b) { return node->on_batch(b); });
-  }
+class DriverNode::Service final : public wire::DriverService::AsyncService {};
 
- private:
-  DriverNode* node_;
-};
+// Every method on the engine's thread (see link_engine.h).
+void DriverNode::listen() {
+  Service* svc = service_.get();
+  LinkEngine* e = &engine_;
+  using grpc::ServerCompletionQueue;
+  using grpc::ServerContext;
+  UnaryMethod<wire::Packet, wire::DeliverReply>::listen(
+      e,
+      [svc](ServerContext* ctx, wire::Packet* r, auto* w, ServerCompletionQueue* cq, void* tag) {
+        svc->RequestDeliver(ctx, r, w, cq, cq, tag);
+      },
+      [this](const wire::Packet& p, wire::DeliverReply*) { return on_deliver(p); });
+  UnaryMethod<wire::FaultReport, wire::Empty>::listen(
+      e,
+      [svc](ServerContext* ctx, wire::FaultReport* r, auto* w, ServerCompletionQueue* cq,
+            void* tag) { svc->RequestFault(ctx, r, w, cq, cq, tag); },
+      [this](const wire::FaultReport& f, wire::Empty*) {
+        on_fault(f.message());
+        return grpc::Status::OK;
+      });
+  InboundStreams::listen(
+      e,
+      [svc](ServerContext* ctx, InboundStreams::Reader* r, ServerCompletionQueue* cq, void* tag) {
+        svc->RequestStream(ctx, r, cq, cq, tag);
+      },
+      [this](const wire::Batch& b) { return on_batch(b); });
+}
 
 DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptions options)
     : layout_(std::move(layout)),
       options_(options),
-      service_(std::make_unique<Service>(this)),
+      service_(std::make_unique<Service>()),
       start_(std::chrono::steady_clock::now()),
       last_progress_(start_) {
   received_.resize(static_cast<size_t>(layout_->branch_count()));
@@ -58,12 +66,15 @@ bool DriverNode::start(const std::string& address, int* port, std::string* error
   tune_link(&builder);
   builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
   builder.RegisterService(service_.get());
+  engine_.attach(&builder);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || *port == 0) {
     server_.reset();
     *error = fmt::format("driver: cannot listen on {}", address);
     return false;
   }
+  listen();
+  engine_.run();
   return true;
 }
 
@@ -79,6 +90,7 @@ void DriverNode::shutdown() {
   for (auto& o : outboxes) o->stop();
   // The branches' streams never end by themselves: cancel them now.
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
+  engine_.stop();
 }
 
 int64_t DriverNode::now_us() const {
@@ -118,9 +130,9 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
     auto stub = std::shared_ptr<wire::BranchService::Stub>(
         wire::BranchService::NewStub(make_channel(address, /*link=*/true)));
     outboxes_.push_back(std::make_unique<Outbox>(
-        fmt::format("{} at {}", layout_->actor_name(b), address),
-        [stub](grpc::ClientContext* ctx, wire::Empty* e, Outbox::Reactor* r) {
-          stub->async()->Stream(ctx, e, r);
+        fmt::format("{} at {}", layout_->actor_name(b), address), &engine_,
+        [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
+          return stub->PrepareAsyncStream(ctx, e, cq);
         },
         on_fault));
   }

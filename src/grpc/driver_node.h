@@ -48,6 +48,7 @@
 
 #include "banksim_service.grpc.pb.h"
 #include "grpc/layout.h"
+#include "grpc/link_engine.h"
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
 #include "protocol/customer.h"
@@ -107,6 +108,7 @@ class DriverNode {
 
  private:
   class Service;
+  void listen();
   // (kind, from, to, customer, event): unique per message of a run.
   using MessageKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
   struct ReceivedStep {
@@ -138,6 +140,7 @@ class DriverNode {
   std::shared_ptr<const BankLayout> layout_;
   DriverNodeOptions options_;
   std::unique_ptr<Service> service_;
+  LinkEngine engine_;  // after service_: its calls refer to the service
   std::unique_ptr<grpc::Server> server_;
   std::chrono::steady_clock::time_point start_;
 

@@ -60,6 +60,7 @@ std::string status_text(const grpc::Status& s) {
 // operations/s under sync.
 void tune_link(grpc::ServerBuilder* b) {
   b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+  b->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 }
 
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
@@ -67,13 +68,22 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool lin
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault
   // The minimal stack has no deadline filter: only for streams, which have no deadline.
   if (link) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
+  if (link) args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-Outbox::Outbox(std::string destination, OpenFn open, FaultFn on_fault)
-    : destination_(std::move(destination)), open_(std::move(open)), on_fault_(std::move(on_fault)) {
+Outbox::Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault)
+    : destination_(std::move(destination)),
+      engine_(engine),
+      open_(std::move(open)),
+      on_fault_(std::move(on_fault)),
+      write_tag_([this](bool ok) { on_write_done(ok); }),
+      done_tag_([this](bool) { on_done(); }) {
+  // The first write carries the stream's headers: one packet, and no separate start
+  // operation to wait for before writing.
+  context_.set_initial_metadata_corked(true);
   notifier_ = std::thread([this] { notify_loop(); });
 }
 
@@ -100,11 +110,23 @@ bool Outbox::admit_locked() {
   return false;
 }
 
-void Outbox::take_pending_locked() {
+void Outbox::write_pending_locked() {
   current_.Clear();
   current_.Swap(&pending_);
   pending_items_ = 0;
   writing_ = true;
+  // Engine stopping: the process is shutting down, so nothing more is sent (writing_ stays
+  // set, so nothing is tried again).
+  engine_->start([&](grpc::CompletionQueue* cq) {
+    if (!opened_) {
+      writer_ = open_(&context_, &response_, cq);
+      writer_->StartCall(nullptr);  // corked: no operation of its own
+      writer_->Finish(&status_, &done_tag_);
+      opened_ = true;
+    }
+    writer_->Write(current_, &write_tag_);
+    write_outstanding_ = true;
+  });
 }
 
 void Outbox::push(std::string envelope) {
@@ -125,38 +147,29 @@ bool Outbox::has_pending() const {
 }
 
 void Outbox::flush() {
-  bool open = false;
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_ || failed_ || writing_ || pending_items_ == 0) return;
-    take_pending_locked();
-    open = !opened_;
-    opened_ = true;
-  }
-  if (open) open_(&context_, &response_, this);
-  StartWrite(&current_);
-  if (open) StartCall();
-}
-
-void Outbox::OnWriteDone(bool ok) {
-  {
-    std::lock_guard lock(mu_);
-    // A failed write means the stream ended (OnDone says why): writing_ stays set, so
-    // nothing more is written on it.
-    if (!ok) return;
-    writing_ = false;
-    batches_written_ += 1;
-    if (stopping_ || failed_ || pending_items_ == 0) return;
-    take_pending_locked();
-  }
-  StartWrite(&current_);
-}
-
-void Outbox::OnDone(const grpc::Status& status) {
   std::lock_guard lock(mu_);
-  raise_locked(status.ok()
+  if (stopping_ || failed_ || writing_ || pending_items_ == 0) return;
+  write_pending_locked();
+}
+
+void Outbox::on_write_done(bool ok) {
+  std::lock_guard lock(mu_);
+  write_outstanding_ = false;
+  if (stopping_) cv_.notify_all();  // under mu_: stop() may be waiting for this
+  // A failed write means the stream ended (on_done says why): writing_ stays set, so
+  // nothing more is written on it.
+  if (!ok) return;
+  writing_ = false;
+  batches_written_ += 1;
+  if (stopping_ || failed_ || pending_items_ == 0) return;
+  write_pending_locked();
+}
+
+void Outbox::on_done() {
+  std::lock_guard lock(mu_);
+  raise_locked(status_.ok()
                    ? fmt::format("{} ended the stream", destination_)
-                   : fmt::format("sending to {} failed: {}", destination_, status_text(status)));
+                   : fmt::format("sending to {} failed: {}", destination_, status_text(status_)));
   done_ = true;
   cv_.notify_all();  // under mu_: stop() may destroy this outbox as soon as it sees done_
 }
@@ -185,7 +198,8 @@ void Outbox::stop() {
       cv_.notify_all();
       if (opened_) context_.TryCancel();
     }
-    cv_.wait(lock, [&] { return !opened_ || done_; });
+    // Both completions must be in before this outbox may go: gRPC does not order them.
+    cv_.wait(lock, [&] { return !opened_ || (done_ && !write_outstanding_); });
   }
   if (notifier_.joinable()) notifier_.join();
 }

@@ -1,6 +1,7 @@
 // Outbox: one link's queue of outgoing traffic, sent on one long-lived client stream
-// (BranchService.Stream or DriverService.Stream) with gRPC's callback API: no thread of its
-// own, no thread hand-off per message. What is pushed waits for flush(); while a write is
+// (BranchService.Stream or DriverService.Stream) with gRPC's async API on the process's
+// LinkEngine: writes start inline from whichever thread flushes (usually the engine's own,
+// in a handler) and complete on the engine's thread; no thread hand-off per message. What is pushed waits for flush(); while a write is
 // in progress, whatever is pushed queues and goes out together as the next Batch, so a busy
 // link costs one write per batch rather than one RPC per message. One outbox per link keeps
 // per-link FIFO: envelopes reach a destination in the order they were pushed, and a report pushed
@@ -12,7 +13,8 @@
 // `on_fault` is called once with a one-line message and everything after it is dropped (the
 // run has failed; nothing downstream can be trusted). Bounded: more than kOutboxMax queued
 // items is a fault too. `on_fault` runs on the outbox's own notifier thread, never inside
-// push() or a gRPC callback, so it may take the locks its caller holds around push().
+// push() or on the engine's thread, so it may take the locks its caller holds around push()
+// and make blocking calls.
 #pragma once
 
 #include <condition_variable>
@@ -24,23 +26,25 @@
 #include <thread>
 
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/support/client_callback.h>
 
 #include "banksim_service.grpc.pb.h"
+#include "grpc/link_engine.h"
 
 namespace banksim {
 
 constexpr size_t kOutboxMax = 1'000'000;
 
-class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
+class Outbox final {
  public:
-  using Reactor = grpc::ClientWriteReactor<wire::Batch>;
-  // Binds the link's stream to `reactor` (stub->async()->Stream(ctx, response, reactor)).
-  using OpenFn = std::function<void(grpc::ClientContext*, wire::Empty*, Reactor*)>;
+  using Writer = grpc::ClientAsyncWriter<wire::Batch>;
+  // Prepares the link's stream (stub->PrepareAsyncStream(ctx, response, cq)); not started.
+  using OpenFn =
+      std::function<std::unique_ptr<Writer>(grpc::ClientContext*, wire::Empty*, grpc::CompletionQueue*)>;
   using FaultFn = std::function<void(const std::string&)>;
 
   // `destination` names the receiver in fault messages ("branch 2 at 127.0.0.1:40123").
-  Outbox(std::string destination, OpenFn open, FaultFn on_fault);
+  // `engine` must outlive the outbox's stream: stop() before the engine stops.
+  Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault);
   ~Outbox();  // stop()
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -51,29 +55,31 @@ class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
   // Queues one step report, ahead of every envelope pushed after it.
   void push_report(wire::StepEffects report);
   // Starts writing what is queued, unless a write is in progress (its completion will).
+  // The write starts inline, on the calling thread.
   // Callers push everything one handler produced, then flush once: one write per batch.
   void flush();
   bool has_pending() const;
-  // Cancels the stream, drops the queue and joins the thread. Idempotent.
+  // Cancels the stream, drops the queue, waits until the stream is done (on the engine's
+  // thread: never call it there) and joins the notifier. Idempotent.
   void stop();
 
   // Batches written so far (for tests and measurements).
   uint64_t batches_written() const;
 
  private:
-  // gRPC reactions.
-  void OnWriteDone(bool ok) override;
-  void OnDone(const grpc::Status& status) override;
+  // Completions, on the engine's thread.
+  void on_write_done(bool ok);
+  void on_done();
   // REQUIRES mu_ held. False (and the fault raised) when the queue is full.
   bool admit_locked();
   // REQUIRES mu_ held, no write in progress, something pending. Moves the pending items
-  // into current_ and marks a write in progress; the caller starts it after unlocking
-  // (a reaction may run inline in StartWrite and takes mu_).
-  void take_pending_locked();
+  // into current_, marks a write in progress and starts it (opening the stream first).
+  void write_pending_locked();
   void raise_locked(std::string message);
   void notify_loop();
 
   std::string destination_;
+  LinkEngine* engine_;
   OpenFn open_;
   FaultFn on_fault_;
   mutable std::mutex mu_;
@@ -83,13 +89,18 @@ class Outbox final : private grpc::ClientWriteReactor<wire::Batch> {
   wire::Batch current_;  // being written
   wire::Empty response_;
   uint64_t batches_written_ = 0;
-  bool opened_ = false;   // the stream was started (so OnDone will come)
+  bool opened_ = false;   // the stream was started (so on_done will come)
   bool writing_ = false;  // a write is in progress
-  bool done_ = false;     // OnDone ran
+  bool done_ = false;     // on_done ran
+  bool write_outstanding_ = false;  // a Write was started and has not completed
   bool stopping_ = false;
   bool failed_ = false;
   std::string fault_;            // raised, for the notifier to report
   grpc::ClientContext context_;  // the stream's; TryCancel() from stop()
+  std::unique_ptr<Writer> writer_;
+  grpc::Status status_;  // how the stream ended
+  CqTag write_tag_;
+  CqTag done_tag_;
   std::thread notifier_;
 };
 

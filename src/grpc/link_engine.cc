@@ -1,0 +1,128 @@
+#include "grpc/link_engine.h"
+
+#include <cassert>
+
+namespace banksim {
+
+LinkEngine::~LinkEngine() {
+  stop();
+}
+
+void LinkEngine::attach(grpc::ServerBuilder* builder) {
+  assert(cq_ == nullptr);
+  cq_ = builder->AddCompletionQueue();
+}
+
+void LinkEngine::run() {
+  assert(cq_ != nullptr && !thread_.joinable());
+  thread_ = std::thread([cq = cq_.get()] {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq->Next(&tag, &ok)) static_cast<CqTag*>(tag)->run(ok);
+  });
+}
+
+void LinkEngine::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (closed_) return;
+    closed_ = true;
+    if (cq_ != nullptr) cq_->Shutdown();
+  }
+  if (thread_.joinable()) {
+    thread_.join();
+  } else if (cq_ != nullptr) {
+    // Never ran: drain here (requested calls complete, cancelled, at server shutdown).
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq_->Next(&tag, &ok)) static_cast<CqTag*>(tag)->run(false);
+  }
+}
+
+namespace {
+
+class InboundStream {
+ public:
+  struct Shared {
+    LinkEngine* engine;
+    InboundStreams::RequestFn request;
+    InboundStreams::HandleFn handle;
+  };
+
+  static void arm(std::shared_ptr<const Shared> shared) {
+    auto* s = new InboundStream(std::move(shared));
+    if (!s->shared_->engine->start([s](grpc::ServerCompletionQueue* cq) {
+          s->shared_->request(&s->ctx_, &s->reader_, cq, &s->tag_);
+        })) {
+      delete s;
+    }
+  }
+
+ private:
+  enum class State { kAccepting, kReading, kFinishing };
+
+  explicit InboundStream(std::shared_ptr<const Shared> shared)
+      : shared_(std::move(shared)), reader_(&ctx_), tag_([this](bool ok) { on_done(ok); }) {}
+
+  void on_done(bool ok) {
+    switch (state_) {
+      case State::kAccepting:
+        if (!ok) break;  // the server is shutting down
+        arm(shared_);    // the next stream
+        state_ = State::kReading;
+        read();
+        return;
+      case State::kReading:
+        if (!ok) {  // the sender closed or cancelled the stream
+          finish(grpc::Status::OK);
+          return;
+        }
+        if (const grpc::Status s = shared_->handle(batch_); !s.ok()) {
+          finish(s);
+          return;
+        }
+        read();
+        return;
+      case State::kFinishing:
+        break;
+    }
+    delete this;
+  }
+
+  void read() {
+    if (!shared_->engine->start(
+            [this](grpc::ServerCompletionQueue*) { reader_.Read(&batch_, &tag_); })) {
+      delete this;
+    }
+  }
+
+  void finish(const grpc::Status& s) {
+    state_ = State::kFinishing;
+    if (!shared_->engine->start([&](grpc::ServerCompletionQueue*) {
+          if (s.ok()) {
+            reader_.Finish(wire::Empty(), s, &tag_);
+          } else {
+            reader_.FinishWithError(s, &tag_);
+          }
+        })) {
+      delete this;
+    }
+  }
+
+  std::shared_ptr<const Shared> shared_;
+  grpc::ServerContext ctx_;
+  InboundStreams::Reader reader_;
+  wire::Batch batch_;
+  CqTag tag_;
+  State state_ = State::kAccepting;
+};
+
+}  // namespace
+
+void InboundStreams::listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
+  InboundStream::arm(
+      std::make_shared<const InboundStream::Shared>(
+          InboundStream::Shared{engine, std::move(request), std::move(handle)}));
+}
+
+}  // namespace banksim

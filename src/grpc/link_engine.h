@@ -1,0 +1,148 @@
+// LinkEngine: a process's one gRPC completion queue and the one thread that drives it.
+//
+// Why: gRPC's callback and sync APIs run handlers on threads of their own (pollers,
+// executors, a sync server's pool), so a message used to cross several threads on its way
+// from the socket to the Branch and back out. Here one thread calls Next(): it is gRPC's
+// poller, so it reads the socket, gets the completion itself, runs the handler, and the
+// handler's writes (Outbox) start inline from the same thread. Every server method of the
+// process (link streams and unary calls) is async on this queue, so no other thread polls.
+//
+// Every operation is started through start(), under the engine's lock: once stop() begins,
+// nothing new is started (gRPC forbids starting an operation on a queue that is shut down),
+// and whoever asked learns it and cleans up.
+//
+// Tags are CqTag*: the handler to run with the completion's `ok`.
+//
+// Order of shutdown: cancel the client streams (Outbox::stop), Shutdown() the server, then
+// stop() here, which drains the queue (every pending operation completes) and joins.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <utility>
+
+#include <grpcpp/grpcpp.h>
+
+#include "banksim_service.grpc.pb.h"
+
+namespace banksim {
+
+class CqTag {
+ public:
+  explicit CqTag(std::function<void(bool)> on_done) : on_done_(std::move(on_done)) {}
+  void run(bool ok) { on_done_(ok); }
+
+ private:
+  std::function<void(bool)> on_done_;
+};
+
+class LinkEngine {
+ public:
+  LinkEngine() = default;
+  ~LinkEngine();  // stop()
+  LinkEngine(const LinkEngine&) = delete;
+  LinkEngine& operator=(const LinkEngine&) = delete;
+
+  // Before the server is built: the queue becomes one of the server's.
+  void attach(grpc::ServerBuilder* builder);
+  // After the server is built: starts the thread.
+  void run();
+  // Calls `op(cq)` under the engine's lock unless stopping; `op` starts one gRPC operation.
+  // False (and `op` not called) once stop() began.
+  template <class Op>
+  bool start(Op&& op) {
+    std::lock_guard lock(mu_);
+    if (closed_ || cq_ == nullptr) return false;
+    op(cq_.get());
+    return true;
+  }
+  // No operation starts after this; drains the queue and joins. Idempotent.
+  void stop();
+
+ private:
+  std::mutex mu_;
+  bool closed_ = false;
+  std::unique_ptr<grpc::ServerCompletionQueue> cq_;
+  std::thread thread_;
+};
+
+// One server-streaming-in call (a link stream) accepted on the engine: each Batch read is
+// handed to `handle` on the engine's thread, in order; the first batch it refuses ends the
+// stream with that status (the sender reports the fault). The stream ends OK when the
+// sender closes or cancels it. A new call is requested as soon as one is accepted.
+class InboundStreams {
+ public:
+  using Reader = grpc::ServerAsyncReader<wire::Empty, wire::Batch>;
+  using RequestFn =
+      std::function<void(grpc::ServerContext*, Reader*, grpc::ServerCompletionQueue*, void*)>;
+  using HandleFn = std::function<grpc::Status(const wire::Batch&)>;
+  // Starts accepting (call after LinkEngine::run or before; the engine must outlive it all).
+  static void listen(LinkEngine* engine, RequestFn request, HandleFn handle);
+};
+
+// One unary method served on the engine: `handle` runs on the engine's thread (keep it short;
+// it blocks every link of the process meanwhile).
+template <class Request, class Response>
+class UnaryMethod {
+ public:
+  using Responder = grpc::ServerAsyncResponseWriter<Response>;
+  using RequestFn = std::function<void(grpc::ServerContext*, Request*, Responder*,
+                                       grpc::ServerCompletionQueue*, void*)>;
+  using HandleFn = std::function<grpc::Status(const Request&, Response*)>;
+
+  static void listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
+    Call::arm(std::make_shared<const Shared>(Shared{engine, std::move(request), std::move(handle)}));
+  }
+
+ private:
+  struct Shared {
+    LinkEngine* engine;
+    RequestFn request;
+    HandleFn handle;
+  };
+  class Call {
+   public:
+    static void arm(std::shared_ptr<const Shared> shared) {
+      auto* c = new Call(std::move(shared));
+      if (!c->shared_->engine->start([c](grpc::ServerCompletionQueue* cq) {
+            c->shared_->request(&c->ctx_, &c->request_, &c->responder_, cq, &c->tag_);
+          })) {
+        delete c;
+      }
+    }
+
+   private:
+    explicit Call(std::shared_ptr<const Shared> shared)
+        : shared_(std::move(shared)), responder_(&ctx_), tag_([this](bool ok) { on_done(ok); }) {}
+    void on_done(bool ok) {
+      if (finishing_ || !ok) {  // answered, or never accepted (the server is shutting down)
+        delete this;
+        return;
+      }
+      arm(shared_);  // the next call of this method
+      finishing_ = true;
+      const grpc::Status s = shared_->handle(request_, &response_);
+      if (!shared_->engine->start([&](grpc::ServerCompletionQueue*) {
+            if (s.ok()) {
+              responder_.Finish(response_, s, &tag_);
+            } else {
+              responder_.FinishWithError(s, &tag_);
+            }
+          })) {
+        delete this;
+      }
+    }
+
+    std::shared_ptr<const Shared> shared_;
+    grpc::ServerContext ctx_;
+    Request request_;
+    Response response_;
+    Responder responder_;
+    CqTag tag_;
+    bool finishing_ = false;
+  };
+};
+
+}  // namespace banksim
