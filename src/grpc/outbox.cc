@@ -60,7 +60,6 @@ std::string status_text(const grpc::Status& s) {
 // operations/s under sync.
 void tune_link(grpc::ServerBuilder* b) {
   b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
-  b->AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 }
 
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
@@ -68,7 +67,6 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool lin
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault
   // The minimal stack has no deadline filter: only for streams, which have no deadline.
   if (link) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
-  if (link) args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
