@@ -40,7 +40,7 @@ class CqTag {
 
 class LinkEngine {
  public:
-  LinkEngine() = default;
+  LinkEngine();
   ~LinkEngine();  // stop()
   LinkEngine(const LinkEngine&) = delete;
   LinkEngine& operator=(const LinkEngine&) = delete;
