@@ -17,30 +17,17 @@ class BranchNode::Service final : public wire::BranchService::AsyncService {};
 void BranchNode::listen() {
   Service* svc = service_.get();
   LinkEngine* e = &engine_;
-  using grpc::ServerCompletionQueue;
-  using grpc::ServerContext;
   UnaryMethod<wire::Configuration, wire::ConfigureReply>::listen(
-      e,
-      [svc](ServerContext* ctx, wire::Configuration* r, auto* w, ServerCompletionQueue* cq,
-            void* tag) { svc->RequestConfigure(ctx, r, w, cq, cq, tag); },
+      e, svc, &Service::RequestConfigure,
       [this](const wire::Configuration& c, wire::ConfigureReply*) { return on_configure(c); });
   UnaryMethod<wire::Packet, wire::DeliverReply>::listen(
-      e,
-      [svc](ServerContext* ctx, wire::Packet* r, auto* w, ServerCompletionQueue* cq, void* tag) {
-        svc->RequestDeliver(ctx, r, w, cq, cq, tag);
-      },
+      e, svc, &Service::RequestDeliver,
       [this](const wire::Packet& p, wire::DeliverReply* reply) { return on_deliver(p, reply); });
   UnaryMethod<wire::StatusRequest, wire::BranchStatus>::listen(
-      e,
-      [svc](ServerContext* ctx, wire::StatusRequest* r, auto* w, ServerCompletionQueue* cq,
-            void* tag) { svc->RequestStatus(ctx, r, w, cq, cq, tag); },
+      e, svc, &Service::RequestStatus,
       [this](const wire::StatusRequest&, wire::BranchStatus* out) { return on_status(out); });
-  InboundStreams::listen(
-      e,
-      [svc](ServerContext* ctx, InboundStreams::Reader* r, ServerCompletionQueue* cq, void* tag) {
-        svc->RequestStream(ctx, r, cq, cq, tag);
-      },
-      [this](const wire::Batch& b) { return on_batch(b); });
+  InboundStreams::listen(e, svc, &Service::RequestStream,
+                         [this](const wire::Batch& b) { return on_batch(b); });
 }
 
 namespace {

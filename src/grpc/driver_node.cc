@@ -16,28 +16,16 @@ class DriverNode::Service final : public wire::DriverService::AsyncService {};
 void DriverNode::listen() {
   Service* svc = service_.get();
   LinkEngine* e = &engine_;
-  using grpc::ServerCompletionQueue;
-  using grpc::ServerContext;
   UnaryMethod<wire::Packet, wire::DeliverReply>::listen(
-      e,
-      [svc](ServerContext* ctx, wire::Packet* r, auto* w, ServerCompletionQueue* cq, void* tag) {
-        svc->RequestDeliver(ctx, r, w, cq, cq, tag);
-      },
+      e, svc, &Service::RequestDeliver,
       [this](const wire::Packet& p, wire::DeliverReply*) { return on_deliver(p); });
   UnaryMethod<wire::FaultReport, wire::Empty>::listen(
-      e,
-      [svc](ServerContext* ctx, wire::FaultReport* r, auto* w, ServerCompletionQueue* cq,
-            void* tag) { svc->RequestFault(ctx, r, w, cq, cq, tag); },
-      [this](const wire::FaultReport& f, wire::Empty*) {
+      e, svc, &Service::RequestFault, [this](const wire::FaultReport& f, wire::Empty*) {
         on_fault(f.message());
         return grpc::Status::OK;
       });
-  InboundStreams::listen(
-      e,
-      [svc](ServerContext* ctx, InboundStreams::Reader* r, ServerCompletionQueue* cq, void* tag) {
-        svc->RequestStream(ctx, r, cq, cq, tag);
-      },
-      [this](const wire::Batch& b) { return on_batch(b); });
+  InboundStreams::listen(e, svc, &Service::RequestStream,
+                         [this](const wire::Batch& b) { return on_batch(b); });
 }
 
 DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptions options)

@@ -131,9 +131,8 @@ class InboundStream {
 }  // namespace
 
 void InboundStreams::listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
-  InboundStream::arm(
-      std::make_shared<const InboundStream::Shared>(
-          InboundStream::Shared{engine, std::move(request), std::move(handle)}));
+  InboundStream::arm(std::make_shared<const InboundStream::Shared>(
+      InboundStream::Shared{engine, std::move(request), std::move(handle)}));
 }
 
 }  // namespace banksim

@@ -80,6 +80,15 @@ class InboundStreams {
   using HandleFn = std::function<grpc::Status(const wire::Batch&)>;
   // Starts accepting (call after LinkEngine::run or before; the engine must outlive it all).
   static void listen(LinkEngine* engine, RequestFn request, HandleFn handle);
+  // The same for an async service's generated RequestStream (`&Service::RequestStream`).
+  template <class Service, class RequestMethod>
+  static void listen(LinkEngine* engine, Service* service, RequestMethod method, HandleFn handle) {
+    listen(
+        engine,
+        [service, method](grpc::ServerContext* ctx, Reader* r, grpc::ServerCompletionQueue* cq,
+                          void* tag) { (service->*method)(ctx, r, cq, cq, tag); },
+        std::move(handle));
+  }
 };
 
 // One unary method served on the engine: `handle` runs on the engine's thread (keep it short;
@@ -93,7 +102,18 @@ class UnaryMethod {
   using HandleFn = std::function<grpc::Status(const Request&, Response*)>;
 
   static void listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
-    Call::arm(std::make_shared<const Shared>(Shared{engine, std::move(request), std::move(handle)}));
+    Call::arm(
+        std::make_shared<const Shared>(Shared{engine, std::move(request), std::move(handle)}));
+  }
+  // The same for an async service's generated RequestX (`&Service::RequestX`).
+  template <class Service, class RequestMethod>
+  static void listen(LinkEngine* engine, Service* service, RequestMethod method, HandleFn handle) {
+    listen(
+        engine,
+        [service, method](grpc::ServerContext* ctx, Request* r, Responder* w,
+                          grpc::ServerCompletionQueue* cq,
+                          void* tag) { (service->*method)(ctx, r, w, cq, cq, tag); },
+        std::move(handle));
   }
 
  private:

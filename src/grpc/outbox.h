@@ -1,11 +1,11 @@
 // Outbox: one link's queue of outgoing traffic, sent on one long-lived client stream
 // (BranchService.Stream or DriverService.Stream) with gRPC's async API on the process's
 // LinkEngine: writes start inline from whichever thread flushes (usually the engine's own,
-// in a handler) and complete on the engine's thread; no thread hand-off per message. What is pushed waits for flush(); while a write is
-// in progress, whatever is pushed queues and goes out together as the next Batch, so a busy
-// link costs one write per batch rather than one RPC per message. One outbox per link keeps
-// per-link FIFO: envelopes reach a destination in the order they were pushed, and a report pushed
-// before an envelope is never in a later batch than that envelope.
+// in a handler) and complete on the engine's thread; no thread hand-off per message. What is pushed
+// waits for flush(); while a write is in progress, whatever is pushed queues and goes out together
+// as the next Batch, so a busy link costs one write per batch rather than one RPC per message. One
+// outbox per link keeps per-link FIFO: envelopes reach a destination in the order they were pushed,
+// and a report pushed before an envelope is never in a later batch than that envelope.
 //
 // The stream is opened on the first push and has no deadline (it lives for the run); a
 // receiver that does not keep up is caught by the driver's idle timeout. A stream that ends
@@ -38,8 +38,8 @@ class Outbox final {
  public:
   using Writer = grpc::ClientAsyncWriter<wire::Batch>;
   // Prepares the link's stream (stub->PrepareAsyncStream(ctx, response, cq)); not started.
-  using OpenFn =
-      std::function<std::unique_ptr<Writer>(grpc::ClientContext*, wire::Empty*, grpc::CompletionQueue*)>;
+  using OpenFn = std::function<std::unique_ptr<Writer>(grpc::ClientContext*, wire::Empty*,
+                                                       grpc::CompletionQueue*)>;
   using FaultFn = std::function<void(const std::string&)>;
 
   // `destination` names the receiver in fault messages ("branch 2 at 127.0.0.1:40123").
@@ -89,9 +89,9 @@ class Outbox final {
   wire::Batch current_;  // being written
   wire::Empty response_;
   uint64_t batches_written_ = 0;
-  bool opened_ = false;   // the stream was started (so on_done will come)
-  bool writing_ = false;  // a write is in progress
-  bool done_ = false;     // on_done ran
+  bool opened_ = false;             // the stream was started (so on_done will come)
+  bool writing_ = false;            // a write is in progress
+  bool done_ = false;               // on_done ran
   bool write_outstanding_ = false;  // a Write was started and has not completed
   bool stopping_ = false;
   bool failed_ = false;

@@ -57,18 +57,14 @@ class Node {
     engine_.attach(&b);
     server_ = b.BuildAndStart();
     if (server_ == nullptr || port == 0) return 0;
-    InboundStreams::listen(
-        &engine_,
-        [svc = &service_](grpc::ServerContext* ctx, InboundStreams::Reader* r,
-                          grpc::ServerCompletionQueue* cq,
-                          void* tag) { svc->RequestStream(ctx, r, cq, cq, tag); },
-        on_batch_);
+    InboundStreams::listen(&engine_, &service_,
+                           &banksim::wire::BranchService::AsyncService::RequestStream, on_batch_);
     engine_.run();
     return port;
   }
   void connect(int port) {
-    auto stub = std::shared_ptr<banksim::wire::BranchService::Stub>(
-        banksim::wire::BranchService::NewStub(
+    auto stub =
+        std::shared_ptr<banksim::wire::BranchService::Stub>(banksim::wire::BranchService::NewStub(
             banksim::make_channel("127.0.0.1:" + std::to_string(port), /*link=*/true)));
     outbox_ = std::make_unique<Outbox>(
         "peer", &engine_,
@@ -162,8 +158,7 @@ int drive(const char* exe, long round_trips) {
     self->send();
     cv.wait(lock, [&] { return answered >= round_trips; });
   }
-  const double wall =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double cpu_self = cpu_seconds(RUSAGE_SELF) - cpu0;
   // The echo child's CPU so far, from /proc, before it is stopped (its start-up is a
   // small share of it at tens of thousands of round trips).
@@ -174,8 +169,8 @@ int drive(const char* exe, long round_trips) {
   if (FILE* f = std::fopen(path, "r")) {
     unsigned long ut = 0, st = 0;
     // Fields 14 and 15 (utime, stime) after "pid (comm) state ..."
-    if (std::fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                    &st) == 2) {
+    if (std::fscanf(f, "%*d %*s %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) ==
+        2) {
       cpu_child = static_cast<double>(ut + st) / static_cast<double>(sysconf(_SC_CLK_TCK));
     }
     std::fclose(f);
