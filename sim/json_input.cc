@@ -53,9 +53,8 @@ int nesting_depth(std::string_view text) {
   return deepest;
 }
 
-Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
-                                        int64_t max_bytes, int max_depth) {
-  using nlohmann::json;
+std::optional<Error> check_json_bounds(std::string_view text, const std::string& source,
+                                       int64_t max_bytes, int max_depth) {
   if (static_cast<int64_t>(text.size()) > max_bytes) {
     return Error{fmt::format("{}: $: file is larger than {} MiB", source, max_bytes >> 20)};
   }
@@ -65,6 +64,13 @@ Result<nlohmann::json> parse_json_input(std::string_view text, const std::string
   if (nesting_depth(text) > max_depth) {
     return Error{fmt::format("{}: $: JSON nested deeper than {} levels", source, max_depth)};
   }
+  return std::nullopt;
+}
+
+Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
+                                        int64_t max_bytes, int max_depth) {
+  using nlohmann::json;
+  if (auto bad = check_json_bounds(text, source, max_bytes, max_depth)) return *bad;
   json doc;
   try {
     doc = json::parse(text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/true,

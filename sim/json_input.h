@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,11 @@ Result<std::string> read_input_file(const std::string& path, int64_t max_bytes,
 // The deepest nesting of arrays and objects in JSON text (the top-level container is 1;
 // brackets inside strings do not count). Linear; meaningful on valid JSON.
 int nesting_depth(std::string_view text);
+
+// The bounds parse_json_input checks before parsing: an Error when text is larger than
+// max_bytes or nested deeper than max_depth.
+std::optional<Error> check_json_bounds(std::string_view text, const std::string& source,
+                                       int64_t max_bytes, int max_depth);
 
 // Parses text of at most max_bytes with nesting at most max_depth.
 Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,

@@ -40,7 +40,9 @@ struct InputFault {
 std::string child(const std::string& path, std::string_view key) {
   return json_path_child(path, key);
 }
-std::string index(const std::string& path, size_t i) { return fmt::format("{}[{}]", path, i); }
+std::string index(const std::string& path, size_t i) {
+  return fmt::format("{}[{}]", path, i);
+}
 
 const char* kind_of(const json& v) {
   switch (v.type()) {
@@ -100,7 +102,8 @@ void only_known_fields(const json& obj, const std::string& path,
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
       std::string names;
-      for (std::string_view k : known) names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", k);
+      for (std::string_view k : known)
+        names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", k);
       fail(child(path, it.key()), fmt::format("unknown field (expected one of {})", names));
     }
   }
@@ -112,16 +115,17 @@ const json& required(const json& obj, const std::string& path, const char* key) 
   return *it;
 }
 
+// Paths of events are built only for an error: a scenario can hold millions of events.
 struct RawEvent {
   Event event;
   std::optional<int64_t> branch_id;  // dest/branch as written
-  std::string path;
+  size_t item = 0;                   // index in the process list
+  size_t index = 0;                  // index in the customer's events
 };
 
 struct RawCustomer {
   int64_t id;
   std::vector<RawEvent> events;
-  std::string path;
 };
 
 void parse_settings(const json& doc, Scenario& s) {
@@ -147,31 +151,18 @@ void parse_settings(const json& doc, Scenario& s) {
   }
 }
 
-Scenario validate(const json& doc) {
-  Scenario s;
-  const json* processes = &doc;
-  std::string root = "$";
-  if (doc.is_object()) {
-    only_known_fields(doc, "$", {"processes", "protocol", "network"});
-    processes = &required(doc, "$", "processes");
-    root = "$.processes";
-    parse_settings(doc, s);
-  }
-  if (!processes->is_array()) {
-    fail(root, fmt::format("must be a list of branches and customers, not {}",
-                           kind_of(*processes)));
-  }
+// The process list, one element at a time (in order), then the checks across elements.
+// Used on a whole parsed document (validate) and on elements as a streaming parse meets
+// them (parse_scenario_text), so both give the same Scenario.
+class Validator {
+ public:
+  // `root` is the list's path: "$" (a bare list) or "$.processes".
+  explicit Validator(std::string root) : root_(std::move(root)) {}
 
-  std::vector<RawCustomer> raw_customers;
-  std::map<int64_t, int32_t> branch_index;  // id -> index (lookup and duplicate check)
-  std::set<int64_t> customer_ids;
-  bool saw_dest = false;
-  bool saw_branch_key = false;
-  int64_t event_count = 0;
+  Scenario& scenario() { return s_; }
 
-  for (size_t i = 0; i < processes->size(); ++i) {
-    const json& item = (*processes)[i];
-    const std::string path = index(root, i);
+  void item(const json& item, size_t i) {
+    const std::string path = index(root_, i);
     if (!item.is_object()) fail(path, fmt::format("must be an object, not {}", kind_of(item)));
     const std::string& type = string_field(required(item, path, "type"), child(path, "type"));
     const int64_t id = non_negative_integer(required(item, path, "id"), child(path, "id"));
@@ -179,116 +170,364 @@ Scenario validate(const json& doc) {
       only_known_fields(item, path, {"id", "type", "balance"});
       const Money balance =
           non_negative_integer(required(item, path, "balance"), child(path, "balance"));
-      if (branch_index.count(id) != 0) fail(child(path, "id"), fmt::format("duplicate branch id {}", id));
-      if (static_cast<int32_t>(s.branches.size()) >= kMaxBranches) {
+      if (branch_index_.count(id) != 0) {
+        fail(child(path, "id"), fmt::format("duplicate branch id {}", id));
+      }
+      if (static_cast<int32_t>(s_.branches.size()) >= kMaxBranches) {
         fail(path, fmt::format("more than {} branches", kMaxBranches));
       }
-      branch_index[id] = static_cast<int32_t>(s.branches.size());
-      s.branches.push_back(BranchSpec{id, balance});
+      branch_index_[id] = static_cast<int32_t>(s_.branches.size());
+      s_.branches.push_back(BranchSpec{id, balance});
     } else if (type == "customer") {
       only_known_fields(item, path, {"id", "type", "events"});
-      if (!customer_ids.insert(id).second) {
+      if (!customer_ids_.insert(id).second) {
         fail(child(path, "id"), fmt::format("duplicate customer id {}", id));
       }
-      if (static_cast<int32_t>(customer_ids.size()) > kMaxCustomers) {
+      if (static_cast<int32_t>(customer_ids_.size()) > kMaxCustomers) {
         fail(path, fmt::format("more than {} customers", kMaxCustomers));
       }
-      const std::string epath = child(path, "events");
       const json& events = required(item, path, "events");
-      if (!events.is_array()) fail(epath, fmt::format("must be a list, not {}", kind_of(events)));
-      RawCustomer rc{id, {}, path};
-      std::set<int64_t> event_ids;
-      for (size_t j = 0; j < events.size(); ++j) {
-        const json& ev = events[j];
-        const std::string p = index(epath, j);
-        if (!ev.is_object()) fail(p, fmt::format("must be an object, not {}", kind_of(ev)));
-        only_known_fields(ev, p, {"id", "interface", "money", "dest", "branch", "think_us"});
-        if (++event_count > kMaxEvents) fail(p, fmt::format("more than {} events", kMaxEvents));
-        RawEvent re;
-        re.path = p;
-        re.event.id = non_negative_integer(required(ev, p, "id"), child(p, "id"));
-        if (!event_ids.insert(re.event.id).second) {
-          fail(child(p, "id"), fmt::format("duplicate event id {} for customer {}", re.event.id, id));
-        }
-        const std::string& iface =
-            string_field(required(ev, p, "interface"), child(p, "interface"));
-        const auto parsed = parse_interface(iface);
-        if (!parsed) {
-          fail(child(p, "interface"), "must be one of \"query\", \"deposit\", \"withdraw\"");
-        }
-        re.event.iface = *parsed;
-        if (is_write(re.event.iface)) {
-          re.event.money = non_negative_integer(required(ev, p, "money"), child(p, "money"));
-        } else if (auto m = ev.find("money"); m != ev.end()) {
-          // Seed 000 inputs give queries a money field; it is checked and ignored.
-          non_negative_integer(*m, child(p, "money"));
-        }
-        const bool has_dest = ev.contains("dest");
-        const bool has_branch = ev.contains("branch");
-        if (has_dest && has_branch) fail(p, "give either \"dest\" or \"branch\", not both");
-        if (has_dest) {
-          re.branch_id = non_negative_integer(ev["dest"], child(p, "dest"));
-          saw_dest = true;
-        } else if (has_branch) {
-          re.branch_id = non_negative_integer(ev["branch"], child(p, "branch"));
-          saw_branch_key = true;
-        }
-        if (auto t = ev.find("think_us"); t != ev.end()) {
-          re.event.think_us = non_negative_integer(*t, child(p, "think_us"));
-          if (re.event.think_us > kMaxThinkUs) {
-            fail(child(p, "think_us"), fmt::format("must be at most {}", kMaxThinkUs));
-          }
-        }
-        rc.events.push_back(std::move(re));
+      if (!events.is_array()) {
+        fail(child(path, "events"), fmt::format("must be a list, not {}", kind_of(events)));
       }
-      raw_customers.push_back(std::move(rc));
+      RawCustomer rc{id, {}};
+      rc.events.reserve(events.size());
+      event_ids_.clear();
+      for (size_t j = 0; j < events.size(); ++j) rc.events.push_back(event(events[j], id, i, j));
+      raw_customers_.push_back(std::move(rc));
     } else {
       fail(child(path, "type"),
            fmt::format("must be \"branch\" or \"customer\", not {}", quote_for_error(type)));
     }
   }
 
-  if (s.branches.empty()) fail(root, "has no branches: a scenario needs at least one");
-  if (saw_dest && saw_branch_key) {
-    fail(root, "mixes \"dest\" and \"branch\" keys: use one spelling throughout");
-  }
-  s.form = saw_dest ? InputForm::kDest : saw_branch_key ? InputForm::kBranchKey : InputForm::kPlain;
-
-  // Every reachable balance must fit in int64: the largest is the largest initial balance
-  // plus every deposit; the smallest is the smallest initial balance minus every withdraw.
-  Money max_initial = 0;
-  for (const BranchSpec& b : s.branches) max_initial = std::max(max_initial, b.balance);
-  Money deposits = max_initial;
-  Money withdraws = 0;
-
-  for (RawCustomer& rc : raw_customers) {
-    CustomerSpec cs{rc.id, {}};
-    for (RawEvent& re : rc.events) {
-      const int64_t target = re.branch_id.value_or(rc.id);
-      auto it = branch_index.find(target);
-      if (it == branch_index.end()) {
-        if (re.branch_id) {
-          fail(child(re.path, saw_dest ? "dest" : "branch"),
-               fmt::format("names branch {}, which does not exist", target));
-        }
-        fail(re.path, fmt::format("customer {} has no branch {} to talk to (give \"dest\")",
-                                  rc.id, rc.id));
-      }
-      re.event.branch = it->second;
-      Money& sum = re.event.iface == Interface::kDeposit ? deposits : withdraws;
-      if (re.event.iface != Interface::kQuery &&
-          __builtin_add_overflow(sum, re.event.money, &sum)) {
-        fail(child(re.path, "money"),
-             "makes the balances overflow a 64-bit integer (initial balances plus deposits, "
-             "or the sum of withdraws, must stay below 2^63)");
-      }
-      cs.events.push_back(re.event);
+  Scenario finish() {
+    if (s_.branches.empty()) fail(root_, "has no branches: a scenario needs at least one");
+    if (saw_dest_ && saw_branch_key_) {
+      fail(root_, "mixes \"dest\" and \"branch\" keys: use one spelling throughout");
     }
-    s.customers.push_back(std::move(cs));
+    s_.form = saw_dest_         ? InputForm::kDest
+              : saw_branch_key_ ? InputForm::kBranchKey
+                                : InputForm::kPlain;
+
+    // Every reachable balance must fit in int64: the largest is the largest initial
+    // balance plus every deposit; the smallest is the smallest initial balance minus every
+    // withdraw.
+    Money max_initial = 0;
+    for (const BranchSpec& b : s_.branches) max_initial = std::max(max_initial, b.balance);
+    Money deposits = max_initial;
+    Money withdraws = 0;
+
+    for (RawCustomer& rc : raw_customers_) {
+      CustomerSpec cs{rc.id, {}};
+      cs.events.reserve(rc.events.size());
+      for (RawEvent& re : rc.events) {
+        const int64_t target = re.branch_id.value_or(rc.id);
+        auto it = branch_index_.find(target);
+        if (it == branch_index_.end()) {
+          if (re.branch_id) {
+            fail(child(event_path(re), saw_dest_ ? "dest" : "branch"),
+                 fmt::format("names branch {}, which does not exist", target));
+          }
+          fail(
+              event_path(re),
+              fmt::format("customer {} has no branch {} to talk to (give \"dest\")", rc.id, rc.id));
+        }
+        re.event.branch = it->second;
+        Money& sum = re.event.iface == Interface::kDeposit ? deposits : withdraws;
+        if (re.event.iface != Interface::kQuery &&
+            __builtin_add_overflow(sum, re.event.money, &sum)) {
+          fail(child(event_path(re), "money"),
+               "makes the balances overflow a 64-bit integer (initial balances plus "
+               "deposits, or the sum of withdraws, must stay below 2^63)");
+        }
+        cs.events.push_back(re.event);
+      }
+      s_.customers.push_back(std::move(cs));
+    }
+    s_.finalize();
+    return std::move(s_);
   }
-  s.finalize();
-  return s;
+
+ private:
+  std::string event_path(size_t item, size_t j) const {
+    return index(child(index(root_, item), "events"), j);
+  }
+  std::string event_path(const RawEvent& re) const { return event_path(re.item, re.index); }
+
+  RawEvent event(const json& ev, int64_t customer, size_t item, size_t j) {
+    // Paths only on the way to an error (fail() does not return).
+    const auto path = [&] { return event_path(item, j); };
+    const auto at = [&](std::string_view key) { return child(event_path(item, j), key); };
+    const auto need = [&](const char* key) -> const json& {
+      auto it = ev.find(key);
+      if (it == ev.end()) fail(at(key), "is required but missing");
+      return *it;
+    };
+    const auto amount = [&](const json& v, std::string_view key) {
+      if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
+        return static_cast<int64_t>(v.get<uint64_t>());
+      }
+      return non_negative_integer(v, at(key));  // the other cases, and their errors
+    };
+    if (!ev.is_object()) fail(path(), fmt::format("must be an object, not {}", kind_of(ev)));
+    for (auto it = ev.begin(); it != ev.end(); ++it) {
+      const std::string& k = it.key();
+      if (k != "id" && k != "interface" && k != "money" && k != "dest" && k != "branch" &&
+          k != "think_us") {
+        only_known_fields(ev, path(), {"id", "interface", "money", "dest", "branch", "think_us"});
+      }
+    }
+    if (++event_count_ > kMaxEvents) fail(path(), fmt::format("more than {} events", kMaxEvents));
+    RawEvent re;
+    re.item = item;
+    re.index = j;
+    re.event.id = amount(need("id"), "id");
+    if (!event_ids_.insert(re.event.id).second) {
+      fail(at("id"), fmt::format("duplicate event id {} for customer {}", re.event.id, customer));
+    }
+    const json& iface_value = need("interface");
+    if (!iface_value.is_string()) {
+      fail(at("interface"), fmt::format("must be a string, not {}", kind_of(iface_value)));
+    }
+    const auto parsed = parse_interface(iface_value.get_ref<const std::string&>());
+    if (!parsed) fail(at("interface"), "must be one of \"query\", \"deposit\", \"withdraw\"");
+    re.event.iface = *parsed;
+    if (is_write(re.event.iface)) {
+      re.event.money = amount(need("money"), "money");
+    } else if (auto m = ev.find("money"); m != ev.end()) {
+      // Seed 000 inputs give queries a money field; it is checked and ignored.
+      amount(*m, "money");
+    }
+    const auto dest = ev.find("dest");
+    const auto branch = ev.find("branch");
+    if (dest != ev.end() && branch != ev.end()) {
+      fail(path(), "give either \"dest\" or \"branch\", not both");
+    }
+    if (dest != ev.end()) {
+      re.branch_id = amount(*dest, "dest");
+      saw_dest_ = true;
+    } else if (branch != ev.end()) {
+      re.branch_id = amount(*branch, "branch");
+      saw_branch_key_ = true;
+    }
+    if (auto t = ev.find("think_us"); t != ev.end()) {
+      re.event.think_us = amount(*t, "think_us");
+      if (re.event.think_us > kMaxThinkUs) {
+        fail(at("think_us"), fmt::format("must be at most {}", kMaxThinkUs));
+      }
+    }
+    return re;
+  }
+
+  std::string root_;
+  Scenario s_;
+  std::vector<RawCustomer> raw_customers_;
+  std::map<int64_t, int32_t> branch_index_;  // id -> index (lookup and duplicate check)
+  std::set<int64_t> customer_ids_;
+  std::set<int64_t> event_ids_;  // of the customer being read
+  bool saw_dest_ = false;
+  bool saw_branch_key_ = false;
+  int64_t event_count_ = 0;
+};
+
+Scenario validate(const json& doc) {
+  const json* processes = &doc;
+  std::string root = "$";
+  if (doc.is_object()) {
+    only_known_fields(doc, "$", {"processes", "protocol", "network"});
+    processes = &required(doc, "$", "processes");
+    root = "$.processes";
+  }
+  Validator v(root);
+  if (doc.is_object()) parse_settings(doc, v.scenario());
+  if (!processes->is_array()) {
+    fail(root,
+         fmt::format("must be a list of branches and customers, not {}", kind_of(*processes)));
+  }
+  for (size_t i = 0; i < processes->size(); ++i) v.item((*processes)[i], i);
+  return v.finish();
 }
+
+// Reads a scenario without building the whole document: a SAX parse in which each
+// element of the process list is built as a small tree, handed to the Validator and
+// dropped. Peak memory is the largest element instead of the whole file's tree (which is
+// ~15 bytes of heap per byte of JSON), and the heap stays warm. Only the success path
+// matters here: on anything wrong or unusual (a syntax error, a rule broken, "processes"
+// given twice) the loader gives up and parse_scenario_text reads the text the whole-document
+// way, which reports exactly what it always has.
+class StreamingLoader {
+ public:
+  std::optional<Scenario> run(std::string_view text) {
+    try {
+      const bool ok = json::sax_parse(text.begin(), text.end(), this, json::input_format_t::json,
+                                      /*strict=*/true, /*ignore_comments=*/false);
+      if (!ok || failed_ || !validator_) return std::nullopt;
+      if (root_is_object_) {
+        if (!seen_processes_) return std::nullopt;
+        top_["processes"] = nullptr;  // for only_known_fields: the list itself was streamed
+        only_known_fields(top_, "$", {"processes", "protocol", "network"});
+        parse_settings(top_, validator_->scenario());
+      }
+      return validator_->finish();
+    } catch (const InputFault&) {
+      return std::nullopt;
+    }
+  }
+
+  // nlohmann's SAX interface.
+  bool null() { return value(nullptr); }
+  bool boolean(bool v) { return value(v); }
+  bool number_integer(json::number_integer_t v) { return value(v); }
+  bool number_unsigned(json::number_unsigned_t v) { return value(v); }
+  bool number_float(json::number_float_t v, const std::string&) { return value(v); }
+  bool string(json::string_t& v) { return value(std::move(v)); }
+  bool binary(json::binary_t&) { return give_up(); }
+  bool start_object(std::size_t) { return open(json::object()); }
+  bool start_array(std::size_t) { return open(json::array()); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    if (building_) {
+      key_ = std::move(k);
+      return true;
+    }
+    // A key of the top-level object.
+    if (k == "processes") {
+      if (seen_processes_) return give_up();  // which one counts: the whole-document reader says
+      seen_processes_ = true;
+      at_processes_ = true;
+    } else {
+      at_processes_ = false;
+      top_key_ = std::move(k);
+    }
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return give_up(); }
+
+ private:
+  bool give_up() {
+    failed_ = true;
+    return false;
+  }
+
+  // Where a value that starts now belongs, outside any tree being built.
+  enum class Slot { kRoot, kItem, kProcessesValue, kTopValue, kUnexpected };
+  Slot slot() const {
+    if (depth_ == 0) return Slot::kRoot;
+    if (in_list_ && depth_ == list_depth_) return Slot::kItem;
+    if (root_is_object_ && depth_ == 1)
+      return at_processes_ ? Slot::kProcessesValue : Slot::kTopValue;
+    return Slot::kUnexpected;
+  }
+
+  // Adds `v` to the tree being built (or starts one); returns where it went.
+  json* put(json v) {
+    if (stack_.empty()) {
+      current_ = std::move(v);
+      return &current_;
+    }
+    json& parent = *stack_.back();
+    if (parent.is_array()) {
+      parent.push_back(std::move(v));
+      return &parent.back();  // stays valid: nothing else joins `parent` until this closes
+    }
+    json& slot = parent[key_];
+    slot = std::move(v);
+    return &slot;
+  }
+
+  bool value(json v) {
+    if (building_) {
+      put(std::move(v));
+      return true;
+    }
+    switch (slot()) {
+      case Slot::kItem:
+        current_ = std::move(v);
+        return finish_item();
+      case Slot::kTopValue:
+        top_[top_key_] = std::move(v);
+        return true;
+      default:
+        return give_up();  // a bare scalar document, or "processes" that is not a list
+    }
+  }
+
+  bool open(json container) {
+    const bool is_array = container.is_array();
+    if (!building_) {
+      switch (slot()) {
+        case Slot::kRoot:
+          depth_ = 1;
+          if (is_array) {
+            validator_.emplace("$");
+            in_list_ = true;
+            list_depth_ = 1;
+          } else {
+            root_is_object_ = true;
+          }
+          return true;
+        case Slot::kProcessesValue:
+          if (!is_array) return give_up();
+          validator_.emplace("$.processes");
+          depth_ = 2;
+          in_list_ = true;
+          list_depth_ = 2;
+          return true;
+        case Slot::kItem:
+        case Slot::kTopValue:
+          building_ = true;
+          break;
+        case Slot::kUnexpected:
+          return give_up();
+      }
+    }
+    stack_.push_back(put(std::move(container)));
+    return true;
+  }
+
+  bool close() {
+    if (building_) {
+      stack_.pop_back();
+      if (!stack_.empty()) return true;
+      building_ = false;
+      if (in_list_ && depth_ == list_depth_) return finish_item();
+      top_[top_key_] = std::move(current_);
+      return true;
+    }
+    // The process list or the root ends.
+    if (in_list_ && depth_ == list_depth_) in_list_ = false;
+    depth_ -= 1;
+    return true;
+  }
+
+  bool finish_item() {
+    try {
+      validator_->item(current_, items_++);
+    } catch (const InputFault&) {
+      return give_up();
+    }
+    return true;
+  }
+
+  std::optional<Validator> validator_;
+  bool failed_ = false;
+  bool root_is_object_ = false;
+  bool seen_processes_ = false;
+  bool at_processes_ = false;  // the last top-level key was "processes"
+  bool in_list_ = false;       // inside the process list
+  int depth_ = 0;              // containers open outside the tree being built
+  int list_depth_ = 0;         // depth_ inside the process list
+  size_t items_ = 0;
+  std::string top_key_;
+  json top_ = json::object();  // the top-level object's other members
+  // The tree being built (an element of the list, or a top-level member's value).
+  bool building_ = false;
+  json current_;
+  std::vector<json*> stack_;  // its open containers
+  std::string key_;           // the pending key in the innermost open object
+};
 
 }  // namespace
 
@@ -300,7 +539,13 @@ Result<Scenario> parse_scenario(const json& doc, const std::string& source) {
   }
 }
 
+std::optional<Scenario> stream_scenario_text(std::string_view text) {
+  return StreamingLoader().run(text);
+}
+
 Result<Scenario> parse_scenario_text(std::string_view text, const std::string& source) {
+  if (auto bad = check_json_bounds(text, source, kMaxScenarioBytes, kMaxJsonDepth)) return *bad;
+  if (auto s = stream_scenario_text(text)) return std::move(*s);
   auto doc = parse_json_input(text, source, kMaxScenarioBytes, kMaxJsonDepth);
   if (!doc.ok()) return doc.error();
   return parse_scenario(doc.value(), source);

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -87,8 +88,14 @@ constexpr int64_t kMaxThinkUs = 3'600'000'000;
 Result<Scenario> load_scenario_file(const std::string& path);
 // Validates an already parsed document; `source` names it in errors.
 Result<Scenario> parse_scenario(const nlohmann::json& doc, const std::string& source);
-// Parses text (used by the trace loader and the fuzzer).
+// Parses text (used by the trace loader and the fuzzer). Valid text is read in one
+// streaming pass (stream_scenario_text); anything else is read the whole-document way
+// (parse_json_input + parse_scenario), which gives the error.
 Result<Scenario> parse_scenario_text(std::string_view text, const std::string& source);
+// The streaming pass alone: the Scenario, or nullopt where it gives up (a syntax error, a
+// rule broken, "processes" given twice). Does not check size or nesting bounds. Exposed
+// for tests: on every text it reads, it must agree with the whole-document way.
+std::optional<Scenario> stream_scenario_text(std::string_view text);
 // banksim's object form; parse_scenario(scenario_to_json(s)) == s.
 nlohmann::json scenario_to_json(const Scenario& s);
 

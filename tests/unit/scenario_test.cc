@@ -4,7 +4,10 @@
 // source, the JSON path and the rule broken.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -285,6 +288,70 @@ TEST_CASE("scenario: invalid inputs give one line naming source, JSON path and r
     CHECK(m.find(c.rule) != std::string::npos);
     CHECK(m.find('\n') == std::string::npos);
   }
+}
+
+TEST_CASE("scenario: the streaming pass agrees with the whole-document reader") {
+  using banksim::stream_scenario_text;
+  const auto whole = [](const std::string& text) {
+    return parse_scenario(nlohmann::json::parse(text), "whole");
+  };
+  // Every shipped scenario and seed example: streamed, and equal.
+  std::vector<std::string> files;
+  for (const std::string& dir : {kScenarios, kSeeds}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".json" &&
+          e.path().filename().string().find("expected") == std::string::npos) {
+        files.push_back(e.path().string());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  REQUIRE(files.size() >= 10);
+  for (const std::string& f : files) {
+    INFO(f);
+    std::ifstream in(f);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto streamed = stream_scenario_text(text);
+    const auto expected = whole(text);
+    REQUIRE(expected.ok());
+    REQUIRE(streamed.has_value());
+    CHECK(*streamed == expected.value());
+  }
+  // The object form with its members in any order, nested settings, a repeated key inside
+  // an element (the last one counts, as in the whole-document reader).
+  const std::vector<std::string> agree = {
+      R"({"processes":[{"type":"branch","id":1,"balance":5}],"protocol":"async"})",
+      R"({"network":{"fifo":false,"latency":"const:7"},"processes":[{"type":"branch","id":1,)"
+      R"("balance":5},{"type":"customer","id":1,"events":[{"id":1,"interface":"deposit",)"
+      R"("money":3,"money":4}]}],"protocol":"session"})",
+      R"([{"id":2,"type":"branch","balance":0},{"type":"customer","id":9,"events":[)"
+      R"({"id":1,"interface":"query","dest":2,"think_us":5}]}])",
+  };
+  for (const std::string& text : agree) {
+    INFO(text);
+    const auto streamed = stream_scenario_text(text);
+    REQUIRE(streamed.has_value());
+    CHECK(*streamed == whole(text).value());
+  }
+  CHECK(stream_scenario_text(agree[1])->customers[0].events[0].money == 4);
+  // Where it gives up, the whole-document reader decides.
+  const std::vector<std::string> give_up = {
+      R"({"processes":[],"processes":[{"type":"branch","id":1,"balance":5}]})",  // twice
+      R"([{"type":"branch","id":1,"balance":5}] x)",                             // syntax
+      R"([{"type":"branch","id":1,"balance":-5}])",                              // a rule
+      R"({"processes":[{"type":"branch","id":1,"balance":5}],"colour":"red"})",  // a rule
+      R"({"processes":7})",
+      R"(42)",
+      R"([])",
+  };
+  for (const std::string& text : give_up) {
+    INFO(text);
+    CHECK_FALSE(stream_scenario_text(text).has_value());
+  }
+  // Given twice: the last list counts, as it always has.
+  const auto twice = parse_scenario_text(give_up[0], "twice");
+  REQUIRE(twice.ok());
+  CHECK(twice.value().branches.size() == 1);
 }
 
 TEST_CASE("scenario: JSON nested too deep is refused, not recursed into") {
