@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/json_input.h"
 #include "sim/scenario.h"
 #include "sim/timed_run.h"
 #include "sim/trace.h"
@@ -59,6 +60,16 @@ void run_every_protocol(const std::shared_ptr<const Scenario>& s) {
 
 bool fuzz_scenario_input(std::string_view data) {
   const std::string source = "fuzz.json";
+  // Wherever the streaming pass reads a scenario, the whole-document reader reads the same.
+  if (!check_json_bounds(data, source, kMaxScenarioBytes, kMaxJsonDepth)) {
+    if (auto streamed = stream_scenario_text(data)) {
+      auto doc = parse_json_input(data, source, kMaxScenarioBytes, kMaxJsonDepth);
+      FUZZ_EXPECT(doc.ok(), "what the stream reads parses as a document");
+      auto whole = parse_scenario(doc.value(), source);
+      FUZZ_EXPECT(whole.ok(), "what the stream reads, the whole-document reader accepts");
+      FUZZ_EXPECT(whole.value() == *streamed, "both readers give the same scenario");
+    }
+  }
   auto loaded = parse_scenario_text(data, source);
   if (!loaded.ok()) {
     expect_clean_error(loaded.error(), source);
