@@ -49,7 +49,7 @@ int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputAr
   const OutputFormat format = resolve_format(*parse_format(args.format), r.scenario().form);
   assert(r.has_history() || !outputs_need_history(args, r.scenario().form));
   const bool results_to_stdout_only = args.output == "-";
-  const std::string results = results_json(r, facts, format).dump(2) + "\n";
+  const std::string results = results_text(r, facts, format);
   std::string error;
   if (!args.output.empty() && !results_to_stdout_only &&
       !write_file_atomically(args.output, results, &error)) {

@@ -170,10 +170,13 @@ ojson results_json(const History& h, const RunFacts& f, OutputFormat format) {
   return results_json(ExecutionRecord(h), f, format);
 }
 
-ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat format) {
+namespace {
+
+// The elements of the list formats (recv, balance, events), in order, one at a time.
+template <class Emit>
+void each_result(const ExecutionRecord& r, OutputFormat format, Emit&& emit) {
   const Scenario& s = r.scenario();
   const auto& outcomes = r.outcomes();
-  ojson out = ojson::array();
   switch (format) {
     case OutputFormat::kAuto:
     case OutputFormat::kRecv:
@@ -188,9 +191,9 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
           if (iface == Interface::kQuery) r["money"] = o.balance;
           recv.push_back(std::move(r));
         }
-        out.push_back({{"id", s.customers[c].id}, {"recv", std::move(recv)}});
+        emit(ojson{{"id", s.customers[c].id}, {"recv", std::move(recv)}});
       }
-      return out;
+      return;
     case OutputFormat::kBalance:
       for (size_t c = 0; c < s.customers.size(); ++c) {
         std::optional<Money> last_query;
@@ -199,9 +202,9 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
             last_query = outcomes[c][e].balance;
           }
         }
-        if (last_query) out.push_back({{"id", s.customers[c].id}, {"balance", *last_query}});
+        if (last_query) emit(ojson{{"id", s.customers[c].id}, {"balance", *last_query}});
       }
-      return out;
+      return;
     case OutputFormat::kEvents:
       for (size_t c = 0; c < s.customers.size(); ++c) {
         for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
@@ -215,12 +218,42 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
           } else {
             r["result"] = result_word(o.success);
           }
-          out.push_back({{"id", s.customers[c].id}, {"recv", ojson::array({std::move(r)})}});
+          emit(ojson{{"id", s.customers[c].id}, {"recv", ojson::array({std::move(r)})}});
         }
       }
-      return out;
+      return;
     case OutputFormat::kJson:
-      break;
+      assert(false && "not a list format");
+      return;
+  }
+}
+
+}  // namespace
+
+std::string results_text(const ExecutionRecord& r, const RunFacts& f, OutputFormat format) {
+  if (format == OutputFormat::kJson) return results_json(r, f, format).dump(2) + "\n";
+  // As dump(2) lays out an array: each element on its own lines, indented one level.
+  std::string out;
+  bool first = true;
+  each_result(r, format, [&](const ojson& element) {
+    out += first ? "[\n  " : ",\n  ";
+    first = false;
+    for (const char c : element.dump(2)) {
+      out += c;
+      if (c == '\n') out += "  ";  // strings in a dump never hold a raw newline
+    }
+  });
+  out += first ? "[]\n" : "\n]\n";
+  return out;
+}
+
+ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat format) {
+  const Scenario& s = r.scenario();
+  const auto& outcomes = r.outcomes();
+  if (format != OutputFormat::kJson) {
+    ojson out = ojson::array();
+    each_result(r, format, [&](ojson element) { out.push_back(std::move(element)); });
+    return out;
   }
   ojson doc = ojson::object();
   doc["scenario"] = f.source;

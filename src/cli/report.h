@@ -60,6 +60,9 @@ std::vector<std::vector<EventOutcome>> event_outcomes(const History& h);
 nlohmann::ordered_json results_json(const ExecutionRecord& r, const RunFacts& facts,
                                     OutputFormat format);
 nlohmann::ordered_json results_json(const History& h, const RunFacts& facts, OutputFormat format);
+// results_json(...).dump(2) + "\n", byte for byte; the list formats are written one
+// element at a time, so a large run never holds the whole results as a JSON tree.
+std::string results_text(const ExecutionRecord& r, const RunFacts& facts, OutputFormat format);
 nlohmann::ordered_json history_json(const History& h);
 // Seed 002's "sanity check": per branch, per customer, the write event ids applied in order.
 nlohmann::ordered_json write_sets_json(const History& h);

@@ -95,6 +95,8 @@ TEST_CASE("execution record: streamed outcomes equal the History's, every scenar
           for (const OutputFormat fmt :
                {OutputFormat::kRecv, OutputFormat::kBalance, OutputFormat::kEvents}) {
             CHECK(banksim::results_json(streamed, f, fmt) == banksim::results_json(h, f, fmt));
+            CHECK(banksim::results_text(streamed, f, fmt) ==
+                  banksim::results_json(h, f, fmt).dump(2) + "\n");
           }
           if (keep) {
             CHECK(banksim::results_json(streamed, f, OutputFormat::kJson) ==
