@@ -11,11 +11,10 @@
 
 namespace banksim {
 
-class BranchNode::Service final : public wire::BranchService::AsyncService {};
-
 // Every method on the engine's thread (see link_engine.h).
 void BranchNode::listen() {
-  Service* svc = service_.get();
+  using Service = wire::BranchService::AsyncService;
+  Service* svc = &service_;
   LinkEngine* e = &engine_;
   UnaryMethod<wire::Configuration, wire::ConfigureReply>::listen(
       e, svc, &Service::RequestConfigure,
@@ -42,7 +41,6 @@ BranchConfig branch_config(const BankLayout& l, int32_t self) {
 BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self)
     : layout_(std::move(layout)),
       self_(self),
-      service_(std::make_unique<Service>()),
       branch_(branch_config(*layout_, self), layout_->balances.at(static_cast<size_t>(self))),
       guard_(layout_.get(), self) {}
 
@@ -52,16 +50,8 @@ BranchNode::~BranchNode() {
 
 bool BranchNode::start(const std::string& address, int* port, std::string* error) {
   assert(server_ == nullptr);
-  grpc::ServerBuilder builder;
-  // A fixed port must not be shared silently with another process (gRPC's default allows it).
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  tune_link(&builder);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
-  builder.RegisterService(service_.get());
-  engine_.attach(&builder);
-  server_ = builder.BuildAndStart();
-  if (server_ == nullptr || *port == 0) {
-    server_.reset();
+  server_ = engine_.serve(address, &service_, port);
+  if (server_ == nullptr) {
     *error = fmt::format("{}: cannot listen on {}", name(), address);
     return false;
   }
@@ -131,24 +121,14 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
     for (int32_t b = 0; b < layout_->branch_count(); ++b) {
       if (b == self_) continue;
-      auto stub = std::shared_ptr<wire::BranchService::Stub>(wire::BranchService::NewStub(
-          make_channel(c.peers[static_cast<size_t>(b)], /*link=*/true)));
-      outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
-          fmt::format("{} at {}", layout_->actor_name(b), c.peers[static_cast<size_t>(b)]),
-          &engine_,
-          [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
-            return stub->PrepareAsyncStream(ctx, e, cq);
-          },
-          on_fault);
+      const std::string& peer = c.peers[static_cast<size_t>(b)];
+      outboxes_[static_cast<size_t>(b)] =
+          std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), peer), &engine_,
+                                   link_stream<wire::BranchService>(peer), on_fault);
     }
-    auto stub = std::shared_ptr<wire::DriverService::Stub>(
-        wire::DriverService::NewStub(make_channel(c.driver, /*link=*/true)));
-    outboxes_.back() = std::make_unique<Outbox>(
-        fmt::format("the driver at {}", c.driver), &engine_,
-        [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
-          return stub->PrepareAsyncStream(ctx, e, cq);
-        },
-        on_fault);
+    outboxes_.back() =
+        std::make_unique<Outbox>(fmt::format("the driver at {}", c.driver), &engine_,
+                                 link_stream<wire::DriverService>(c.driver), on_fault);
   }
   configured_ = true;
   if (!c.conducted) timer_ = std::thread([this] { timer_loop(); });

@@ -74,7 +74,7 @@ class BranchNode {
   int32_t self() const { return self_; }
   std::string name() const { return layout_->actor_name(self_); }
 
-  // The handlers, public for the service adapter.
+  // The handlers (registered by listen(); public for tests).
   grpc::Status on_configure(const wire::Configuration& c);
   grpc::Status on_deliver(const wire::Packet& p, wire::DeliverReply* reply);
   // One batch of a link stream: its envelopes in order; its reports (other branches', riding
@@ -83,7 +83,6 @@ class BranchNode {
   grpc::Status on_status(wire::BranchStatus* out);
 
  private:
-  class Service;
   void listen();
   void fault(const std::string& message);
   // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
@@ -97,7 +96,7 @@ class BranchNode {
 
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;
-  std::unique_ptr<Service> service_;
+  wire::BranchService::AsyncService service_;
   LinkEngine engine_;  // after service_: its calls refer to the service
   std::unique_ptr<grpc::Server> server_;
 

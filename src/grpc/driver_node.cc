@@ -10,11 +10,10 @@
 
 namespace banksim {
 
-class DriverNode::Service final : public wire::DriverService::AsyncService {};
-
 // Every method on the engine's thread (see link_engine.h).
 void DriverNode::listen() {
-  Service* svc = service_.get();
+  using Service = wire::DriverService::AsyncService;
+  Service* svc = &service_;
   LinkEngine* e = &engine_;
   UnaryMethod<wire::Packet, wire::DeliverReply>::listen(
       e, svc, &Service::RequestDeliver,
@@ -31,7 +30,6 @@ void DriverNode::listen() {
 DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptions options)
     : layout_(std::move(layout)),
       options_(options),
-      service_(std::make_unique<Service>()),
       start_(std::chrono::steady_clock::now()),
       last_progress_(start_) {
   received_.resize(static_cast<size_t>(layout_->branch_count()));
@@ -49,15 +47,8 @@ DriverNode::~DriverNode() {
 
 bool DriverNode::start(const std::string& address, int* port, std::string* error) {
   assert(server_ == nullptr);
-  grpc::ServerBuilder builder;
-  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  tune_link(&builder);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
-  builder.RegisterService(service_.get());
-  engine_.attach(&builder);
-  server_ = builder.BuildAndStart();
-  if (server_ == nullptr || *port == 0) {
-    server_.reset();
+  server_ = engine_.serve(address, &service_, port);
+  if (server_ == nullptr) {
     *error = fmt::format("driver: cannot listen on {}", address);
     return false;
   }
@@ -115,14 +106,9 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   const auto on_fault = [this](const std::string& m) { this->on_fault(m); };
   for (int32_t b = 0; b < layout_->branch_count(); ++b) {
     const std::string& address = branch_addresses[static_cast<size_t>(b)];
-    auto stub = std::shared_ptr<wire::BranchService::Stub>(
-        wire::BranchService::NewStub(make_channel(address, /*link=*/true)));
-    outboxes_.push_back(std::make_unique<Outbox>(
-        fmt::format("{} at {}", layout_->actor_name(b), address), &engine_,
-        [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
-          return stub->PrepareAsyncStream(ctx, e, cq);
-        },
-        on_fault));
+    outboxes_.push_back(
+        std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), address), &engine_,
+                                 link_stream<wire::BranchService>(address), on_fault));
   }
   start_ = std::chrono::steady_clock::now();
   last_progress_ = start_;

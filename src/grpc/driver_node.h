@@ -100,14 +100,13 @@ class DriverNode {
   // Stops serving and sending. Idempotent.
   void shutdown();
 
-  // The handlers, public for the service adapter.
+  // The handlers (registered by listen(); public for tests).
   grpc::Status on_deliver(const wire::Packet& p);
   // One batch of a branch's stream: its reports first, then its replies.
   grpc::Status on_batch(const wire::Batch& b);
   void on_fault(const std::string& message);
 
  private:
-  class Service;
   void listen();
   // (kind, from, to, customer, event): unique per message of a run.
   using MessageKey = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
@@ -139,7 +138,7 @@ class DriverNode {
 
   std::shared_ptr<const BankLayout> layout_;
   DriverNodeOptions options_;
-  std::unique_ptr<Service> service_;
+  wire::DriverService::AsyncService service_;
   LinkEngine engine_;  // after service_: its calls refer to the service
   std::unique_ptr<grpc::Server> server_;
   std::chrono::steady_clock::time_point start_;

@@ -19,9 +19,21 @@ LinkEngine::~LinkEngine() {
   stop();
 }
 
-void LinkEngine::attach(grpc::ServerBuilder* builder) {
+std::unique_ptr<grpc::Server> LinkEngine::serve(const std::string& address, grpc::Service* service,
+                                                int* port) {
   assert(cq_ == nullptr);
-  cq_ = builder->AddCompletionQueue();
+  grpc::ServerBuilder builder;
+  // A fixed port must not be shared silently with another process (gRPC's default allows it).
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Links carry many small messages on streams without deadlines: the minimal filter stack
+  // (see make_channel in outbox.h, its client side).
+  builder.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
+  builder.RegisterService(service);
+  cq_ = builder.AddCompletionQueue();
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || *port == 0) return nullptr;
+  return server;
 }
 
 void LinkEngine::run() {
@@ -130,7 +142,7 @@ class InboundStream {
 
 }  // namespace
 
-void InboundStreams::listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
+void InboundStreams::accept(LinkEngine* engine, RequestFn request, HandleFn handle) {
   InboundStream::arm(std::make_shared<const InboundStream::Shared>(
       InboundStream::Shared{engine, std::move(request), std::move(handle)}));
 }

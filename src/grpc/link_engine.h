@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <utility>
 
@@ -45,9 +46,13 @@ class LinkEngine {
   LinkEngine(const LinkEngine&) = delete;
   LinkEngine& operator=(const LinkEngine&) = delete;
 
-  // Before the server is built: the queue becomes one of the server's.
-  void attach(grpc::ServerBuilder* builder);
-  // After the server is built: starts the thread.
+  // Builds and starts a server for `service` on `address` (HOST:PORT; port 0 lets the OS
+  // choose; *port is set to the port bound) with this engine's queue as its only queue.
+  // Null when it cannot listen. Then register the methods (UnaryMethod, InboundStreams)
+  // and run().
+  std::unique_ptr<grpc::Server> serve(const std::string& address, grpc::Service* service,
+                                      int* port);
+  // After serve(): starts the thread.
   void run();
   // Calls `op(cq)` under the engine's lock unless stopping; `op` starts one gRPC operation.
   // False (and `op` not called) once stop() began.
@@ -75,20 +80,22 @@ class LinkEngine {
 class InboundStreams {
  public:
   using Reader = grpc::ServerAsyncReader<wire::Empty, wire::Batch>;
+  using HandleFn = std::function<grpc::Status(const wire::Batch&)>;
   using RequestFn =
       std::function<void(grpc::ServerContext*, Reader*, grpc::ServerCompletionQueue*, void*)>;
-  using HandleFn = std::function<grpc::Status(const wire::Batch&)>;
-  // Starts accepting (call after LinkEngine::run or before; the engine must outlive it all).
-  static void listen(LinkEngine* engine, RequestFn request, HandleFn handle);
-  // The same for an async service's generated RequestStream (`&Service::RequestStream`).
+  // Starts accepting calls of an async service's generated RequestStream
+  // (`&Service::RequestStream`); the engine must outlive them all.
   template <class Service, class RequestMethod>
   static void listen(LinkEngine* engine, Service* service, RequestMethod method, HandleFn handle) {
-    listen(
+    accept(
         engine,
         [service, method](grpc::ServerContext* ctx, Reader* r, grpc::ServerCompletionQueue* cq,
                           void* tag) { (service->*method)(ctx, r, cq, cq, tag); },
         std::move(handle));
   }
+
+ private:
+  static void accept(LinkEngine* engine, RequestFn request, HandleFn handle);
 };
 
 // One unary method served on the engine: `handle` runs on the engine's thread (keep it short;
@@ -97,26 +104,22 @@ template <class Request, class Response>
 class UnaryMethod {
  public:
   using Responder = grpc::ServerAsyncResponseWriter<Response>;
-  using RequestFn = std::function<void(grpc::ServerContext*, Request*, Responder*,
-                                       grpc::ServerCompletionQueue*, void*)>;
   using HandleFn = std::function<grpc::Status(const Request&, Response*)>;
 
-  static void listen(LinkEngine* engine, RequestFn request, HandleFn handle) {
+  // Starts accepting calls of an async service's generated RequestX (`&Service::RequestX`).
+  template <class Service, class RequestMethod>
+  static void listen(LinkEngine* engine, Service* service, RequestMethod method, HandleFn handle) {
+    RequestFn request = [service, method](grpc::ServerContext* ctx, Request* r, Responder* w,
+                                          grpc::ServerCompletionQueue* cq, void* tag) {
+      (service->*method)(ctx, r, w, cq, cq, tag);
+    };
     Call::arm(
         std::make_shared<const Shared>(Shared{engine, std::move(request), std::move(handle)}));
   }
-  // The same for an async service's generated RequestX (`&Service::RequestX`).
-  template <class Service, class RequestMethod>
-  static void listen(LinkEngine* engine, Service* service, RequestMethod method, HandleFn handle) {
-    listen(
-        engine,
-        [service, method](grpc::ServerContext* ctx, Request* r, Responder* w,
-                          grpc::ServerCompletionQueue* cq,
-                          void* tag) { (service->*method)(ctx, r, w, cq, cq, tag); },
-        std::move(handle));
-  }
 
  private:
+  using RequestFn = std::function<void(grpc::ServerContext*, Request*, Responder*,
+                                       grpc::ServerCompletionQueue*, void*)>;
   struct Shared {
     LinkEngine* engine;
     RequestFn request;

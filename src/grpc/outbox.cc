@@ -58,10 +58,6 @@ std::string status_text(const grpc::Status& s) {
 // response header arrives, never, for a stream whose receiver answers only at its end)
 // cost more than the message. Streams have no deadline to enforce. Measured: ~10% more
 // operations/s under sync.
-void tune_link(grpc::ServerBuilder* b) {
-  b->AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
-}
-
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault

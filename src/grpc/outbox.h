@@ -1,11 +1,12 @@
 // Outbox: one link's queue of outgoing traffic, sent on one long-lived client stream
 // (BranchService.Stream or DriverService.Stream) with gRPC's async API on the process's
 // LinkEngine: writes start inline from whichever thread flushes (usually the engine's own,
-// in a handler) and complete on the engine's thread; no thread hand-off per message. What is pushed
-// waits for flush(); while a write is in progress, whatever is pushed queues and goes out together
-// as the next Batch, so a busy link costs one write per batch rather than one RPC per message. One
-// outbox per link keeps per-link FIFO: envelopes reach a destination in the order they were pushed,
-// and a report pushed before an envelope is never in a later batch than that envelope.
+// in a handler) and complete on the engine's thread; no thread hand-off per message. What
+// is pushed waits for flush(); while a write is in progress, whatever is pushed queues and
+// goes out together as the next Batch, so a busy link costs one write per batch rather
+// than one RPC per message. One outbox per link keeps per-link FIFO: envelopes reach a
+// destination in the order they were pushed, and a report pushed before an envelope is
+// never in a later batch than that envelope.
 //
 // The stream is opened on the first push and has no deadline (it lives for the run); a
 // receiver that does not keep up is caught by the driver's idle timeout. A stream that ends
@@ -104,12 +105,20 @@ class Outbox final {
   std::thread notifier_;
 };
 
-// Applies the link tuning of make_channel(address, /*link=*/true) to a server.
-void tune_link(grpc::ServerBuilder* b);
-
 // Creates a channel to a loopback (or explicitly allowed) address; `link`: for link streams
 // only (a lighter stack that does not enforce deadlines).
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link = false);
+
+// The OpenFn of a link stream to `Service` (wire::BranchService or wire::DriverService) at
+// `address`.
+template <class Service>
+Outbox::OpenFn link_stream(const std::string& address) {
+  std::shared_ptr<typename Service::Stub> stub =
+      Service::NewStub(make_channel(address, /*link=*/true));
+  return [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
+    return stub->PrepareAsyncStream(ctx, e, cq);
+  };
+}
 
 // "DEADLINE_EXCEEDED: Deadline Exceeded" etc.
 std::string status_text(const grpc::Status& s);

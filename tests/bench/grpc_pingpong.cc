@@ -49,28 +49,18 @@ class Node {
     engine_.stop();
   }
   int listen() {
-    grpc::ServerBuilder b;
-    banksim::tune_link(&b);
     int port = 0;
-    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    b.RegisterService(&service_);
-    engine_.attach(&b);
-    server_ = b.BuildAndStart();
-    if (server_ == nullptr || port == 0) return 0;
+    server_ = engine_.serve("127.0.0.1:0", &service_, &port);
+    if (server_ == nullptr) return 0;
     InboundStreams::listen(&engine_, &service_,
                            &banksim::wire::BranchService::AsyncService::RequestStream, on_batch_);
     engine_.run();
     return port;
   }
   void connect(int port) {
-    auto stub =
-        std::shared_ptr<banksim::wire::BranchService::Stub>(banksim::wire::BranchService::NewStub(
-            banksim::make_channel("127.0.0.1:" + std::to_string(port), /*link=*/true)));
     outbox_ = std::make_unique<Outbox>(
         "peer", &engine_,
-        [stub](grpc::ClientContext* ctx, banksim::wire::Empty* e, grpc::CompletionQueue* cq) {
-          return stub->PrepareAsyncStream(ctx, e, cq);
-        },
+        banksim::link_stream<banksim::wire::BranchService>("127.0.0.1:" + std::to_string(port)),
         [](const std::string& m) {
           if (g_finishing.load()) return;  // the other process was stopped on purpose
           std::fprintf(stderr, "banksim_grpc_pingpong: %s\n", m.c_str());
@@ -90,9 +80,10 @@ class Node {
   std::unique_ptr<Outbox> outbox_;
 };
 
-double cpu_seconds(int who) {
+// This process's user + system CPU time.
+double cpu_seconds() {
   rusage u{};
-  getrusage(who, &u);
+  getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
          static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
@@ -151,7 +142,7 @@ int drive(const char* exe, long round_trips) {
     return 1;
   }
   node.connect(std::atoi(buf));
-  const double cpu0 = cpu_seconds(RUSAGE_SELF);
+  const double cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   {
     std::unique_lock lock(mu);
@@ -159,7 +150,7 @@ int drive(const char* exe, long round_trips) {
     cv.wait(lock, [&] { return answered >= round_trips; });
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const double cpu_self = cpu_seconds(RUSAGE_SELF) - cpu0;
+  const double cpu_self = cpu_seconds() - cpu0;
   // The echo child's CPU so far, from /proc, before it is stopped (its start-up is a
   // small share of it at tens of thousands of round trips).
   int status = 0;
