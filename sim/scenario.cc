@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -66,18 +67,31 @@ const char* kind_of(const json& v) {
   }
 }
 
+// The helpers take a JSON path as a string or as a callable that builds it: a path is
+// needed only on the way to an error, and a scenario can hold millions of fields.
+template <class Path>
+std::string path_of(const Path& path) {
+  if constexpr (std::is_invocable_v<const Path&>) {
+    return path();
+  } else {
+    return path;
+  }
+}
+
 // A JSON integer in [0, INT64_MAX]; fractions, negatives and larger values are refused.
-int64_t non_negative_integer(const json& v, const std::string& path) {
+template <class Path>
+int64_t non_negative_integer(const json& v, const Path& at) {
+  const auto path = [&] { return path_of(at); };
   if (v.is_number_unsigned()) {
     const uint64_t u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(INT64_MAX)) {
-      fail(path, "must be a non-negative integer that fits in 64 bits");
+      fail(path(), "must be a non-negative integer that fits in 64 bits");
     }
     return static_cast<int64_t>(u);
   }
   if (v.is_number_integer()) {
     const int64_t i = v.get<int64_t>();
-    if (i < 0) fail(path, fmt::format("must be a non-negative integer, not {}", i));
+    if (i < 0) fail(path(), fmt::format("must be a non-negative integer, not {}", i));
     return i;
   }
   if (v.is_number_float()) {
@@ -85,33 +99,37 @@ int64_t non_negative_integer(const json& v, const std::string& path) {
     // fractional. (The double only classifies the error; no amount is ever a double.)
     const double d = v.get<double>();
     if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) >= 9223372036854775808.0) {
-      fail(path, d > 0 ? "must be a non-negative integer that fits in 64 bits"
-                       : "must be a non-negative integer, not a negative number");
+      fail(path(), d > 0 ? "must be a non-negative integer that fits in 64 bits"
+                         : "must be a non-negative integer, not a negative number");
     }
   }
-  fail(path, fmt::format("must be a non-negative integer, not {}", kind_of(v)));
+  fail(path(), fmt::format("must be a non-negative integer, not {}", kind_of(v)));
 }
 
-const std::string& string_field(const json& v, const std::string& path) {
-  if (!v.is_string()) fail(path, fmt::format("must be a string, not {}", kind_of(v)));
+template <class Path>
+const std::string& string_field(const json& v, const Path& path) {
+  if (!v.is_string()) fail(path_of(path), fmt::format("must be a string, not {}", kind_of(v)));
   return v.get_ref<const std::string&>();
 }
 
-void only_known_fields(const json& obj, const std::string& path,
+template <class Path>
+void only_known_fields(const json& obj, const Path& path,
                        std::initializer_list<std::string_view> known) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
       std::string names;
       for (std::string_view k : known)
         names += fmt::format("{}\"{}\"", names.empty() ? "" : ", ", k);
-      fail(child(path, it.key()), fmt::format("unknown field (expected one of {})", names));
+      fail(child(path_of(path), it.key()),
+           fmt::format("unknown field (expected one of {})", names));
     }
   }
 }
 
-const json& required(const json& obj, const std::string& path, const char* key) {
+template <class Path>
+const json& required(const json& obj, const Path& path, const char* key) {
   auto it = obj.find(key);
-  if (it == obj.end()) fail(child(path, key), "is required but missing");
+  if (it == obj.end()) fail(child(path_of(path), key), "is required but missing");
   return *it;
 }
 
@@ -256,48 +274,29 @@ class Validator {
   std::string event_path(const RawEvent& re) const { return event_path(re.item, re.index); }
 
   RawEvent event(const json& ev, int64_t customer, size_t item, size_t j) {
-    // Paths only on the way to an error (fail() does not return).
     const auto path = [&] { return event_path(item, j); };
-    const auto at = [&](std::string_view key) { return child(event_path(item, j), key); };
-    const auto need = [&](const char* key) -> const json& {
-      auto it = ev.find(key);
-      if (it == ev.end()) fail(at(key), "is required but missing");
-      return *it;
-    };
-    const auto amount = [&](const json& v, std::string_view key) {
-      if (v.is_number_unsigned() && v.get<uint64_t>() <= static_cast<uint64_t>(INT64_MAX)) {
-        return static_cast<int64_t>(v.get<uint64_t>());
-      }
-      return non_negative_integer(v, at(key));  // the other cases, and their errors
+    const auto at = [&](std::string_view key) {
+      return [this, item, j, key] { return child(event_path(item, j), key); };
     };
     if (!ev.is_object()) fail(path(), fmt::format("must be an object, not {}", kind_of(ev)));
-    for (auto it = ev.begin(); it != ev.end(); ++it) {
-      const std::string& k = it.key();
-      if (k != "id" && k != "interface" && k != "money" && k != "dest" && k != "branch" &&
-          k != "think_us") {
-        only_known_fields(ev, path(), {"id", "interface", "money", "dest", "branch", "think_us"});
-      }
-    }
+    only_known_fields(ev, path, {"id", "interface", "money", "dest", "branch", "think_us"});
     if (++event_count_ > kMaxEvents) fail(path(), fmt::format("more than {} events", kMaxEvents));
     RawEvent re;
     re.item = item;
     re.index = j;
-    re.event.id = amount(need("id"), "id");
+    re.event.id = non_negative_integer(required(ev, path, "id"), at("id"));
     if (!event_ids_.insert(re.event.id).second) {
-      fail(at("id"), fmt::format("duplicate event id {} for customer {}", re.event.id, customer));
+      fail(at("id")(), fmt::format("duplicate event id {} for customer {}", re.event.id, customer));
     }
-    const json& iface_value = need("interface");
-    if (!iface_value.is_string()) {
-      fail(at("interface"), fmt::format("must be a string, not {}", kind_of(iface_value)));
-    }
-    const auto parsed = parse_interface(iface_value.get_ref<const std::string&>());
-    if (!parsed) fail(at("interface"), "must be one of \"query\", \"deposit\", \"withdraw\"");
+    const auto parsed =
+        parse_interface(string_field(required(ev, path, "interface"), at("interface")));
+    if (!parsed) fail(at("interface")(), "must be one of \"query\", \"deposit\", \"withdraw\"");
     re.event.iface = *parsed;
     if (is_write(re.event.iface)) {
-      re.event.money = amount(need("money"), "money");
+      re.event.money = non_negative_integer(required(ev, path, "money"), at("money"));
     } else if (auto m = ev.find("money"); m != ev.end()) {
       // Seed 000 inputs give queries a money field; it is checked and ignored.
-      amount(*m, "money");
+      non_negative_integer(*m, at("money"));
     }
     const auto dest = ev.find("dest");
     const auto branch = ev.find("branch");
@@ -305,16 +304,16 @@ class Validator {
       fail(path(), "give either \"dest\" or \"branch\", not both");
     }
     if (dest != ev.end()) {
-      re.branch_id = amount(*dest, "dest");
+      re.branch_id = non_negative_integer(*dest, at("dest"));
       saw_dest_ = true;
     } else if (branch != ev.end()) {
-      re.branch_id = amount(*branch, "branch");
+      re.branch_id = non_negative_integer(*branch, at("branch"));
       saw_branch_key_ = true;
     }
     if (auto t = ev.find("think_us"); t != ev.end()) {
-      re.event.think_us = amount(*t, "think_us");
+      re.event.think_us = non_negative_integer(*t, at("think_us"));
       if (re.event.think_us > kMaxThinkUs) {
-        fail(at("think_us"), fmt::format("must be at most {}", kMaxThinkUs));
+        fail(at("think_us")(), fmt::format("must be at most {}", kMaxThinkUs));
       }
     }
     return re;
@@ -388,7 +387,7 @@ class StreamingLoader {
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   bool key(json::string_t& k) {
-    if (building_) {
+    if (building()) {
       key_ = std::move(k);
       return true;
     }
@@ -411,11 +410,16 @@ class StreamingLoader {
     return false;
   }
 
+  // Inside the tree of an element or of a top-level member.
+  bool building() const { return !stack_.empty(); }
+  // Right inside the process list: $[i] (a bare list) or $.processes[i].
+  bool at_item_level() const { return in_list_ && depth_ == (root_is_object_ ? 2 : 1); }
+
   // Where a value that starts now belongs, outside any tree being built.
   enum class Slot { kRoot, kItem, kProcessesValue, kTopValue, kUnexpected };
   Slot slot() const {
     if (depth_ == 0) return Slot::kRoot;
-    if (in_list_ && depth_ == list_depth_) return Slot::kItem;
+    if (at_item_level()) return Slot::kItem;
     if (root_is_object_ && depth_ == 1)
       return at_processes_ ? Slot::kProcessesValue : Slot::kTopValue;
     return Slot::kUnexpected;
@@ -438,7 +442,7 @@ class StreamingLoader {
   }
 
   bool value(json v) {
-    if (building_) {
+    if (building()) {
       put(std::move(v));
       return true;
     }
@@ -456,14 +460,13 @@ class StreamingLoader {
 
   bool open(json container) {
     const bool is_array = container.is_array();
-    if (!building_) {
+    if (!building()) {
       switch (slot()) {
         case Slot::kRoot:
           depth_ = 1;
           if (is_array) {
             validator_.emplace("$");
             in_list_ = true;
-            list_depth_ = 1;
           } else {
             root_is_object_ = true;
           }
@@ -473,11 +476,9 @@ class StreamingLoader {
           validator_.emplace("$.processes");
           depth_ = 2;
           in_list_ = true;
-          list_depth_ = 2;
           return true;
         case Slot::kItem:
         case Slot::kTopValue:
-          building_ = true;
           break;
         case Slot::kUnexpected:
           return give_up();
@@ -488,16 +489,15 @@ class StreamingLoader {
   }
 
   bool close() {
-    if (building_) {
+    if (building()) {
       stack_.pop_back();
       if (!stack_.empty()) return true;
-      building_ = false;
-      if (in_list_ && depth_ == list_depth_) return finish_item();
+      if (at_item_level()) return finish_item();
       top_[top_key_] = std::move(current_);
       return true;
     }
     // The process list or the root ends.
-    if (in_list_ && depth_ == list_depth_) in_list_ = false;
+    if (at_item_level()) in_list_ = false;
     depth_ -= 1;
     return true;
   }
@@ -518,12 +518,10 @@ class StreamingLoader {
   bool at_processes_ = false;  // the last top-level key was "processes"
   bool in_list_ = false;       // inside the process list
   int depth_ = 0;              // containers open outside the tree being built
-  int list_depth_ = 0;         // depth_ inside the process list
   size_t items_ = 0;
   std::string top_key_;
   json top_ = json::object();  // the top-level object's other members
   // The tree being built (an element of the list, or a top-level member's value).
-  bool building_ = false;
   json current_;
   std::vector<json*> stack_;  // its open containers
   std::string key_;           // the pending key in the innermost open object
