@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/self_process.h"
 #include "grpc/branch_client.h"
 
 namespace banksim {

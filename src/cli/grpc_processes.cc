@@ -45,13 +45,6 @@ int InterruptWatch::caught() {
   return g_caught;
 }
 
-std::string self_executable() {
-  char buf[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof(buf) - 1);
-  if (n <= 0) return "banksim";
-  return std::string(buf, static_cast<size_t>(n));
-}
-
 BranchProcesses::~BranchProcesses() {
   stop_all();
 }

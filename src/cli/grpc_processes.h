@@ -65,7 +65,4 @@ class BranchProcesses {
   std::vector<Child> children_;
 };
 
-// The path of the running banksim binary (to start `banksim serve`).
-std::string self_executable();
-
 }  // namespace banksim
