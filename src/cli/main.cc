@@ -45,21 +45,16 @@ int main(int argc, char** argv) {
     return banksim::kExitBadInput;
   }
 
-  if (run->parsed()) {
-    banksim::restart_with_huge_page_malloc(run_args.scenario, argv);
-    return banksim::run_command(run_args);
-  }
-  if (explore->parsed()) {
-    banksim::restart_with_huge_page_malloc(explore_args.scenario, argv);
-    return banksim::explore_command(explore_args);
-  }
-  if (replay->parsed()) {
-    banksim::restart_with_huge_page_malloc(replay_args.trace, argv);
-    return banksim::replay_command(replay_args);
-  }
-  if (serve->parsed()) {
-    banksim::restart_with_huge_page_malloc(serve_args.scenario, argv);
-    return banksim::serve_command(serve_args);
-  }
+  // The input each command loads: a large one restarts banksim once (self_process.h).
+  const std::string& input = run->parsed()       ? run_args.scenario
+                             : explore->parsed() ? explore_args.scenario
+                             : replay->parsed()  ? replay_args.trace
+                                                 : serve_args.scenario;
+  banksim::restart_with_huge_page_malloc(input, argv);
+
+  if (run->parsed()) return banksim::run_command(run_args);
+  if (explore->parsed()) return banksim::explore_command(explore_args);
+  if (replay->parsed()) return banksim::replay_command(replay_args);
+  if (serve->parsed()) return banksim::serve_command(serve_args);
   return banksim::kExitBadInput;
 }
