@@ -50,7 +50,7 @@ h1 code { font-size: 15px; }
             font-size: 13px; }
 #controls button { font: inherit; padding: 2px 9px; border: 1px solid #d1d5db; background: #fff;
                    border-radius: 4px; cursor: pointer; }
-#controls input[type=search] { font: inherit; padding: 2px 6px; width: 15em; }
+#controls input[type=search] { font: inherit; padding: 2px 6px; width: 21em; }
 #search-status { color: var(--muted); }
 #legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 12px; color: #374151;
           margin-top: 6px; }
