@@ -459,6 +459,9 @@ const char* const kVizPageTail = R"PAGE(<script>
   centerOn(D.violation ? D.violation.step : 0);
   render();
   if (D.violation) scrollTo(D.violation.step);
+  // PAGE.html#find=QUERY opens with that search done (links to one message or event).
+  var hash = /^#find=(.+)$/.exec(window.location.hash);
+  if (hash) { box.value = decodeURIComponent(hash[1]); search(box.value); }
   document.body.setAttribute('data-ready', '1');
 })();
 </script>

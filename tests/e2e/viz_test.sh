@@ -71,6 +71,18 @@ browser --virtual-time-budget=5000 --hide-scrollbars --window-size=1300,720 \
 [[ $(head -c 8 "$SHOTS/moving-customer-ryw.png" | od -An -c | tr -d ' \n') == '211PNG\r\n032\n' ]] ||
   fail "no PNG screenshot in $SHOTS"
 
+# Search, opened as PAGE#find=QUERY: message #4 alone; event 3 (the query, its reply and
+# its serve mark); a query that matches nothing says so.
+browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=%234"
+[[ $(count 'class="msg [a-z]+ [a-z_]+( hl)? found"' "$WORK/dom") == 1 ]] || fail "#4 not found once"
+expect_grep 'class="msg request delivered found" data-id="4"' "$WORK/dom"
+expect_grep 'id="search-status">1 match, first at step 2<' "$WORK/dom"
+browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=1:3"
+[[ $(count 'class="msg [a-z]+ [a-z_]+( hl)? found"' "$WORK/dom") == 2 ]] || fail "event 1:3: not 2 arrows"
+expect_grep 'class="mark serve hl found"' "$WORK/dom"
+browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=%2399"
+expect_grep 'id="search-status">nothing matches #99<' "$WORK/dom"
+
 # --- banksim viz draws the same page from the trace, byte for byte, twice.
 expect_exit 0 "$BANKSIM" viz "$WORK/ryw.json" -o "$WORK/viz.html"
 expect_grep "^trace $WORK/ryw.json drawn in $WORK/viz.html\$" "$WORK/out"
