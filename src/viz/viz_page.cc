@@ -382,6 +382,7 @@ const char* const kVizPageTail = R"PAGE(<script>
     svg.setAttribute('data-drawn-messages', drawn);
     var wc = document.getElementById('window-controls');
     wc.hidden = !windowed;
+    document.getElementById('win-violation').hidden = !D.violation;
     if (windowed) {
       document.getElementById('window-status').textContent =
           'showing ' + stepText(lo) + ' to ' + stepText(hi) + ' of ' + grouped(D.steps) + ' steps';
