@@ -54,7 +54,8 @@ class PictureBuilder {
   std::string event_name(int32_t c, int32_t e) const {
     const CustomerSpec& cs = t_.scenario->customers[static_cast<size_t>(c)];
     const Event& ev = cs.events[static_cast<size_t>(e)];
-    if (ev.iface == Interface::kQuery) return fmt::format("customer {} event {} (query)", cs.id, ev.id);
+    if (ev.iface == Interface::kQuery)
+      return fmt::format("customer {} event {} (query)", cs.id, ev.id);
     return fmt::format("customer {} event {} ({} {})", cs.id, ev.id, interface_name(ev.iface),
                        ev.money);
   }
@@ -66,7 +67,8 @@ class PictureBuilder {
                         .event_id = cs.events[static_cast<size_t>(e)].id};
   }
   std::string actor_name(ActorIndex a) const {
-    if (a < branches_) return fmt::format("branch {}", t_.scenario->branches[static_cast<size_t>(a)].id);
+    if (a < branches_)
+      return fmt::format("branch {}", t_.scenario->branches[static_cast<size_t>(a)].id);
     return fmt::format("customer {}",
                        t_.scenario->customers[static_cast<size_t>(a - branches_)].id);
   }
@@ -132,8 +134,8 @@ class PictureBuilder {
         what = fmt::format("acknowledgement of {}", name);
         break;
     }
-    pm.detail = fmt::format("message #{}: {}, {} -> {}, sent at {}", f.id, what,
-                            actor_name(m.from), actor_name(m.to), when(step));
+    pm.detail = fmt::format("message #{}: {}, {} -> {}, sent at {}", f.id, what, actor_name(m.from),
+                            actor_name(m.to), when(step));
     return pm;
   }
 
@@ -153,7 +155,8 @@ class PictureBuilder {
       requests_[{m.customer, m.event}] = Delivery{step, d.to};
     }
     for (const Observation& o : w.last_observations()) observe(o, step);
-    for (size_t i = seen_violations_; i < w.violations().size(); ++i) violation_steps_.push_back(step);
+    for (size_t i = seen_violations_; i < w.violations().size(); ++i)
+      violation_steps_.push_back(step);
     seen_violations_ = w.violations().size();
     ok_ = take_sends(w, step, error);
   }
@@ -181,29 +184,27 @@ class PictureBuilder {
         if (o.iface == Interface::kQuery) {
           add_mark(branch_lane(o.branch), step, MarkKind::kServe,
                    fmt::format("served query: saw {}", o.balance),
-                   fmt::format("{} served at {}: saw balance {}", name, when(step), o.balance),
-                   o);
+                   fmt::format("{} served at {}: saw balance {}", name, when(step), o.balance), o);
         } else if (!o.success) {
           add_mark(branch_lane(o.branch), step, MarkKind::kServe,
                    fmt::format("{} {} failed", interface_name(o.iface), o.money),
-                   fmt::format("{} refused at {}: balance {} too low", name, when(step),
-                               o.balance),
+                   fmt::format("{} refused at {}: balance {} too low", name, when(step), o.balance),
                    o);
         }
         return;
       }
       case ObservationKind::kApply:
         add_mark(branch_lane(o.branch), step, MarkKind::kApply,
-                 fmt::format("{}{} \u2192 {}", o.iface == Interface::kDeposit ? "+" : "-",
-                             o.money, o.balance),
+                 fmt::format("{}{} \u2192 {}", o.iface == Interface::kDeposit ? "+" : "-", o.money,
+                             o.balance),
                  fmt::format("applied {} ({}) at {}: balance {}", name,
                              o.success ? "served here" : "propagated", when(step), o.balance),
                  o);
         return;
       case ObservationKind::kReply: {
-        const std::string result =
-            o.iface == Interface::kQuery ? fmt::format("balance {}", o.balance)
-                                         : (o.success ? "ok" : "failed");
+        const std::string result = o.iface == Interface::kQuery
+                                       ? fmt::format("balance {}", o.balance)
+                                       : (o.success ? "ok" : "failed");
         add_mark(lane(branches_ + o.customer), step, MarkKind::kReply,
                  fmt::format("{}: {}", interface_name(o.iface), result),
                  fmt::format("{} answered at {}: {}", name, when(step), result), o);
@@ -226,14 +227,14 @@ class PictureBuilder {
   // Requests still held at the end; messages still in flight; final balances; verdict.
   void finish(const World& w, int64_t last_step) {
     for (const auto& [key, d] : requests_) {
-      p_->holds.push_back(PictureHold{
-          .lane = d.lane,
-          .from = d.step,
-          .to = -1,
-          .detail = fmt::format("{} held from {}, still waiting when the trace ends",
-                                event_name(key.first, key.second), when(d.step)),
-          .about = about(key.first, key.second),
-          .highlighted = false});
+      p_->holds.push_back(
+          PictureHold{.lane = d.lane,
+                      .from = d.step,
+                      .to = -1,
+                      .detail = fmt::format("{} held from {}, still waiting when the trace ends",
+                                            event_name(key.first, key.second), when(d.step)),
+                      .about = about(key.first, key.second),
+                      .highlighted = false});
     }
     for (const InFlight& f : w.in_flight()) {
       assert(index_.count(f.id) == 1);
@@ -302,9 +303,7 @@ Result<TracePicture> picture_trace(const Trace& t, const std::string& source) {
   Error error;
   int64_t step = 0;
   ReplayOptions ro;
-  ro.on_start = [&](const World& w) {
-    b.start(w, &error);
-  };
+  ro.on_start = [&](const World& w) { b.start(w, &error); };
   ro.on_step = [&](const World& w, int64_t) {
     ++step;
     b.step(w, t.schedule[static_cast<size_t>(step - 1)], step, &error);
@@ -321,8 +320,8 @@ Result<TracePicture> picture_trace(const Trace& t, const std::string& source) {
   assert(found.size() == b.violation_steps().size());
   std::optional<size_t> shown;
   for (size_t i = 0; i < found.size() && !shown; ++i) {
-    if (!t.violation || (found[i].property == t.violation->property &&
-                         found[i].detail == t.violation->detail)) {
+    if (!t.violation ||
+        (found[i].property == t.violation->property && found[i].detail == t.violation->detail)) {
       shown = i;
     }
   }
@@ -335,8 +334,9 @@ Result<TracePicture> picture_trace(const Trace& t, const std::string& source) {
   } else if (p.quiescent) {
     p.verdict = "no checked property is violated in this execution";
   } else {
-    p.verdict = "no checked property is violated before the trace ends; the trace ends with "
-                "messages in flight, so convergence, conservation and liveness are not judged";
+    p.verdict =
+        "no checked property is violated before the trace ends; the trace ends with "
+        "messages in flight, so convergence, conservation and liveness are not judged";
   }
   return p;
 }

@@ -38,8 +38,8 @@ struct PictureEvent {
 
 struct PictureLane {
   bool is_branch = false;
-  int64_t id = 0;  // the scenario's customer or branch id
-  Money initial = 0;     // branches: initial balance
+  int64_t id = 0;           // the scenario's customer or branch id
+  Money initial = 0;        // branches: initial balance
   Money final_balance = 0;  // branches: balance when the trace ends
 };
 
@@ -90,7 +90,7 @@ struct TracePicture {
   std::string source;  // the trace's path, as given
   std::string origin;  // run or explore
   std::string protocol;
-  bool timed = false;  // steps carry virtual times (run traces)
+  bool timed = false;                  // steps carry virtual times (run traces)
   std::vector<int64_t> step_times_us;  // per step when timed (step 0: 0)
   int64_t steps = 0;                   // deliveries; rows are 0..steps
   bool quiescent = false;

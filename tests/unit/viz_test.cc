@@ -83,9 +83,10 @@ TEST_CASE("viz: the read-your-writes counterexample shows the propagation still 
   CHECK(served->label == "served query: saw 0");
   CHECK(served->highlighted);
   CHECK(p.violation->step == served->step);
-  const auto late = std::find_if(p.messages.begin(), p.messages.end(), [&](const PictureMessage& m) {
-    return m.kind == MessageKind::kPropagate && m.about.event_id == 1 && m.to == 3;
-  });
+  const auto late =
+      std::find_if(p.messages.begin(), p.messages.end(), [&](const PictureMessage& m) {
+        return m.kind == MessageKind::kPropagate && m.about.event_id == 1 && m.to == 3;
+      });
   REQUIRE(late != p.messages.end());
   CHECK(late->highlighted);
   CHECK(late->label == "propagate +100");
@@ -145,12 +146,14 @@ TEST_CASE("viz: a request still held at the end is drawn held to the end") {
   CHECK(p.holds[0].detail.find("still waiting") != std::string::npos);
 }
 
-TEST_CASE("viz: the page is the same bytes for the same trace, and its data cannot end the script") {
+TEST_CASE(
+    "viz: the page is the same bytes for the same trace, and its data cannot end the script") {
   Trace t = ryw_counterexample();
   auto p = picture_trace(t, "dir/</script><b>x.json");
   REQUIRE(p.ok());
   const std::string a = picture_html(p.value(), VizOptions{});
-  const std::string b = picture_html(picture_trace(t, "dir/</script><b>x.json").value(), VizOptions{});
+  const std::string b =
+      picture_html(picture_trace(t, "dir/</script><b>x.json").value(), VizOptions{});
   CHECK(a == b);
   CHECK(a.find("</script><b>") == std::string::npos);
   CHECK(a.find("dir/\\u003c/script>\\u003cb>x.json") != std::string::npos);
@@ -167,8 +170,7 @@ TEST_CASE("viz: a trace whose recorded violation does not happen is refused") {
   t.violation->detail = "something else";
   auto p = picture_trace(t, "t.json");
   REQUIRE(!p.ok());
-  CHECK(p.error().message ==
-        "t.json: the recorded read-your-writes violation was not reproduced");
+  CHECK(p.error().message == "t.json: the recorded read-your-writes violation was not reproduced");
   t = ryw_counterexample();
   t.schedule.push_back(4242);
   p = picture_trace(t, "t.json");
