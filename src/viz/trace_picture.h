@@ -23,7 +23,7 @@
 namespace banksim {
 
 // Traces sending more messages than this are refused: the page would be too large to
-// load (each message is about 200 bytes of HTML).
+// load (a message and its marks take about 500 bytes of the page).
 constexpr uint64_t kMaxPictureMessages = 200'000;
 
 enum class MessageFate : uint8_t { kDelivered = 0, kInFlight = 1, kDropped = 2 };
