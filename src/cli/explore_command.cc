@@ -9,6 +9,7 @@
 #include "cli/report.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
+#include "viz/viz_html.h"
 
 namespace banksim {
 
@@ -219,9 +220,16 @@ int explore_command(const ExploreArgs& args) {
       status = kExitBadInput;
       continue;
     }
+    const std::string page = html_path_for_trace(path);  // banksim viz of the trace
+    if (!write_trace_html(t, path, page, VizOptions{}, &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      status = kExitBadInput;
+      continue;
+    }
     out += fmt::format("\ncounterexample for {}: {} deliveries{}\n", property_name(c.property),
                        c.schedule.size(), c.minimal ? " (shortest possible)" : "");
-    out += fmt::format("  trace written to {}\n  replay it: banksim replay {}\n", path, path);
+    out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
+                       path, page, path);
   }
   std::fputs(out.c_str(), stdout);
   return status;

@@ -10,6 +10,7 @@
 #include "cli/self_process.h"
 #include "cli/serve_command.h"
 #include "cli/settings.h"
+#include "cli/viz_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = banksim::add_replay_command(app, replay_args);
   banksim::ServeArgs serve_args;
   CLI::App* serve = banksim::add_serve_command(app, serve_args);
+  banksim::VizArgs viz_args;
+  CLI::App* viz = banksim::add_viz_command(app, viz_args);
 
   try {
     app.parse(argc, argv);
@@ -56,5 +59,6 @@ int main(int argc, char** argv) {
   if (explore->parsed()) return banksim::explore_command(explore_args);
   if (replay->parsed()) return banksim::replay_command(replay_args);
   if (serve->parsed()) return banksim::serve_command(serve_args);
+  if (viz->parsed()) return banksim::viz_command(viz_args);
   return banksim::kExitBadInput;
 }

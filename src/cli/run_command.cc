@@ -7,6 +7,7 @@
 #include "cli/report.h"
 #include "sim/timed_run.h"
 #include "sim/trace.h"
+#include "viz/viz_html.h"
 
 namespace banksim {
 
@@ -22,6 +23,8 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   add_output_flags(*cmd, args.out);
   cmd->add_option("--record", args.record,
                   "Save this run's schedule as a trace FILE for 'banksim replay'");
+  cmd->add_option("--viz", args.viz,
+                  "Draw this run as an HTML page FILE (what 'banksim viz' draws from its trace)");
   cmd->add_flag("--quiescent-queries", args.quiescent_queries,
                 "Hold each query until no write is in flight anywhere (the seeds' semantics "
                 "of querying after propagation settled)");
@@ -50,6 +53,11 @@ int run_command(const RunArgs& args) {
   }
   if (!validate_output_flags(args.out)) return kExitBadInput;
   const SimSettings& s = settings.value();
+  if (args.backend == "grpc" && !args.viz.empty()) {
+    fmt::print(stderr, "banksim: --viz: a gRPC run has no replayable schedule to draw; draw a "
+                       "simulated run, or 'banksim viz' a trace\n");
+    return kExitBadInput;
+  }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
     fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim or grpc)\n",
@@ -72,7 +80,8 @@ int run_command(const RunArgs& args) {
   to.network = s.network;
   to.seed = args.seed;
   to.max_steps = args.max_steps;
-  to.record_schedule = !args.record.empty();
+  const bool keep_trace = !args.record.empty() || !args.viz.empty();
+  to.record_schedule = keep_trace;
   std::string timeline;
   std::vector<int64_t> times;
   to.on_start = [&](const World& w) {
@@ -82,7 +91,7 @@ int run_command(const RunArgs& args) {
   to.on_step = [&](const World& w, int64_t now) {
     record.observe(now, w.last_observations());
     if (args.out.debug) timeline += timeline_step(w, now);
-    if (!args.record.empty()) times.push_back(now);
+    if (keep_trace) times.push_back(now);
   };
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
@@ -110,7 +119,7 @@ int run_command(const RunArgs& args) {
   }
   record.set_violation_counts(std::move(counts));
 
-  if (!args.record.empty()) {
+  if (keep_trace) {
     Trace t{.origin = "run",
             .scenario_source = args.scenario,
             .scenario = scenario,
@@ -125,9 +134,25 @@ int run_command(const RunArgs& args) {
     if (!facts.violations.empty()) {
       t.violation = TraceViolation{facts.violations[0].property, facts.violations[0].detail};
     }
+    // Drawn from the trace before anything is written, so a page that cannot be drawn
+    // leaves no file behind; it is the page 'banksim viz' draws of --record's trace.
+    std::string page;
+    if (!args.viz.empty()) {
+      auto picture = picture_trace(t, args.record.empty() ? args.scenario : args.record);
+      if (!picture.ok()) {
+        fmt::print(stderr, "banksim: --viz: {}\n", picture.error().message);
+        return kExitBadInput;
+      }
+      page = picture_html(picture.value(), VizOptions{});
+    }
     std::string error;
-    if (!write_file_atomically(args.record, trace_to_json(t).dump(1) + "\n", &error)) {
+    if (!args.record.empty() &&
+        !write_file_atomically(args.record, trace_to_json(t).dump(1) + "\n", &error)) {
       fmt::print(stderr, "banksim: {}\n", error);
+      return kExitBadInput;
+    }
+    if (!args.viz.empty() && !write_file_atomically(args.viz, page, &error)) {
+      fmt::print(stderr, "banksim: --viz: {}\n", error);
       return kExitBadInput;
     }
   }

@@ -17,6 +17,7 @@ struct RunArgs {
   SimFlags sim;
   OutputArgs out;
   std::string record;  // --record: save the schedule as a replayable trace
+  std::string viz;     // --viz: draw the run as an HTML page (banksim viz)
   bool quiescent_queries = false;
   int64_t max_steps = 100'000'000;
   std::string backend = "sim";  // --backend: sim or grpc
