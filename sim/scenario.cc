@@ -549,6 +549,14 @@ Result<Scenario> parse_scenario_text(std::string_view text, const std::string& s
   return parse_scenario(doc.value(), source);
 }
 
+ProtocolKind default_protocol(const Scenario& s) {
+  return s.form == InputForm::kPlain ? ProtocolKind::kSync : ProtocolKind::kSession;
+}
+
+std::string_view default_protocol_note(const Scenario& s) {
+  return s.form == InputForm::kPlain ? std::string_view() : "default for inputs with dest/branch";
+}
+
 Result<Scenario> load_scenario_file(const std::string& path) {
   auto text = read_input_file(path, kMaxScenarioBytes, "scenario file");
   if (!text.ok()) return text.error();

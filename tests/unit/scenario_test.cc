@@ -99,6 +99,19 @@ TEST_CASE("scenario: ryw-branch-key (seed 004 branch form) loads") {
   CHECK(s.customers[0].events[0].money == 400);
 }
 
+TEST_CASE("scenario: the default protocol is session for dest/branch inputs, else sync") {
+  using banksim::default_protocol;
+  using banksim::ProtocolKind;
+  const Scenario plain = load(kSeeds + "/p1-three-branches.input.json");
+  CHECK(default_protocol(plain) == ProtocolKind::kSync);
+  CHECK(banksim::default_protocol_note(plain).empty());
+  for (const char* f : {"/cc-dest-test1.input.json", "/ryw-branch-key.input.json"}) {
+    const Scenario s = load(kSeeds + f);
+    CHECK(default_protocol(s) == ProtocolKind::kSession);
+    CHECK(banksim::default_protocol_note(s) == "default for inputs with dest/branch");
+  }
+}
+
 TEST_CASE("scenario: branch indices follow branch order in the file, not ids") {
   const auto r = parse_scenario_text(
       R"([{"id":9,"type":"branch","balance":1},{"id":3,"type":"branch","balance":2},
