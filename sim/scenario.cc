@@ -387,16 +387,19 @@ class StreamingLoader {
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   bool key(json::string_t& k) {
+    // A key given twice in one object is refused; the whole-document reader names it.
     if (building()) {
+      if (stack_.back()->contains(k)) return give_up();
       key_ = std::move(k);
       return true;
     }
     // A key of the top-level object.
     if (k == "processes") {
-      if (seen_processes_) return give_up();  // which one counts: the whole-document reader says
+      if (seen_processes_) return give_up();
       seen_processes_ = true;
       at_processes_ = true;
     } else {
+      if (top_.contains(k)) return give_up();
       at_processes_ = false;
       top_key_ = std::move(k);
     }
