@@ -37,4 +37,7 @@ expect_grep '^protocol async, seed 1,' "$WORK/out"
 expect_exit 0 "$BANKSIM" run --help
 tr -s ' \n' ' ' <"$WORK/out" | grep -q 'else session for inputs whose events carry dest or branch' ||
   fail "run --help does not give the dest/branch default"
+expect_exit 0 "$BANKSIM" serve --help
+tr -s ' \n' ' ' <"$WORK/out" | grep -q 'else session for inputs with dest or branch, else sync' ||
+  fail "serve --help does not give the dest/branch default"
 echo "protocol defaults: session for dest/branch inputs, sync otherwise"
