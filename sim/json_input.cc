@@ -1,32 +1,63 @@
 #include "sim/json_input.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
+#include <cerrno>
+#include <vector>
 
 #include <fmt/format.h>
 
 namespace banksim {
 
+namespace {
+
+// What a file that is not a regular file is, for the error.
+std::string_view file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
+}  // namespace
+
 Result<std::string> read_input_file(const std::string& path, int64_t max_bytes,
                                     std::string_view what) {
-  // A directory opens as a stream on Linux and reports a nonsense size: refuse it first.
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Error{fmt::format("{}: is a directory, not a {}", path, what)};
+  // O_NONBLOCK: opening a FIFO that has no writer would otherwise block forever. The
+  // type is checked on the open descriptor, so the file cannot change in between.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return Error{fmt::format("{}: cannot open file", path)};
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return Error{fmt::format("{}: cannot read file", path)};
+  // Only a regular file has a size to bound before reading: a directory reports a
+  // nonsense one, a FIFO may never end or block, /dev/zero never ends.
+  if (S_ISDIR(st.st_mode)) return Error{fmt::format("{}: is a directory, not a {}", path, what)};
+  if (!S_ISREG(st.st_mode)) {
+    return Error{fmt::format("{}: is {}, not a regular file: a {} must be a regular file",
+                             path, file_kind(st.st_mode), what)};
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{fmt::format("{}: cannot open file", path)};
   // The size is checked before reading, so a huge file is never read into memory.
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size < 0) return Error{fmt::format("{}: cannot read file", path)};
+  const int64_t size = st.st_size;
   if (size > max_bytes) {
     return Error{fmt::format("{}: $: file is larger than {} MiB", path, max_bytes >> 20)};
   }
-  in.seekg(0, std::ios::beg);
   std::string text(static_cast<size_t>(size), '\0');
-  if (!in.read(text.data(), size)) return Error{fmt::format("{}: cannot read file", path)};
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::read(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Error{fmt::format("{}: cannot read file", path)};
+    done += static_cast<size_t>(n);
+  }
   return text;
 }
 
@@ -67,6 +98,82 @@ std::optional<Error> check_json_bounds(std::string_view text, const std::string&
   return std::nullopt;
 }
 
+namespace {
+
+// A SAX pass that only tracks where it is and the keys of each open object.
+class DuplicateKeyFinder {
+ public:
+  using json = nlohmann::json;
+
+  std::optional<DuplicateKey> run(std::string_view text) {
+    json::sax_parse(text.begin(), text.end(), this, json::input_format_t::json,
+                    /*strict=*/true, /*ignore_comments=*/false);
+    return found_;
+  }
+
+  bool null() { return value(); }
+  bool boolean(bool) { return value(); }
+  bool number_integer(json::number_integer_t) { return value(); }
+  bool number_unsigned(json::number_unsigned_t) { return value(); }
+  bool number_float(json::number_float_t, const std::string&) { return value(); }
+  bool string(json::string_t&) { return value(); }
+  bool binary(json::binary_t&) { return value(); }
+  bool start_object(std::size_t) { return open(true); }
+  bool start_array(std::size_t) { return open(false); }
+  bool end_object() { return close(); }
+  bool end_array() { return close(); }
+  bool key(json::string_t& k) {
+    Frame& f = frames_.back();
+    // Objects in inputs are small: a linear search beats a tree.
+    if (std::find(f.keys.begin(), f.keys.end(), k) != f.keys.end()) {
+      found_ = DuplicateKey{json_path_child(path(), k), k};
+      return false;
+    }
+    f.keys.push_back(k);
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const json::exception&) { return false; }
+
+ private:
+  struct Frame {
+    bool object = false;
+    size_t count = 0;               // arrays: elements begun so far
+    std::vector<std::string> keys;  // objects: keys so far (the last is the current one)
+  };
+
+  bool value() {
+    if (!frames_.empty() && !frames_.back().object) frames_.back().count += 1;
+    return true;
+  }
+  bool open(bool object) {
+    value();
+    frames_.push_back(Frame{object, 0, {}});
+    return true;
+  }
+  bool close() {
+    frames_.pop_back();
+    return true;
+  }
+  // The path of the innermost open container.
+  std::string path() const {
+    std::string p = "$";
+    for (size_t i = 0; i + 1 < frames_.size(); ++i) {
+      const Frame& f = frames_[i];
+      p = f.object ? json_path_child(p, f.keys.back()) : fmt::format("{}[{}]", p, f.count - 1);
+    }
+    return p;
+  }
+
+  std::vector<Frame> frames_;
+  std::optional<DuplicateKey> found_;
+};
+
+}  // namespace
+
+std::optional<DuplicateKey> find_duplicate_key(std::string_view text) {
+  return DuplicateKeyFinder().run(text);
+}
+
 Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
                                         int64_t max_bytes, int max_depth) {
   using nlohmann::json;
@@ -81,6 +188,10 @@ Result<nlohmann::json> parse_json_input(std::string_view text, const std::string
     const size_t at = what.find("] ");
     if (at != std::string::npos) what = what.substr(at + 2);
     return Error{fmt::format("{}: $: malformed JSON: {}", source, what)};
+  }
+  if (auto dup = find_duplicate_key(text)) {
+    return Error{fmt::format("{}: {}: duplicate key {}: a key may appear only once in an object",
+                             source, dup->path, quote_for_error(dup->key))};
   }
   return doc;
 }

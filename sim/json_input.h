@@ -28,7 +28,18 @@ int nesting_depth(std::string_view text);
 std::optional<Error> check_json_bounds(std::string_view text, const std::string& source,
                                        int64_t max_bytes, int max_depth);
 
-// Parses text of at most max_bytes with nesting at most max_depth.
+// Where a JSON object gives the same key twice (nlohmann keeps the last silently, so
+// `"money": -1, "money": 80` would pass as 80): the JSON path of the first repeated member,
+// e.g. `$[1].events[0].money`, and its key; nullopt when every key is unique. Meaningful on
+// valid JSON.
+struct DuplicateKey {
+  std::string path;
+  std::string key;
+};
+std::optional<DuplicateKey> find_duplicate_key(std::string_view text);
+
+// Parses text of at most max_bytes with nesting at most max_depth, refusing an object
+// that gives a key twice.
 Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
                                         int64_t max_bytes, int max_depth);
 

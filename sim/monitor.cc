@@ -67,17 +67,32 @@ void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violati
       if (o.success && is_write(o.iface)) {
         net_ += o.iface == Interface::kDeposit ? o.money : -o.money;
       }
-      if (o.iface == Interface::kQuery && properties_.has(Property::kReadYourWrites)) {
-        // Every write the customer completed before issuing this query must be applied here.
+      // Read-your-writes judges every request whose decision reads the balance: a query
+      // (the balance it reports) and a withdraw (whether there are funds). Every write the
+      // customer completed before issuing it must be applied where it is decided. A
+      // deposit reads nothing; one served without the customer's earlier writes is
+      // judged by monotonic writes when it is applied.
+      if (o.iface != Interface::kDeposit && properties_.has(Property::kReadYourWrites)) {
         if (const int32_t e = first_unapplied_completed(o.branch, o.customer, o.event); e >= 0) {
-          out->push_back(Violation{
-                Property::kReadYourWrites,
-                fmt::format("{} at branch {} saw balance {} without {}, which the customer "
-                            "had completed before issuing the query",
-                            event_name(o.customer, o.event), branch_id(o.branch), o.balance,
-                            event_name(o.customer, e)),
-                {EventRef{o.customer, o.event}, EventRef{o.customer, e}},
-                time_us});
+          std::string detail;
+          if (o.iface == Interface::kQuery) {
+            detail = fmt::format("{} at branch {} saw balance {} without {}, which the "
+                                 "customer had completed before issuing the query",
+                                 event_name(o.customer, o.event), branch_id(o.branch),
+                                 o.balance, event_name(o.customer, e));
+          } else {
+            // A successful withdraw's serve record holds the balance after it.
+            const Money seen = o.success ? o.balance + o.money : o.balance;
+            detail = fmt::format("{} at branch {} was {} on balance {} without {}, which the "
+                                 "customer had completed before issuing the withdraw",
+                                 event_name(o.customer, o.event), branch_id(o.branch),
+                                 o.success ? "decided" : "refused", seen,
+                                 event_name(o.customer, e));
+          }
+          out->push_back(Violation{Property::kReadYourWrites,
+                                   std::move(detail),
+                                   {EventRef{o.customer, o.event}, EventRef{o.customer, e}},
+                                   time_us});
         }
       }
       return;

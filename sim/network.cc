@@ -1,5 +1,6 @@
 #include "sim/network.h"
 
+#include <algorithm>
 #include <cassert>
 #include <charconv>
 
@@ -88,10 +89,18 @@ std::optional<LatencyModel> parse_latency(std::string_view spec, std::string* er
 Network::Network(const NetworkConfig& config, int32_t actor_count, Prng prng)
     : config_(config), actor_count_(actor_count), prng_(prng) {
   assert(actor_count > 0);
-  if (config_.fifo) {
-    last_delivery_us_.assign(static_cast<size_t>(actor_count) * static_cast<size_t>(actor_count),
-                             0);
-  }
+  if (config_.fifo) links_.resize(static_cast<size_t>(actor_count));
+}
+
+int64_t& Network::last_delivery(ActorIndex from, ActorIndex to) {
+  const bool out = from > to;
+  const ActorIndex owner = out ? from : to;
+  const ActorIndex peer = out ? to : from;
+  std::vector<LinkPair>& pairs = links_[static_cast<size_t>(owner)];
+  auto at = std::lower_bound(pairs.begin(), pairs.end(), peer,
+                             [](const LinkPair& p, ActorIndex x) { return p.peer < x; });
+  if (at == pairs.end() || at->peer != peer) at = pairs.insert(at, LinkPair{.peer = peer});
+  return out ? at->to_peer_us : at->from_peer_us;
 }
 
 int64_t Network::draw_latency() {
@@ -112,9 +121,7 @@ int64_t Network::delivery_time(int64_t now_us, ActorIndex from, ActorIndex to) {
   assert(to >= 0 && to < actor_count_);
   int64_t at = now_us + draw_latency();
   if (config_.fifo) {
-    int64_t& last =
-        last_delivery_us_[static_cast<size_t>(from) * static_cast<size_t>(actor_count_) +
-                          static_cast<size_t>(to)];
+    int64_t& last = last_delivery(from, to);
     // Equal times keep send order: the event queue breaks ties by sequence number.
     if (at < last) at = last;
     last = at;

@@ -48,10 +48,23 @@ class Network {
  private:
   int64_t draw_latency();
 
+  // FIFO state of the link pair between actor `owner` and a lower-indexed `peer`: the
+  // last delivery time each way. Kept only for pairs that carried a message.
+  struct LinkPair {
+    ActorIndex peer = 0;
+    int64_t to_peer_us = 0;    // last delivery on owner -> peer
+    int64_t from_peer_us = 0;  // last delivery on peer -> owner
+  };
+  int64_t& last_delivery(ActorIndex from, ActorIndex to);
+
   NetworkConfig config_;
   int32_t actor_count_;
   Prng prng_;
-  std::vector<int64_t> last_delivery_us_;  // per link (FIFO), from * actor_count + to
+  // Per actor (FIFO only), the link pairs it owns: those with lower-indexed peers, sorted
+  // by peer. Branches come first, so a customer owns the pairs with the few branches it
+  // talks to and no list is longer than the branch count: memory follows the links that
+  // carry traffic, not (branches + customers)^2.
+  std::vector<std::vector<LinkPair>> links_;
 };
 
 }  // namespace banksim

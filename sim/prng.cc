@@ -16,6 +16,16 @@ Prng::Prng(uint64_t seed) {
   for (uint64_t& w : s_) w = splitmix64(sm);
 }
 
+Prng Prng::from_state(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3) {
+  assert((s0 | s1 | s2 | s3) != 0);
+  Prng p(0);
+  p.s_[0] = s0;
+  p.s_[1] = s1;
+  p.s_[2] = s2;
+  p.s_[3] = s3;
+  return p;
+}
+
 namespace {
 inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 }  // namespace

@@ -13,6 +13,10 @@ uint64_t splitmix64(uint64_t& state);
 class Prng {
  public:
   explicit Prng(uint64_t seed);
+  // A generator in exactly this state, not seeded through SplitMix64 (for checking the
+  // generator against the reference implementation's published outputs).
+  // REQUIRES: not all zero.
+  static Prng from_state(uint64_t s0, uint64_t s1, uint64_t s2, uint64_t s3);
 
   uint64_t next();
   // Uniform in [0, bound). REQUIRES: bound > 0. Unbiased (Lemire's method).

@@ -387,16 +387,19 @@ class StreamingLoader {
   bool end_object() { return close(); }
   bool end_array() { return close(); }
   bool key(json::string_t& k) {
+    // A key given twice in one object is refused; the whole-document reader names it.
     if (building()) {
+      if (stack_.back()->contains(k)) return give_up();
       key_ = std::move(k);
       return true;
     }
     // A key of the top-level object.
     if (k == "processes") {
-      if (seen_processes_) return give_up();  // which one counts: the whole-document reader says
+      if (seen_processes_) return give_up();
       seen_processes_ = true;
       at_processes_ = true;
     } else {
+      if (top_.contains(k)) return give_up();
       at_processes_ = false;
       top_key_ = std::move(k);
     }
@@ -547,6 +550,14 @@ Result<Scenario> parse_scenario_text(std::string_view text, const std::string& s
   auto doc = parse_json_input(text, source, kMaxScenarioBytes, kMaxJsonDepth);
   if (!doc.ok()) return doc.error();
   return parse_scenario(doc.value(), source);
+}
+
+ProtocolKind default_protocol(const Scenario& s) {
+  return s.form == InputForm::kPlain ? ProtocolKind::kSync : ProtocolKind::kSession;
+}
+
+std::string_view default_protocol_note(const Scenario& s) {
+  return s.form == InputForm::kPlain ? std::string_view() : "default for inputs with dest/branch";
 }
 
 Result<Scenario> load_scenario_file(const std::string& path) {

@@ -76,6 +76,15 @@ struct Scenario {
   std::vector<int32_t> event_offset_;  // size customer_count + 1
 };
 
+// The protocol a scenario runs when neither the command line nor the scenario names one:
+// session for the client-centric inputs, whose events carry "dest" or "branch" (seeds
+// 002/004: customers move between branches and are promised monotonic writes and
+// read-your-writes); sync for the base system (seeds 000/001).
+ProtocolKind default_protocol(const Scenario& s);
+// Why that default applies, for the summary: "default for inputs with dest/branch" for
+// session; empty for sync, the default of the base system (its summary stays as it was).
+std::string_view default_protocol_note(const Scenario& s);
+
 // Bounds on what a scenario may hold ("put a limit on everything").
 constexpr int64_t kMaxScenarioBytes = 64LL << 20;
 constexpr int kMaxJsonDepth = 16;

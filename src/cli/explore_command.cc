@@ -137,8 +137,10 @@ int explore_command(const ExploreArgs& args) {
 
   const ExploreStats& st = r.stats;
   std::string out = fmt::format("banksim explore: {}\n", args.scenario);
-  out += fmt::format("protocol {}, strategy {}, reduction {}, depth bound {}\n",
-                     protocol_name(s.protocol), args.strategy,
+  out += fmt::format("protocol {}{}, strategy {}, reduction {}, depth bound {}\n",
+                     protocol_name(s.protocol),
+                     s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
+                     args.strategy,
                      o.reduction ? "on (persistent sets)" : "off",
                      args.max_depth > 0 ? std::to_string(args.max_depth) : "none");
   out += fmt::format(

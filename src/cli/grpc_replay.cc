@@ -252,7 +252,8 @@ int replay_over_grpc_command(const ReplayArgs& args) {
                  .checked = t.checked,
                  .violations = r.violations,
                  .final_balances = r.final_balances,
-                 .backend = {}};
+                 .backend = {},
+                 .protocol_note = {}};
   std::string preamble =
       fmt::format("replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
                   t.scenario_source.empty() ? "an embedded scenario" : t.scenario_source,

@@ -64,7 +64,7 @@ int serve_command(const ServeArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
   if (!loaded.ok()) return bad(loaded.error().message);
   const Scenario& s = loaded.value();
-  ProtocolKind protocol = s.protocol.value_or(ProtocolKind::kSync);
+  ProtocolKind protocol = s.protocol.value_or(default_protocol(s));
   if (!args.protocol.empty()) {
     const auto p = parse_protocol(args.protocol);
     if (!p) {

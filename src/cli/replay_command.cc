@@ -66,7 +66,8 @@ int replay_command(const ReplayArgs& args) {
                  .checked = t.checked,
                  .violations = world.violations(),
                  .final_balances = {},
-                 .backend = {}};
+                 .backend = {},
+                 .protocol_note = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
 
   std::string preamble = fmt::format(

@@ -315,14 +315,18 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
   const Scenario& s = r.scenario();
   std::string out;
   out += fmt::format("banksim {}: {}\n", f.command, f.source);
+  const std::string protocol =
+      f.protocol_note.empty()
+          ? std::string(protocol_name(f.protocol))
+          : fmt::format("{} ({})", protocol_name(f.protocol), f.protocol_note);
   if (f.backend.empty()) {
     out += fmt::format("protocol {}, seed {}, latency {} us, {}, quiescent queries {}\n",
-                       protocol_name(f.protocol), f.seed, f.network.latency.spec(),
+                       protocol, f.seed, f.network.latency.spec(),
                        f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
                        f.quiescent_queries ? "on" : "off");
   } else {
     out += fmt::format("protocol {}, backend {} (one process per branch), quiescent queries {}\n",
-                       protocol_name(f.protocol), f.backend, f.quiescent_queries ? "on" : "off");
+                       protocol, f.backend, f.quiescent_queries ? "on" : "off");
   }
   out += "branches (initial -> final balance):\n";
   for (size_t b = 0; b < s.branches.size(); ++b) {

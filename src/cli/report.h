@@ -51,6 +51,8 @@ struct RunFacts {
   // "grpc" for a run over real processes (seed and network do not apply; times are wall
   // clock); empty for the simulator.
   std::string backend;
+  // Printed after the protocol's name in parentheses when not empty (SimSettings).
+  std::string protocol_note;
 };
 
 // Each event's outcome (see ExecutionRecord), indexed [customer][event].

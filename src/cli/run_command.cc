@@ -110,7 +110,8 @@ int run_command(const RunArgs& args) {
                  .checked = s.checked,
                  .violations = world.violations(),
                  .final_balances = {},
-                 .backend = {}};
+                 .backend = {},
+                 .protocol_note = s.protocol_note};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
   // The World kept only the first violation of each property; the record has the counts.
   std::vector<uint64_t> counts;

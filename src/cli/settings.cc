@@ -8,7 +8,8 @@ void add_sim_flags(CLI::App& cmd, SimFlags& flags) {
   cmd.add_option("--protocol", flags.protocol,
                  "Replication protocol: sync (apply, propagate, wait for every ack, reply), "
                  "async (apply, reply, propagate in the background), session (client-centric: "
-                 "monotonic writes + read-your-writes). Default: the scenario's, else sync");
+                 "monotonic writes + read-your-writes). Default: the scenario's, else session "
+                 "for inputs whose events carry dest or branch (seeds 002/004), else sync");
   cmd.add_option("--latency", flags.latency,
                  "Network latency per message in virtual microseconds: const:US, "
                  "uniform:MIN:MAX or exp:MEAN. Default: the scenario's, else uniform:500:5000");
@@ -56,6 +57,9 @@ Result<SimSettings> resolve_settings(const SimFlags& flags, const Scenario& scen
     s.protocol = *p;
   } else if (scenario.protocol) {
     s.protocol = *scenario.protocol;
+  } else {
+    s.protocol = default_protocol(scenario);
+    s.protocol_note = default_protocol_note(scenario);
   }
   if (!flags.latency.empty()) {
     std::string error;

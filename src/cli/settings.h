@@ -21,7 +21,7 @@ constexpr int kExitViolation = 1;  // a checked property is violated
 constexpr int kExitBadInput = 2;   // bad input: file, JSON, option or trace
 
 struct SimFlags {
-  std::string protocol;  // empty: scenario's, else sync
+  std::string protocol;  // empty: scenario's, else default_protocol(scenario)
   std::string latency;   // empty: scenario's, else the default
   std::optional<bool> fifo;
   std::string check = "all";
@@ -32,6 +32,9 @@ void add_sim_flags(CLI::App& cmd, SimFlags& flags);
 
 struct SimSettings {
   ProtocolKind protocol = ProtocolKind::kSync;
+  // Why the protocol was chosen when neither flag nor scenario named it, for the summary
+  // ("default for inputs with dest/branch"); empty otherwise.
+  std::string protocol_note;
   NetworkConfig network;
   PropertySet checked = PropertySet::all();
 };

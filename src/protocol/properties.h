@@ -13,7 +13,8 @@ enum class Property : uint8_t {
   kConvergence = 0,     // replicas equal at quiescence
   kConservation = 1,    // final balance = initial + successful deposits - withdraws
   kMonotonicWrites = 2, // every branch applies a customer's writes in the customer's order
-  kReadYourWrites = 3,  // a query sees every write its customer completed before it
+  kReadYourWrites = 3,  // a query or withdraw is decided with every write its customer
+                        // completed before it
   kNoOverdraft = 4,     // no replica ever below zero
   kLiveness = 5,        // every request answered at quiescence
 };

@@ -5,6 +5,8 @@
 #   or liveness, and every query sees exactly its customer's writes; async violates
 #   read-your-writes on some of those seeds (seed 3 is pinned and its violation shown;
 #   seeds 1..10 are scanned too);
+# - deposit at one branch, withdraw at another: under async a withdraw refused for lack of
+#   the customer's own deposit is a read-your-writes violation (run and explore);
 # - two customers withdrawing concurrently at different branches: under sync, seed 1
 #   drives both replicas to -60 and banksim reports the overdraft;
 # - under session, the seed examples give their expected answers for every seed (1..12,
@@ -70,6 +72,34 @@ expect_grep '^convergence +yes +held' "$WORK/out"
 expect_grep 'event 5: query at branch 1: success, balance 70' "$WORK/out"
 # Only what async promises: that run is fine.
 expect_exit 0 "$BANKSIM" run "$moving" --protocol async "${net[@]}" --seed 3 --check promised
+
+# Read-your-writes covers withdraws: deposit 100 at branch 1, then withdraw 30 at branch 2.
+# Under async the withdraw may be decided before the deposit reaches branch 2 and fail for
+# lack of the customer's own money: that is a violation, found by explore and by every
+# run where it happens; session holds the withdraw until the deposit is there.
+printf '%s' '[{"id":1,"type":"branch","balance":0},{"id":2,"type":"branch","balance":0},
+  {"id":1,"type":"customer","events":[{"id":1,"interface":"deposit","money":100,"dest":1},
+                                      {"id":2,"interface":"withdraw","money":30,"dest":2}]}]' \
+  >withdraw-own.json
+expect_exit 1 "$BANKSIM" explore withdraw-own.json --protocol async -q --trace-out ryw-w.json
+expect_grep '^read-your-writes +no +VIOLATED: customer 1 event 2 \(withdraw 30\) at branch 2 was refused on balance 0 without customer 1 event 1 \(deposit 100\)' "$WORK/out"
+expect_exit 0 "$BANKSIM" explore withdraw-own.json --protocol session -q
+expect_grep '^read-your-writes +yes +holds in every interleaving' "$WORK/out"
+refused_seeds=0
+for seed in $(seq 1 20); do
+  status=0
+  "$BANKSIM" run withdraw-own.json --protocol async "${net[@]}" --seed "$seed" \
+    --check read-your-writes >w.out 2>&1 || status=$?
+  if grep -q 'event 2: withdraw 30 at branch 2: fail' w.out; then
+    refused_seeds=$((refused_seeds + 1))
+    [[ $status == 1 ]] || { cat w.out >&2; fail "seed $seed: refused withdraw not judged"; }
+    expect_grep '^read-your-writes +no +violated' w.out
+  else
+    [[ $status == 0 ]] || { cat w.out >&2; fail "seed $seed: exit $status"; }
+  fi
+done
+((refused_seeds > 0)) || fail "async never refused the withdraw in 20 seeds"
+echo "async refused the customer's own withdraw on $refused_seeds of 20 seeds: each a violation"
 
 # Sync with two customers withdrawing 80 each from 100 at different branches: seed 1
 # serves both before either propagation arrives, and both replicas go to -60.

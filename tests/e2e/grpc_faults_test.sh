@@ -9,7 +9,8 @@ make_busy_scenario "$WORK/big.json" 3 3 3000
 
 # start_run ARGS...: runs banksim in the background; $RUN is its pid.
 start_run() {
-  "$BANKSIM" run "$WORK/big.json" --backend grpc "$@" >"$WORK/out" 2>"$WORK/err" &
+  # sync: the slowest protocol, so the run is still going when the faults come.
+  "$BANKSIM" run "$WORK/big.json" --backend grpc --protocol sync "$@" >"$WORK/out" 2>"$WORK/err" &
   RUN=$!
 }
 # finish_run WANT: waits for the run, checks its status.
@@ -81,6 +82,7 @@ for _ in $(seq 1 100); do
   grep -q "listening on" "$WORK/serve.out" && break
   sleep 0.05
 done
-expect_grep "^banksim serve: branch 2 \(sync\) listening on 127\.0\.0\.1:[1-9][0-9]*$" "$WORK/serve.out"
+# Its scenario has dest: serve defaults to session, as run does.
+expect_grep "^banksim serve: branch 2 \(session\) listening on 127\.0\.0\.1:[1-9][0-9]*$" "$WORK/serve.out"
 kill -TERM "$SERVE"
 wait "$SERVE" || fail "serve exited with $? on SIGTERM"

@@ -130,6 +130,13 @@ const char* kTwoWritesThenQuery = R"([
                                       {"id":42,"interface":"deposit","money":5,"dest":20},
                                       {"id":43,"interface":"query","dest":30}]}])";
 
+// Two empty branches; customer 7 deposits 100 at branch 10, then withdraws 30 at 20.
+const char* kDepositThenWithdraw = R"([
+  {"id":10,"type":"branch","balance":0}, {"id":20,"type":"branch","balance":0},
+  {"id":7,"type":"customer","events":[{"id":41,"interface":"deposit","money":100,"dest":10},
+                                      {"id":42,"interface":"withdraw","money":30,"dest":20}]},
+  {"id":8,"type":"customer","events":[{"id":51,"interface":"deposit","money":50,"dest":20}]}])";
+
 // Two branches at 100; customers 7 and 8 each withdraw 80 at their own branch.
 const char* kConcurrentWithdraws = R"([
   {"id":10,"type":"branch","balance":100}, {"id":20,"type":"branch","balance":100},
@@ -286,6 +293,50 @@ TEST_CASE("checkers: read-your-writes") {
     hb.done(0, 0).apply(0, 0, 1).done(0, 1);  // customer 7 reads its own write at 20
     hb.apply(1, 0, 1);
     CHECK(banksim::check_read_your_writes(hb.build(true)).empty());
+  }
+}
+
+TEST_CASE("checkers: read-your-writes covers withdraws, which read the balance") {
+  SUBCASE("fails when a withdraw is refused for lack of the customer's own deposit") {
+    HistoryBuilder hb(kDepositThenWithdraw);
+    hb.done(0, 0);                                     // deposit 41 at branch 10, confirmed
+    hb.issue(0, 1).serve(0, 1, 1, false).reply(0, 1, false);  // refused at 20: balance 0
+    hb.apply(0, 0, 1);                                 // the propagation arrives too late
+    const History h = hb.build(true);
+    const auto v = banksim::check_read_your_writes(h);
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].property == Property::kReadYourWrites);
+    CHECK(v[0].events == refs({{0, 1}, {0, 0}}));
+    CHECK(v[0].time_us == h.events[5].time_us);  // when the withdraw was decided
+    CHECK(has(v[0].detail,
+              "customer 7 event 42 (withdraw 30) at branch 20 was refused on balance 0 "
+              "without customer 7 event 41 (deposit 100)"));
+    const auto all = banksim::check_history(h, PropertySet::all());
+    REQUIRE(all.size() == 1);  // nothing else is wrong with it
+  }
+  SUBCASE("fails when a withdraw succeeds on others' money without the customer's write") {
+    HistoryBuilder hb(kDepositThenWithdraw);
+    hb.done(1, 0);                           // customer 8 deposits 50 at branch 20
+    hb.done(0, 0);                           // customer 7 deposits 100 at branch 10
+    hb.issue(0, 1).serve(0, 1, 1).apply(0, 1, 1, true).reply(0, 1);  // 50 -> 20 at 20
+    const auto v = banksim::check_read_your_writes(hb.build(false));
+    REQUIRE(v.size() == 1);
+    CHECK(v[0].events == refs({{0, 1}, {0, 0}}));
+    CHECK(has(v[0].detail,
+              "customer 7 event 42 (withdraw 30) at branch 20 was decided on balance 50 "
+              "without customer 7 event 41 (deposit 100)"));
+  }
+  SUBCASE("passes when the deposit was applied before the withdraw was decided") {
+    HistoryBuilder hb(kDepositThenWithdraw);
+    hb.done(0, 0).apply(0, 0, 1).done(0, 1).apply(0, 1, 0);
+    CHECK(banksim::check_history(hb.build(true), PropertySet::all()).empty());
+  }
+  SUBCASE("a deposit served without the earlier write is monotonic writes, not read-your-writes") {
+    HistoryBuilder hb(kTwoWritesThenQuery);
+    hb.done(0, 0).done(0, 1);  // deposit 42 served at 20, which never got 41
+    const History h = hb.build(false);
+    CHECK(banksim::check_read_your_writes(h).empty());
+    CHECK(banksim::check_monotonic_writes(h).size() == 1);
   }
 }
 

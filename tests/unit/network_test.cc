@@ -208,3 +208,32 @@ TEST_CASE("network: without FIFO a link reorders for some seed, and pins one") {
     CHECK(second >= first);
   }
 }
+
+TEST_CASE("network: FIFO state per used link gives the times of a table of every pair") {
+  // A reference with a last-delivery time for every ordered pair (the old layout), fed
+  // the same PRNG: random links among 40 actors, both directions, many repeats.
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    CAPTURE(seed);
+    constexpr int32_t kActors = 40;
+    Network n(config("uniform:0:10000", true), kActors, Prng(seed));
+    Prng draws(seed);  // the same latency draws as the network's
+    Prng pick(seed + 1000);
+    std::vector<int64_t> last(kActors * kActors, 0);
+    int64_t now = 0;
+    for (int i = 0; i < 3000; ++i) {
+      const auto from = static_cast<int32_t>(pick.below(kActors));
+      const auto to = static_cast<int32_t>(pick.below(kActors));
+      now += static_cast<int64_t>(pick.below(300));
+      int64_t want = now + draws.between(0, 10000);
+      int64_t& l = last[static_cast<size_t>(from * kActors + to)];
+      want = std::max(want, l);
+      l = want;
+      REQUIRE(n.delivery_time(now, from, to) == want);
+    }
+  }
+  // At the scenario limit (100,000 customers and 256 branches) the network costs nothing
+  // until links carry traffic; a table of every pair would need 80 GB.
+  Network big(config("const:5", true), 256 + 100'000, Prng(1));
+  CHECK(big.delivery_time(0, 256 + 99'999, 3) == 5);
+  CHECK(big.delivery_time(0, 3, 256 + 99'999) == 5);
+}

@@ -20,6 +20,39 @@ TEST_CASE("prng: the same seed gives the same sequence, pinned") {
   CHECK(c.next() == 1546998764402558742ULL);
 }
 
+TEST_CASE("prng: xoshiro256** and SplitMix64 give the reference implementations' outputs") {
+  // The outputs of Blackman and Vigna's xoshiro256starstar.c from the state {1, 2, 3, 4},
+  // as published with the rand_xoshiro crate's reference test.
+  Prng x = Prng::from_state(1, 2, 3, 4);
+  const uint64_t xoshiro[] = {11520ULL,
+                              0ULL,
+                              1509978240ULL,
+                              1215971899390074240ULL,
+                              1216172134540287360ULL,
+                              607988272756665600ULL,
+                              16172922978634559625ULL,
+                              8476171486693032832ULL,
+                              10595114339597558777ULL,
+                              2904607092377533576ULL};
+  for (const uint64_t want : xoshiro) CHECK(x.next() == want);
+  // Vigna's splitmix64.c from the seed 1234567 (the values every port checks), and from 0.
+  uint64_t state = 1234567;
+  const uint64_t splitmix[] = {6457827717110365317ULL, 3203168211198807973ULL,
+                               9817491932198370423ULL, 4593380528125082431ULL,
+                               16408922859458223821ULL};
+  for (const uint64_t want : splitmix) CHECK(banksim::splitmix64(state) == want);
+  state = 0;
+  CHECK(banksim::splitmix64(state) == 0xE220A8397B1DCDAFULL);
+  CHECK(banksim::splitmix64(state) == 0x6E789E6AA1B965F4ULL);
+  CHECK(banksim::splitmix64(state) == 0x06C45D188009454FULL);
+  // Seeding is the two together: the state is SplitMix64's first four outputs.
+  uint64_t sm = 42;
+  const uint64_t s0 = banksim::splitmix64(sm), s1 = banksim::splitmix64(sm),
+                 s2 = banksim::splitmix64(sm), s3 = banksim::splitmix64(sm);
+  Prng seeded(42), composed = Prng::from_state(s0, s1, s2, s3);
+  for (int i = 0; i < 100; ++i) CHECK(seeded.next() == composed.next());
+}
+
 TEST_CASE("prng: different seeds give different sequences") {
   Prng a(1), b(2);
   int same = 0;

@@ -5,6 +5,7 @@
 // Customer's one-at-a-time issuing and the write count it sends with each request.
 #include <doctest/doctest.h>
 
+#include <iterator>
 #include <vector>
 
 #include "protocol/branch.h"
@@ -137,7 +138,9 @@ TEST_CASE("protocol sync: a withdraw propagates a negative delta, a lone branch 
   Effects out;
   b0.on_message(request(Interface::kWithdraw, 0, 0, 0, 0, 30), out);
   CHECK(b0.balance() == 70);
-  for (const Message& p : of_kind(out, MessageKind::kPropagate)) CHECK(p.money == -30);
+  const auto props = of_kind(out, MessageKind::kPropagate);
+  REQUIRE(props.size() == 2);  // one per peer: an empty loop below would prove nothing
+  for (const Message& p : props) CHECK(p.money == -30);
 
   Branch lone(
       BranchConfig{
@@ -259,8 +262,11 @@ TEST_CASE("protocol session: writes carry the customer's write number") {
   Branch b0 = make_branch(ProtocolKind::kSession, 0, 0);
   Effects first;
   b0.on_message(request(Interface::kDeposit, 0, 1, 0, 0, 7), first);
+  REQUIRE(first.sends().size() == 3);
   CHECK(first.sends()[0].kind == MessageKind::kReply);  // replies at once, like async
-  for (const Message& p : of_kind(first, MessageKind::kPropagate)) CHECK(p.seq == 1);
+  const auto first_props = of_kind(first, MessageKind::kPropagate);
+  REQUIRE(first_props.size() == 2);
+  for (const Message& p : first_props) CHECK(p.seq == 1);
   Effects second;
   b0.on_message(request(Interface::kWithdraw, 0, 1, 1, 1, 2), second);
   const auto props = of_kind(second, MessageKind::kPropagate);
@@ -282,17 +288,20 @@ TEST_CASE("protocol session: out-of-order propagations are buffered and applied 
   // Customer 0: deposit 10 at branch 0 (write 1), then withdraw 30 at branch 1 (write 2).
   Effects w1;
   b[0].on_message(request(Interface::kDeposit, 0, 0, 0, 0, 10), w1);
+  const auto p1 = of_kind(w1, MessageKind::kPropagate);
+  REQUIRE(p1.size() == 2);
   Effects to_b1;
-  for (const Message& m : of_kind(w1, MessageKind::kPropagate)) {
+  for (const Message& m : p1) {
     if (m.to == 1) b[1].on_message(m, to_b1);
   }
+  CHECK(b[1].balance() == 110);
   Effects w2;
   b[1].on_message(request(Interface::kWithdraw, 1, 0, 1, 1, 30), w2);
   CHECK(b[1].balance() == 80);
 
   // Branch 2 hears of write 2 first: it must not apply it yet.
-  const auto p1 = of_kind(w1, MessageKind::kPropagate);
   const auto p2 = of_kind(w2, MessageKind::kPropagate);
+  REQUIRE(p2.size() == 2);
   const Message& p1_to_2 = p1[1];
   const Message& p2_to_2 = p2[1];
   REQUIRE(p1_to_2.to == 2);
@@ -345,6 +354,73 @@ TEST_CASE("protocol session: a held write is served once the earlier write arriv
   const auto props = of_kind(out, MessageKind::kPropagate);
   REQUIRE(props.size() == 2);
   for (const Message& p : props) CHECK(p.seq == 2);
+}
+
+TEST_CASE("protocol: a reply carries money only as a query's balance, never anything else") {
+  // Every protocol, every kind of request (deposit, withdraw that succeeds or fails,
+  // query) at every branch, each delivered to quiescence (FIFO order) before the next.
+  // Each reply must carry exactly what the protocol sends: a query's reply the balance of
+  // the branch that served it, a write's reply (success or not) 0. Propagations carry
+  // the write's signed amount.
+  struct Step {
+    Interface iface;
+    int32_t branch;
+    int32_t customer;
+    Money money;
+  };
+  const Step steps[] = {
+      {Interface::kDeposit, 0, 0, 70},   {Interface::kQuery, 1, 0, 0},
+      {Interface::kWithdraw, 2, 1, 500}, {Interface::kWithdraw, 1, 1, 30},
+      {Interface::kQuery, 2, 1, 0},      {Interface::kDeposit, 2, 0, 5},
+      {Interface::kQuery, 0, 0, 0},      {Interface::kWithdraw, 0, 0, 145},
+      {Interface::kQuery, 1, 1, 0},
+  };
+  const Money balances_after[] = {170, 170, 170, 140, 140, 145, 145, 0, 0};
+  for (const ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+    CAPTURE(static_cast<int>(p));
+    std::vector<Branch> b;
+    for (int32_t i = 0; i < kBranches; ++i) b.push_back(make_branch(p, i, 100));
+    int32_t completed_writes[kCustomers] = {0, 0};
+    int32_t event = 0;
+    size_t replies = 0;
+    size_t propagations = 0;
+    for (const Step& s : steps) {
+      CAPTURE(event);
+      std::vector<Message> queue = {
+          request(s.iface, s.branch, s.customer, event, completed_writes[s.customer], s.money)};
+      size_t step_replies = 0;
+      for (size_t i = 0; i < queue.size(); ++i) {
+        const Message m = queue[i];
+        if (m.to >= kBranches) {  // a reply, to the customer
+          CHECK(m.kind == MessageKind::kReply);
+          ++step_replies;
+          if (m.iface == Interface::kQuery) {
+            CHECK(m.money == b[static_cast<size_t>(s.branch)].balance());
+          } else {
+            CHECK(m.money == 0);
+            if (m.success) ++completed_writes[s.customer];
+          }
+          continue;
+        }
+        Effects out;
+        b[static_cast<size_t>(m.to)].on_message(m, out);
+        for (const Message& sent : out.sends()) {
+          if (sent.kind == MessageKind::kPropagate) {
+            ++propagations;
+            CHECK(sent.money == (sent.iface == Interface::kDeposit ? s.money : -s.money));
+          }
+          if (sent.kind == MessageKind::kAck) CHECK(sent.money == 0);
+          queue.push_back(sent);
+        }
+      }
+      CHECK(step_replies == 1);  // exactly one reply per request: none checked vacuously
+      replies += step_replies;
+      for (const Branch& x : b) CHECK(x.balance() == balances_after[event]);
+      ++event;
+    }
+    CHECK(replies == std::size(steps));
+    CHECK(propagations == 2 * 4);  // four successful writes, two peers each
+  }
 }
 
 TEST_CASE("protocol: branch state encoding tracks the state") {

@@ -4,11 +4,15 @@
 // source, the JSON path and the rule broken.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -97,6 +101,19 @@ TEST_CASE("scenario: ryw-branch-key (seed 004 branch form) loads") {
   REQUIRE(s.branch_count() == 2);
   CHECK(branches_of(s, 0) == std::vector<int32_t>{0, 0, 1});
   CHECK(s.customers[0].events[0].money == 400);
+}
+
+TEST_CASE("scenario: the default protocol is session for dest/branch inputs, else sync") {
+  using banksim::default_protocol;
+  using banksim::ProtocolKind;
+  const Scenario plain = load(kSeeds + "/p1-three-branches.input.json");
+  CHECK(default_protocol(plain) == ProtocolKind::kSync);
+  CHECK(banksim::default_protocol_note(plain).empty());
+  for (const char* f : {"/cc-dest-test1.input.json", "/ryw-branch-key.input.json"}) {
+    const Scenario s = load(kSeeds + f);
+    CHECK(default_protocol(s) == ProtocolKind::kSession);
+    CHECK(banksim::default_protocol_note(s) == "default for inputs with dest/branch");
+  }
 }
 
 TEST_CASE("scenario: branch indices follow branch order in the file, not ids") {
@@ -317,13 +334,12 @@ TEST_CASE("scenario: the streaming pass agrees with the whole-document reader") 
     REQUIRE(streamed.has_value());
     CHECK(*streamed == expected.value());
   }
-  // The object form with its members in any order, nested settings, a repeated key inside
-  // an element (the last one counts, as in the whole-document reader).
+  // The object form with its members in any order, nested settings.
   const std::vector<std::string> agree = {
       R"({"processes":[{"type":"branch","id":1,"balance":5}],"protocol":"async"})",
       R"({"network":{"fifo":false,"latency":"const:7"},"processes":[{"type":"branch","id":1,)"
       R"("balance":5},{"type":"customer","id":1,"events":[{"id":1,"interface":"deposit",)"
-      R"("money":3,"money":4}]}],"protocol":"session"})",
+      R"("money":4}]}],"protocol":"session"})",
       R"([{"id":2,"type":"branch","balance":0},{"type":"customer","id":9,"events":[)"
       R"({"id":1,"interface":"query","dest":2,"think_us":5}]}])",
   };
@@ -337,6 +353,10 @@ TEST_CASE("scenario: the streaming pass agrees with the whole-document reader") 
   // Where it gives up, the whole-document reader decides.
   const std::vector<std::string> give_up = {
       R"({"processes":[],"processes":[{"type":"branch","id":1,"balance":5}]})",  // twice
+      R"([{"type":"branch","id":1,"balance":5},{"type":"customer","id":1,"events":[)"
+      R"({"id":1,"interface":"deposit","money":-1,"money":4}]}])",  // a key twice
+      R"({"network":{"fifo":false,"fifo":true},"processes":[]})",  // in a setting
+      R"({"protocol":"sync","processes":[],"protocol":"async"})",  // at the top
       R"([{"type":"branch","id":1,"balance":5}] x)",                             // syntax
       R"([{"type":"branch","id":1,"balance":-5}])",                              // a rule
       R"({"processes":[{"type":"branch","id":1,"balance":5}],"colour":"red"})",  // a rule
@@ -348,10 +368,19 @@ TEST_CASE("scenario: the streaming pass agrees with the whole-document reader") 
     INFO(text);
     CHECK_FALSE(stream_scenario_text(text).has_value());
   }
-  // Given twice: the last list counts, as it always has.
-  const auto twice = parse_scenario_text(give_up[0], "twice");
-  REQUIRE(twice.ok());
-  CHECK(twice.value().branches.size() == 1);
+  // A key given twice is refused by both readers, naming the key and where it is.
+  const std::pair<size_t, std::string> refused[] = {
+      {0, "twice: $.processes: duplicate key \"processes\""},
+      {1, "twice: $[1].events[0].money: duplicate key \"money\""},
+      {2, "twice: $.network.fifo: duplicate key \"fifo\""},
+      {3, "twice: $.protocol: duplicate key \"protocol\""},
+  };
+  for (const auto& [i, message] : refused) {
+    const auto r = parse_scenario_text(give_up[i], "twice");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().message.rfind(message, 0) == 0);
+    CHECK(r.error().message.find('\n') == std::string::npos);
+  }
 }
 
 TEST_CASE("scenario: JSON nested too deep is refused, not recursed into") {
@@ -374,4 +403,24 @@ TEST_CASE("scenario: files that cannot be read name the file") {
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.rfind(kScenarios + ": ", 0) == 0);
   CHECK(r.error().message.find("directory") != std::string::npos);
+
+  // A device that never ends is refused before reading, not read to "unexpected end".
+  r = load_scenario_file("/dev/zero");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message ==
+        "/dev/zero: is a character device, not a regular file: a scenario file must be a "
+        "regular file");
+}
+
+TEST_CASE("scenario: a FIFO with no writer is refused at once, not waited on") {
+  const std::filesystem::path fifo =
+      std::filesystem::temp_directory_path() / ("banksim-fifo-" + std::to_string(::getpid()));
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const auto r = load_scenario_file(fifo.string());  // blocked forever in open() before
+  std::filesystem::remove(fifo);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message == fifo.string() +
+                                 ": is a FIFO (named pipe), not a regular file: a scenario "
+                                 "file must be a regular file");
 }
