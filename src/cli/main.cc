@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/check_command.h"
 #include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = banksim::add_replay_command(app, replay_args);
   banksim::ServeArgs serve_args;
   CLI::App* serve = banksim::add_serve_command(app, serve_args);
+  banksim::CheckArgs check_args;
+  CLI::App* check = banksim::add_check_command(app, check_args);
 
   try {
     app.parse(argc, argv);
@@ -56,5 +59,6 @@ int main(int argc, char** argv) {
   if (explore->parsed()) return banksim::explore_command(explore_args);
   if (replay->parsed()) return banksim::replay_command(replay_args);
   if (serve->parsed()) return banksim::serve_command(serve_args);
+  if (check->parsed()) return banksim::check_command(check_args);
   return banksim::kExitBadInput;
 }
