@@ -52,7 +52,9 @@ Wide floor_div(Wide x, Wide d) {
   assert(d > 0);
   return x >= 0 ? x / d : -((-x + d - 1) / d);
 }
-Wide ceil_div(Wide x, Wide d) { return -floor_div(-x, d); }
+Wide ceil_div(Wide x, Wide d) {
+  return -floor_div(-x, d);
+}
 
 struct Group {
   Money amount = 0;
@@ -215,8 +217,9 @@ class Judge {
   int64_t branch_id(int32_t b) const { return s_.branches[static_cast<size_t>(b)].id; }
   Money initial(int32_t b) const { return s_.branches[static_cast<size_t>(b)].balance; }
   static Money delta(const Event& e) {
-    return e.iface == Interface::kDeposit ? e.money : e.iface == Interface::kWithdraw ? -e.money
-                                                                                       : 0;
+    return e.iface == Interface::kDeposit    ? e.money
+           : e.iface == Interface::kWithdraw ? -e.money
+                                             : 0;
   }
 
   std::string event_name(size_t c, size_t e) const {
@@ -345,7 +348,7 @@ class Judge {
       return;
     }
     if (finals.empty()) {
-      const char* why = obs_.timed ? "no query was served after the last write was applied everywhere"
+      const char* why = obs_.timed ? "no query was served after the history's last apply of a write"
                                    : "no customer has an answered query after its last write";
       not_judged(conv, why);
       not_judged(cons, why);
@@ -613,9 +616,10 @@ class Judge {
       }
     }
     if (skipped > 0) {
-      v.reason = fmt::format("{} of {} pairs not judged: other customers' writes may fall "
-                             "between the two queries",
-                             skipped, skipped + judged);
+      v.reason = fmt::format(
+          "{} of {} pairs not judged: other customers' writes may fall "
+          "between the two queries",
+          skipped, skipped + judged);
     }
     if (judged == 0 && skipped == 0) {
       not_judged(v, "no customer has two consecutive answered queries at different branches");

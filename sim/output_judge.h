@@ -41,7 +41,7 @@ struct SeenEvent {
 
 struct ClientObservations {
   std::vector<std::vector<SeenEvent>> events;  // [customer][event], scenario indices
-  bool timed = false;  // issued_us / replied_us are meaningful (a history)
+  bool timed = false;                          // issued_us / replied_us are meaningful (a history)
   // Why liveness cannot be judged (empty: every answered event is shown).
   std::string liveness_unknown;
   // Timed: the position (in the history) of the last apply; queries served after it saw
@@ -97,7 +97,7 @@ struct SumItem {
   int32_t level = 0;
 };
 enum class SearchResult : uint8_t { kFound = 0, kNotFound = 1, kBoundHit = 2 };
-SearchResult find_sum_chain(const std::vector<SumItem>& items,
-                            const std::vector<__int128>& targets, int64_t node_budget);
+SearchResult find_sum_chain(const std::vector<SumItem>& items, const std::vector<__int128>& targets,
+                            int64_t node_budget);
 
 }  // namespace banksim

@@ -46,7 +46,9 @@ struct OutputFault {
   throw OutputFault{path, std::move(rule)};
 }
 
-std::string at(const std::string& path, size_t i) { return fmt::format("{}[{}]", path, i); }
+std::string at(const std::string& path, size_t i) {
+  return fmt::format("{}[{}]", path, i);
+}
 std::string at(const std::string& path, std::string_view key) {
   return json_path_child(path, key);
 }
@@ -149,9 +151,9 @@ class Reader {
     const std::string& got = text(v, path);
     const Event& x = s_.customers[c].events[e];
     if (got != interface_name(x.iface)) {
-      fail(path, fmt::format("must be \"{}\" (customer {} event {} in the input), not {}",
-                             interface_name(x.iface), s_.customers[c].id, x.id,
-                             quote_for_error(got)));
+      fail(path,
+           fmt::format("must be \"{}\" (customer {} event {} in the input), not {}",
+                       interface_name(x.iface), s_.customers[c].id, x.id, quote_for_error(got)));
     }
   }
 
@@ -205,8 +207,9 @@ class Reader {
         const int64_t branch = integer(member(r, ep, "branch"), at(ep, "branch"));
         const int64_t want = s_.branches[static_cast<size_t>(x.branch)].id;
         if (branch != want) {
-          fail(at(ep, "branch"), fmt::format("must be {} (customer {} event {} in the input), not {}",
-                                             want, s_.customers[c].id, x.id, branch));
+          fail(at(ep, "branch"),
+               fmt::format("must be {} (customer {} event {} in the input), not {}", want,
+                           s_.customers[c].id, x.id, branch));
         }
         const bool ok = x.iface == Interface::kQuery
                             ? true
@@ -298,8 +301,8 @@ class Reader {
       } else if (kind == "serve") {
         seen.served_at = static_cast<int64_t>(i);
       } else {
-        fail(at(p, "kind"), fmt::format("must be issue, serve, apply or reply, not {}",
-                                        quote_for_error(kind)));
+        fail(at(p, "kind"),
+             fmt::format("must be issue, serve, apply or reply, not {}", quote_for_error(kind)));
       }
     }
     obs_.settled_at = settled;
@@ -358,8 +361,9 @@ std::optional<OutputForm> recognise(const json& doc) {
     return branch ? OutputForm::kEvents : OutputForm::kRecv;
   }
   if (first.contains("balance")) return OutputForm::kBalance;
-  fail("$[0]", "must have \"recv\" (recv or events form), \"balance\" (balance form) or "
-               "\"kind\" (a banksim history)");
+  fail("$[0]",
+       "must have \"recv\" (recv or events form), \"balance\" (balance form) or "
+       "\"kind\" (a banksim history)");
 }
 
 OutputForm implied_by(InputForm f) {
@@ -384,8 +388,8 @@ Result<OutputRead> read_output(const json& doc, const Scenario& s, std::optional
     if (doc.is_object()) {
       // banksim's --format json: the history inside it.
       if (form && *form != OutputForm::kHistory) {
-        fail("$", fmt::format("must be a list (the {} form), not an object",
-                              output_form_name(*form)));
+        fail("$",
+             fmt::format("must be a list (the {} form), not an object", output_form_name(*form)));
       }
       const auto it = doc.find("history");
       if (it == doc.end()) {

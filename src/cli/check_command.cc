@@ -69,9 +69,9 @@ int check_command(const CheckArgs& args) {
   if (!args.format.empty()) {
     form = parse_output_form(args.format);
     if (!form) {
-      return bad_input(fmt::format(
-          "--format: unknown format \"{}\" (expected recv, balance, events or history)",
-          args.format));
+      return bad_input(
+          fmt::format("--format: unknown format \"{}\" (expected recv, balance, events or history)",
+                      args.format));
     }
   }
   auto scenario = load_scenario_file(args.input);
@@ -89,9 +89,10 @@ int check_command(const CheckArgs& args) {
   if (!read.ok()) return bad_input(read.error().message);
   ClientObservations& obs = read.value().observations;
   if (args.settled && obs.timed) {
-    return bad_input(fmt::format("--settled: does not apply to {}: a history has times, and "
-                                 "the final queries are the ones issued after every write",
-                                 args.output));
+    return bad_input(
+        fmt::format("--settled: does not apply to {}: a history has times, and "
+                    "the final queries are the ones issued after every write",
+                    args.output));
   }
   obs.settled_claimed = args.settled;
 

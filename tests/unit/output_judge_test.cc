@@ -94,8 +94,8 @@ std::string two_customer_output(int64_t q1, int64_t q2) {
 
 TEST_CASE("find_sum_chain: exact subset sums, chains of growing sets, and its bound") {
   const std::vector<SumItem> items = {{10, 0}, {5, 0}, {-3, 0}};
-  CHECK(banksim::find_sum_chain(items, {7}, 1000) == SearchResult::kFound);   // 10 - 3
-  CHECK(banksim::find_sum_chain(items, {0}, 1000) == SearchResult::kFound);   // nothing
+  CHECK(banksim::find_sum_chain(items, {7}, 1000) == SearchResult::kFound);  // 10 - 3
+  CHECK(banksim::find_sum_chain(items, {0}, 1000) == SearchResult::kFound);  // nothing
   CHECK(banksim::find_sum_chain(items, {8}, 1000) == SearchResult::kNotFound);
   CHECK(banksim::find_sum_chain(items, {13}, 1000) == SearchResult::kNotFound);
   // Each target alone is reachable, but {10} is not inside a set summing to 5.
@@ -117,19 +117,21 @@ TEST_CASE("find_sum_chain: exact subset sums, chains of growing sets, and its bo
 
 TEST_CASE("judge: read-your-writes fails on a query that misses the customer's own write") {
   const Scenario s = scenario(kOneCustomer);
-  const PropertyVerdict bad = verdict(s, read(s, events_output(100, 110)),
-                                      JudgedProperty::kReadYourWrites);
+  const PropertyVerdict bad =
+      verdict(s, read(s, events_output(100, 110)), JudgedProperty::kReadYourWrites);
   CHECK(bad.verdict == Verdict::kViolated);
   REQUIRE(bad.violations.size() == 1);
-  CHECK(has(bad.violations[0].detail, "customer 7 event 42 (query) at branch 20 saw balance 100 "
-                                      "without customer 7 event 41 (deposit 10)"));
+  CHECK(has(bad.violations[0].detail,
+            "customer 7 event 42 (query) at branch 20 saw balance 100 "
+            "without customer 7 event 41 (deposit 10)"));
   CHECK(bad.violations[0].events == std::vector<EventRef>{{0, 1}, {0, 0}});
   // A balance no write explains is named as such.
   const PropertyVerdict odd =
       verdict(s, read(s, events_output(110, 111)), JudgedProperty::kReadYourWrites);
   REQUIRE(odd.violations.size() == 1);
-  CHECK(has(odd.violations[0].detail, "event 43 (query) at branch 10 saw balance 111, which no "
-                                      "admissible balance gives"));
+  CHECK(has(odd.violations[0].detail,
+            "event 43 (query) at branch 10 saw balance 111, which no "
+            "admissible balance gives"));
   CHECK(verdict(s, read(s, events_output(110, 110)), JudgedProperty::kReadYourWrites).verdict ==
         Verdict::kHeld);
 }
@@ -137,12 +139,14 @@ TEST_CASE("judge: read-your-writes fails on a query that misses the customer's o
 TEST_CASE("judge: other customers' writes are admissible in any subset") {
   const Scenario s = scenario(kTwoCustomers);
   for (const int64_t b : {110, 113}) {
-    CHECK(verdict(s, read(s, two_customer_output(b, 113)), JudgedProperty::kReadYourWrites)
-              .verdict == Verdict::kHeld);
+    CHECK(
+        verdict(s, read(s, two_customer_output(b, 113)), JudgedProperty::kReadYourWrites).verdict ==
+        Verdict::kHeld);
   }
   for (const int64_t b : {100, 103, 112}) {
-    CHECK(verdict(s, read(s, two_customer_output(b, 113)), JudgedProperty::kReadYourWrites)
-              .verdict == Verdict::kViolated);
+    CHECK(
+        verdict(s, read(s, two_customer_output(b, 113)), JudgedProperty::kReadYourWrites).verdict ==
+        Verdict::kViolated);
   }
 }
 
@@ -155,10 +159,12 @@ TEST_CASE("judge: monotonic reads fails when a later query loses a write an earl
   REQUIRE(bad.violations.size() == 1);
   CHECK(has(bad.violations[0].detail, "customer 7 event 43 (query) at branch 10 saw balance 110"));
   CHECK(bad.violations[0].events == std::vector<EventRef>{{0, 2}, {0, 1}});
-  CHECK(verdict(s, read(s, two_customer_output(113, 110)), JudgedProperty::kReadYourWrites)
-            .verdict == Verdict::kHeld);
-  CHECK(verdict(s, read(s, two_customer_output(110, 113)), JudgedProperty::kMonotonicReads)
-            .verdict == Verdict::kHeld);
+  CHECK(
+      verdict(s, read(s, two_customer_output(113, 110)), JudgedProperty::kReadYourWrites).verdict ==
+      Verdict::kHeld);
+  CHECK(
+      verdict(s, read(s, two_customer_output(110, 113)), JudgedProperty::kMonotonicReads).verdict ==
+      Verdict::kHeld);
 }
 
 TEST_CASE("judge: withdraw decisions and read-your-writes of withdraws") {
@@ -177,17 +183,19 @@ TEST_CASE("judge: withdraw decisions and read-your-writes of withdraws") {
   const auto missed = banksim::judge_output(s, read(s, out("fail", "success")));
   const PropertyVerdict& ryw = missed[static_cast<size_t>(JudgedProperty::kReadYourWrites)];
   REQUIRE(ryw.violations.size() == 1);
-  CHECK(has(ryw.violations[0].detail, "customer 7 event 42 (withdraw 120) failed at branch 20 "
-                                      "though every balance with the customer's completed writes "
-                                      "covers it (at least 150)"));
+  CHECK(has(ryw.violations[0].detail,
+            "customer 7 event 42 (withdraw 120) failed at branch 20 "
+            "though every balance with the customer's completed writes "
+            "covers it (at least 150)"));
   CHECK(missed[static_cast<size_t>(JudgedProperty::kWithdrawDecisions)].verdict == Verdict::kHeld);
   // 90 after 120 succeeded: 30 left; only a balance without that withdraw covers 90.
   const PropertyVerdict ryw2 =
       verdict(s, read(s, out("success", "success")), JudgedProperty::kReadYourWrites);
   REQUIRE(ryw2.violations.size() == 1);
-  CHECK(has(ryw2.violations[0].detail, "customer 7 event 43 (withdraw 90) succeeded at branch 20 "
-                                       "though no balance with the customer's completed writes "
-                                       "covers it (at most 30)"));
+  CHECK(has(ryw2.violations[0].detail,
+            "customer 7 event 43 (withdraw 90) succeeded at branch 20 "
+            "though no balance with the customer's completed writes "
+            "covers it (at most 30)"));
   CHECK(ryw2.violations[0].events == std::vector<EventRef>{{0, 2}});
   CHECK(verdict(s, read(s, out("success", "fail")), JudgedProperty::kWithdrawDecisions).verdict ==
         Verdict::kHeld);
@@ -208,18 +216,20 @@ TEST_CASE("judge: withdraw decisions fail where no admissible balance explains t
            R"("}]}, {"id":9,"recv":[{"interface":"deposit","result":"success"}]}])";
   };
   // 150 succeeding: at most 100 + 20 was ever there (customer 8's withdraw failed).
-  const PropertyVerdict v = verdict(s, read(s, out("success", "fail")),
-                                    JudgedProperty::kWithdrawDecisions);
+  const PropertyVerdict v =
+      verdict(s, read(s, out("success", "fail")), JudgedProperty::kWithdrawDecisions);
   REQUIRE(v.violations.size() == 1);
-  CHECK(v.violations[0].detail == "customer 7 event 41 (withdraw 150) succeeded at branch 10 "
-                                  "though no admissible balance covers it (at most 120)");
+  CHECK(v.violations[0].detail ==
+        "customer 7 event 41 (withdraw 150) succeeded at branch 10 "
+        "though no admissible balance covers it (at most 120)");
   CHECK(v.violations[0].events == std::vector<EventRef>{{0, 0}});
   // 50 failing: with 150 failed too, nothing took the balance below 100.
-  const PropertyVerdict f = verdict(s, read(s, out("fail", "fail")),
-                                    JudgedProperty::kWithdrawDecisions);
+  const PropertyVerdict f =
+      verdict(s, read(s, out("fail", "fail")), JudgedProperty::kWithdrawDecisions);
   REQUIRE(f.violations.size() == 1);
-  CHECK(f.violations[0].detail == "customer 8 event 51 (withdraw 50) failed at branch 10 "
-                                  "though every admissible balance covers it (at least 100)");
+  CHECK(f.violations[0].detail ==
+        "customer 8 event 51 (withdraw 50) failed at branch 10 "
+        "though every admissible balance covers it (at least 100)");
   // 150 failing and 50 succeeding is what a bank does.
   CHECK(verdict(s, read(s, out("fail", "success")), JudgedProperty::kWithdrawDecisions).verdict ==
         Verdict::kHeld);
@@ -239,6 +249,13 @@ TEST_CASE("judge: liveness names the first event never answered") {
       verdict(s, read(s, R"([{"id":7,"balance":113}])"), JudgedProperty::kLiveness);
   CHECK(b.verdict == Verdict::kNotJudged);
   CHECK(has(b.reason, "balance form"));
+  // Nothing looked at is not "held": no withdraw result is shown here.
+  const PropertyVerdict w =
+      verdict(s, read(s, R"([{"id":7,"balance":113}])"), JudgedProperty::kWithdrawDecisions);
+  CHECK(w.verdict == Verdict::kNotJudged);
+  CHECK(w.reason == "the output shows no withdraw's result");
+  const PropertyVerdict r = verdict(s, read(s, "[]"), JudgedProperty::kReadYourWrites);
+  CHECK(r.verdict == Verdict::kNotJudged);
 }
 
 TEST_CASE("judge: convergence and conservation on the final queries, when known") {
@@ -250,20 +267,22 @@ TEST_CASE("judge: convergence and conservation on the final queries, when known"
   CHECK(has(unknown.reason, "--settled"));
   CHECK(verdict(s, read(s, events_output(110, 110), true), JudgedProperty::kConvergence).verdict ==
         Verdict::kHeld);
-  CHECK(verdict(s, read(s, events_output(110, 110), true), JudgedProperty::kConservation)
-            .verdict == Verdict::kHeld);
+  CHECK(verdict(s, read(s, events_output(110, 110), true), JudgedProperty::kConservation).verdict ==
+        Verdict::kHeld);
   const PropertyVerdict conv =
       verdict(s, read(s, events_output(110, 100), true), JudgedProperty::kConvergence);
   REQUIRE(conv.violations.size() == 1);
-  CHECK(has(conv.violations[0].detail, "final queries disagree: customer 7 event 42 (query) at "
-                                       "branch 20 saw 110, customer 7 event 43 (query) at branch "
-                                       "10 saw 100"));
+  CHECK(has(conv.violations[0].detail,
+            "final queries disagree: customer 7 event 42 (query) at "
+            "branch 20 saw 110, customer 7 event 43 (query) at branch "
+            "10 saw 100"));
   const PropertyVerdict cons =
       verdict(s, read(s, events_output(110, 100), true), JudgedProperty::kConservation);
   REQUIRE(cons.violations.size() == 1);
-  CHECK(has(cons.violations[0].detail, "customer 7 event 43 (query) at branch 10 saw final "
-                                       "balance 100 but initial 100 plus the successful writes "
-                                       "is 110"));
+  CHECK(has(cons.violations[0].detail,
+            "customer 7 event 43 (query) at branch 10 saw final "
+            "balance 100 but initial 100 plus the successful writes "
+            "is 110"));
 }
 
 TEST_CASE("judge: seed 004's consecutive queries at different branches agree") {
@@ -271,8 +290,9 @@ TEST_CASE("judge: seed 004's consecutive queries at different branches agree") {
   const PropertyVerdict bad =
       verdict(one, read(one, events_output(110, 100)), JudgedProperty::kConsecutiveQueries);
   REQUIRE(bad.violations.size() == 1);
-  CHECK(has(bad.violations[0].detail, "customer 7 event 42 (query) at branch 20 saw 110 but the "
-                                      "next, customer 7 event 43 (query) at branch 10, saw 100"));
+  CHECK(has(bad.violations[0].detail,
+            "customer 7 event 42 (query) at branch 20 saw 110 but the "
+            "next, customer 7 event 43 (query) at branch 10, saw 100"));
   CHECK(verdict(one, read(one, events_output(110, 110)), JudgedProperty::kConsecutiveQueries)
             .verdict == Verdict::kHeld);
   // Another customer's write may land between them: not judged.
@@ -315,11 +335,11 @@ TEST_CASE("judge: a history's times narrow the other writes a query may see") {
   CHECK(verdict(s, read(s, history(113)), JudgedProperty::kReadYourWrites).verdict ==
         Verdict::kViolated);
   // Untimed, the same 113 would be admissible.
-  CHECK(verdict(s, read(s, two_customer_output(113, 113)), JudgedProperty::kReadYourWrites)
-            .verdict == Verdict::kHeld);
+  CHECK(
+      verdict(s, read(s, two_customer_output(113, 113)), JudgedProperty::kReadYourWrites).verdict ==
+      Verdict::kHeld);
   // Event 43 was served after the last apply: it is final.
-  CHECK(verdict(s, read(s, history(110)), JudgedProperty::kConservation).verdict ==
-        Verdict::kHeld);
+  CHECK(verdict(s, read(s, history(110)), JudgedProperty::kConservation).verdict == Verdict::kHeld);
   const PropertyVerdict conv = verdict(s, read(s, history(110)), JudgedProperty::kConvergence);
   CHECK(conv.verdict == Verdict::kNotJudged);
   CHECK(has(conv.reason, "branch 10"));
@@ -341,8 +361,9 @@ TEST_CASE("judge: hitting the search bound gives undecided, with the reason") {
   const PropertyVerdict v =
       verdict(s, read(s, out + "]"), JudgedProperty::kReadYourWrites, /*nodes=*/5);
   CHECK(v.verdict == Verdict::kUndecided);
-  CHECK(has(v.reason, "customer 1 event 1 (query): the search bound (5 nodes) was hit over 16 "
-                      "possible writes"));
+  CHECK(has(v.reason,
+            "customer 1 event 1 (query): the search bound (5 nodes) was hit over 16 "
+            "possible writes"));
   CHECK(verdict(s, read(s, out + "]"), JudgedProperty::kReadYourWrites).verdict ==
         Verdict::kViolated);
 }
@@ -363,7 +384,8 @@ TEST_CASE("output reader: recognises the forms and refuses bad outputs by path a
   const ClientObservations f = read(s, R"([{"id":7,"balance":113.0}])");
   CHECK(f.events[0][2].balance == 113);
 
-  CHECK(read_error(s, R"([{"id":9,"balance":1}])") == "out.json: $[0].id: no customer 9 in the input");
+  CHECK(read_error(s, R"([{"id":9,"balance":1}])") ==
+        "out.json: $[0].id: no customer 9 in the input");
   CHECK(read_error(s, R"([{"id":7,"balance":1.5}])") ==
         "out.json: $[0].balance: must be a whole amount, not 1.5");
   CHECK(read_error(s, R"([{"id":7,"recv":[{"interface":"query","result":"success"}]}])") ==
@@ -374,7 +396,8 @@ TEST_CASE("output reader: recognises the forms and refuses bad outputs by path a
   CHECK(read_error(s, R"([{"id":8,"recv":[{"interface":"deposit","result":"success"},
                                           {"interface":"query","result":"success"}]}])") ==
         "out.json: $[0].recv[1]: customer 8 has only 1 events in the input");
-  CHECK(read_error(s, R"([{"id":7,"recv":[{"interface":"deposit","branch":20,"result":"success"}]}])") ==
+  CHECK(read_error(
+            s, R"([{"id":7,"recv":[{"interface":"deposit","branch":20,"result":"success"}]}])") ==
         "out.json: $[0].recv[0].branch: must be 10 (customer 7 event 41 in the input), not 20");
   CHECK(read_error(s, R"([{"id":8,"recv":[]},{"id":8,"recv":[]}])") ==
         "out.json: $[1].id: customer 8 listed twice");
