@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <numeric>
 #include <tuple>
 
 #include <fmt/format.h>
@@ -94,6 +95,15 @@ class ChainSearch {
     }
     const Wide need = targets_[j] - prev_target;
     if (need > pos[0] || need < neg[0]) return false;
+    // Every sum of the available items is a multiple of their gcd.
+    uint64_t g = 0;
+    for (size_t i = 0; i < groups_.size(); ++i) {
+      if (groups_[i].level > static_cast<int32_t>(j) || rem_[i] == 0) continue;
+      const Money a = groups_[i].amount;  // never INT64_MIN: amounts are non-negative
+      g = std::gcd(g, static_cast<uint64_t>(a < 0 ? -a : a));
+    }
+    if (g == 0) return need == 0 && level(j + 1, targets_[j]);
+    if (need % static_cast<Wide>(g) != 0) return false;
     return pick(j, 0, need);
   }
 

@@ -108,11 +108,18 @@ TEST_CASE("find_sum_chain: exact subset sums, chains of growing sets, and its bo
   std::vector<SumItem> many(1000, SumItem{7, 0});
   CHECK(banksim::find_sum_chain(many, {7 * 999}, 100) == SearchResult::kFound);
   CHECK(banksim::find_sum_chain(many, {7 * 999 + 1}, 100) == SearchResult::kNotFound);
-  // Odd targets from even amounts: unreachable, but only an exhaustive search knows.
+  // A target off the items' gcd is refused before any node is spent.
+  CHECK(banksim::find_sum_chain({{10, 0}, {20, 0}, {-30, 0}}, {15}, 1) == SearchResult::kNotFound);
+  CHECK(banksim::find_sum_chain({{10, 0}, {20, 0}, {-30, 0}}, {-20}, 100) == SearchResult::kFound);
+  // 1001 needs 1000 from amounts that are either at most 30 or above 1000: unreachable,
+  // but only an exhaustive search knows (the gcd is 1).
   std::vector<SumItem> evens;
   for (int i = 1; i <= 16; ++i) evens.push_back(SumItem{2 * i + 1000 * (i % 3), 0});
+  evens.push_back(SumItem{1, 0});
   CHECK(banksim::find_sum_chain(evens, {1001}, 5) == SearchResult::kBoundHit);
   CHECK(banksim::find_sum_chain(evens, {1001}, 100'000'000) == SearchResult::kNotFound);
+  CHECK(banksim::find_sum_chain(evens, {1002 + 6 + 1}, 5) == SearchResult::kBoundHit);
+  CHECK(banksim::find_sum_chain(evens, {1002 + 6 + 1}, 1000) == SearchResult::kFound);
 }
 
 TEST_CASE("judge: read-your-writes fails on a query that misses the customer's own write") {
@@ -346,7 +353,7 @@ TEST_CASE("judge: a history's times narrow the other writes a query may see") {
 }
 
 TEST_CASE("judge: hitting the search bound gives undecided, with the reason") {
-  // 16 other customers deposit amounts that cannot make the odd balance seen.
+  // 17 other customers deposit amounts that cannot make the balance seen (see above).
   std::string in = R"([{"id":1,"type":"branch","balance":0},
     {"id":1,"type":"customer","events":[{"id":1,"interface":"query","branch":1}]})";
   std::string out = R"([{"id":1,"recv":[{"interface":"query","result":"success","money":1001}]})";
@@ -357,12 +364,15 @@ TEST_CASE("judge: hitting the search bound gives undecided, with the reason") {
     out += fmt::format(R"(,{{"id":{},"recv":[{{"interface":"deposit","result":"success"}}]}})",
                        100 + i);
   }
+  in += R"(,{"id":117,"type":"customer","events":[{"id":1,"interface":"deposit","money":1,
+      "branch":1}]})";
+  out += R"(,{"id":117,"recv":[{"interface":"deposit","result":"success"}]})";
   const Scenario s = scenario((in + "]").c_str());
   const PropertyVerdict v =
       verdict(s, read(s, out + "]"), JudgedProperty::kReadYourWrites, /*nodes=*/5);
   CHECK(v.verdict == Verdict::kUndecided);
   CHECK(has(v.reason,
-            "customer 1 event 1 (query): the search bound (5 nodes) was hit over 16 "
+            "customer 1 event 1 (query): the search bound (5 nodes) was hit over 17 "
             "possible writes"));
   CHECK(verdict(s, read(s, out + "]"), JudgedProperty::kReadYourWrites).verdict ==
         Verdict::kViolated);
