@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "cli/check_command.h"
 #include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
   CLI::App* serve = banksim::add_serve_command(app, serve_args);
   banksim::VizArgs viz_args;
   CLI::App* viz = banksim::add_viz_command(app, viz_args);
+  banksim::CheckArgs check_args;
+  CLI::App* check = banksim::add_check_command(app, check_args);
 
   try {
     app.parse(argc, argv);
@@ -60,5 +63,6 @@ int main(int argc, char** argv) {
   if (replay->parsed()) return banksim::replay_command(replay_args);
   if (serve->parsed()) return banksim::serve_command(serve_args);
   if (viz->parsed()) return banksim::viz_command(viz_args);
+  if (check->parsed()) return banksim::check_command(check_args);
   return banksim::kExitBadInput;
 }
