@@ -136,7 +136,12 @@ for protocol in sync async session; do
         where="$scenario $protocol seed $seed, $output: run $run_ryw, check $check_ryw"
         if [[ $run_ryw == violated ]]; then
           ryw_runs=$((ryw_runs + 1))
-          [[ $check_ryw == violated ]] || fail "check missed a read-your-writes violation: $where"
+          # A recv output shows a withdraw's result, not the balance it was decided on: a
+          # refused withdraw there may be explained by other customers' withdraws (check
+          # decides that exactly). A history, and a query's balance, show it.
+          if [[ $output == history ]] || ! grep -q 'read-your-writes .*(withdraw' "$WORK/run.txt"; then
+            [[ $check_ryw == violated ]] || fail "check missed a read-your-writes violation: $where"
+          fi
         elif [[ $scenario == powers ]]; then
           [[ $check_ryw == held ]] || fail "check and run disagree: $where"
         fi
