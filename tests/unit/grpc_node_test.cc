@@ -237,6 +237,52 @@ TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
   node.shutdown();
 }
 
+namespace {
+
+// Stands in for every branch of a driver under test: takes its link streams, drops the
+// messages.
+class SinkBranch final : public banksim::wire::BranchService::Service {
+ public:
+  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<banksim::wire::Batch>* reader,
+                      banksim::wire::Empty*) override {
+    banksim::wire::Batch b;
+    while (reader->Read(&b)) {
+    }
+    return grpc::Status::OK;
+  }
+};
+
+// A SinkBranch listening on loopback for the duration of a test.
+class SinkServer {
+ public:
+  SinkServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&sink_);
+    server_ = builder.BuildAndStart();
+    REQUIRE(server_ != nullptr);
+  }
+  ~SinkServer() { server_->Shutdown(std::chrono::system_clock::now()); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  SinkBranch sink_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// One step of `branch` (index `self`): consumes m, returns its report as a branch sends it.
+banksim::wire::StepEffects step(Branch& branch, int32_t self, uint64_t n, const Message& m,
+                                Effects* effects) {
+  effects->clear();
+  branch.on_message(m, *effects);
+  banksim::wire::StepEffects report;
+  banksim::to_proto(self, n, encoded(m), *effects, &report);
+  return report;
+}
+
+}  // namespace
+
 TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
   auto l = make_layout(ProtocolKind::kSync);
   DriverNode driver(l, {});
@@ -257,39 +303,35 @@ TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
   // Not started: no customer is waiting for anything.
   p.set_envelope(encoded(reply));
   CHECK(driver.on_deliver(p).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
-  reply.from = 5;
-  p.set_envelope(encoded(reply));
-  CHECK(driver.on_deliver(p).error_code() != grpc::StatusCode::OK);
-  CHECK(driver.delivered() == 0);
+
+  // Started: customer 7 waits for the reply to its deposit at branch 1. Each forged reply
+  // is refused for its own reason (not merely because nothing is started) and changes
+  // nothing.
+  SinkServer sink;
+  driver.start_customers({sink.address(), sink.address()});
+  REQUIRE(driver.observations().size() == 1);  // the deposit's issue
+  const auto refused = [&](const Message& m, const std::string& reason) {
+    banksim::wire::Packet forged;
+    forged.set_envelope(encoded(m));
+    const grpc::Status s = driver.on_deliver(forged);
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_MESSAGE(s.error_message().find(reason) != std::string::npos, s.error_message());
+    CHECK(driver.delivered() == 0);
+    CHECK(driver.observations().size() == 1);
+  };
+  Message m = reply;
+  m.from = 5;  // no such actor
+  refused(m, "unknown sender");
+  m = reply;
+  m.from = 1;  // branch 2 answers a request made at branch 1
+  refused(m, "does not match it");
+  m = reply;
+  m.event = 1;  // not the outstanding event
+  refused(m, "not outstanding");
+  // Well formed and expected, but no branch reported a step that sent it.
+  refused(reply, "was not sent by any reported step");
   driver.shutdown();
 }
-
-namespace {
-
-// Stands in for every branch of a driver under test: takes its link streams, drops the
-// messages.
-class SinkBranch final : public banksim::wire::BranchService::Service {
- public:
-  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<banksim::wire::Batch>* reader,
-                      banksim::wire::Empty*) override {
-    banksim::wire::Batch b;
-    while (reader->Read(&b)) {
-    }
-    return grpc::Status::OK;
-  }
-};
-
-// One step of `branch` (index `self`): consumes m, returns its report as a branch sends it.
-banksim::wire::StepEffects step(Branch& branch, int32_t self, uint64_t n, const Message& m,
-                                Effects* effects) {
-  effects->clear();
-  branch.on_message(m, *effects);
-  banksim::wire::StepEffects report;
-  banksim::to_proto(self, n, encoded(m), *effects, &report);
-  return report;
-}
-
-}  // namespace
 
 TEST_CASE("grpc driver node: reports arriving out of order are taken in causal order") {
   auto l = make_layout(ProtocolKind::kSync);
