@@ -208,9 +208,7 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
   return true;
 }
 
-}  // namespace
-
-int replay_over_grpc_command(const ReplayArgs& args) {
+int replay_unguarded(const ReplayArgs& args) {
   auto loaded = load_trace_file(args.trace);
   if (!loaded.ok()) {
     fmt::print(stderr, "banksim: {}\n", loaded.error().message);
@@ -280,6 +278,13 @@ int replay_over_grpc_command(const ReplayArgs& args) {
     }
   }
   return status;
+}
+
+}  // namespace
+
+int replay_over_grpc_command(const ReplayArgs& args) {
+  return exit_on_resource_failure("banksim: replay --backend grpc failed",
+                                  [&] { return replay_unguarded(args); });
 }
 
 }  // namespace banksim
