@@ -8,8 +8,13 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <new>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
+#include "cli/grpc_options.h"
 #include "grpc/branch_client.h"
 #include "grpc/branch_node.h"
 #include "grpc/driver_node.h"
@@ -402,6 +407,47 @@ TEST_CASE("grpc driver node: reports arriving out of order are taken in causal o
   CHECK_FALSE(driver.on_batch(third).ok());
   driver.shutdown();
   sink_server->Shutdown(std::chrono::system_clock::now());
+}
+
+TEST_CASE("grpc resources: running out is a status, not an abort") {
+  // What a failed std::thread or allocation throws becomes kExitBackendFailed.
+  CHECK(banksim::exit_on_resource_failure("test", []() -> int {
+          throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                                  "cannot create a thread");
+        }) == banksim::kExitBackendFailed);
+  CHECK(banksim::exit_on_resource_failure("test", []() -> int { throw std::bad_alloc(); }) ==
+        banksim::kExitBackendFailed);
+  CHECK(banksim::exit_on_resource_failure("test", [] { return 1; }) == 1);
+}
+
+TEST_CASE("grpc link engine: posted work runs on its one side thread, in order, before stop") {
+  banksim::LinkEngine engine;
+  int port = 0;
+  banksim::wire::BranchService::AsyncService service;
+  auto server = engine.serve("127.0.0.1:0", &service, &port);
+  REQUIRE(server != nullptr);
+  engine.run();
+  std::mutex mu;
+  std::vector<int> ran;
+  std::vector<std::thread::id> threads;
+  for (int i = 0; i < 50; ++i) {
+    engine.post([&, i] {
+      std::lock_guard lock(mu);
+      ran.push_back(i);
+      threads.push_back(std::this_thread::get_id());
+    });
+  }
+  server->Shutdown(std::chrono::system_clock::now());
+  engine.stop();  // runs what was posted, then joins
+  engine.post([&] { ran.push_back(-1); });  // after stop: dropped
+  std::vector<int> want(50);
+  for (int i = 0; i < 50; ++i) want[static_cast<size_t>(i)] = i;
+  CHECK(ran == want);
+  REQUIRE(threads.size() == 50);
+  for (const auto& t : threads) {
+    CHECK(t == threads.front());
+    CHECK(t != std::this_thread::get_id());
+  }
 }
 
 TEST_CASE("grpc addresses: loopback detection and HOST:PORT parsing") {
