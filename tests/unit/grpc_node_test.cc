@@ -450,6 +450,25 @@ TEST_CASE("grpc link engine: posted work runs on its one side thread, in order, 
   }
 }
 
+TEST_CASE("quiescent-query gate: one rule for the simulator, the driver and the conductor") {
+  Message query{.kind = MessageKind::kRequest, .iface = Interface::kQuery};
+  Message deposit = deposit_request();
+  CHECK_FALSE(banksim::is_write_traffic(query));
+  CHECK(banksim::is_write_traffic(deposit));
+  CHECK(banksim::is_write_traffic(propagate_from_1_to_2()));
+  Message ack = propagate_from_1_to_2();
+  ack.kind = MessageKind::kAck;
+  CHECK(banksim::is_write_traffic(ack));
+  Message query_reply = query;
+  query_reply.kind = MessageKind::kReply;
+  CHECK_FALSE(banksim::is_write_traffic(query_reply));
+  // Only a query request waits, and only while write traffic is in flight.
+  CHECK(banksim::held_by_quiescent_gate(query, 1));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(query, 0));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(deposit, 1));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(query_reply, 1));
+}
+
 TEST_CASE("grpc addresses: loopback detection and HOST:PORT parsing") {
   CHECK(banksim::is_loopback_host("127.0.0.1"));
   CHECK(banksim::is_loopback_host("127.1.2.3"));
