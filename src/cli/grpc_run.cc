@@ -123,8 +123,9 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
 
 int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                   const SimSettings& settings) {
-  return exit_on_resource_failure("banksim: run --backend grpc failed",
-                                  [&] { return run_unguarded(args, std::move(scenario), settings); });
+  return exit_on_resource_failure("banksim: run --backend grpc failed", [&] {
+    return run_unguarded(args, std::move(scenario), settings);
+  });
 }
 
 }  // namespace banksim

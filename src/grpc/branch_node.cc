@@ -123,9 +123,9 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
       for (int32_t b = 0; b < layout_->branch_count(); ++b) {
         if (b == self_) continue;
         const std::string& peer = c.peers[static_cast<size_t>(b)];
-        outboxes_[static_cast<size_t>(b)] = std::make_unique<Outbox>(
-            fmt::format("{} at {}", layout_->actor_name(b), peer), &engine_,
-            link_stream<wire::BranchService>(peer), on_fault);
+        outboxes_[static_cast<size_t>(b)] =
+            std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), peer),
+                                     &engine_, link_stream<wire::BranchService>(peer), on_fault);
       }
       outboxes_.back() =
           std::make_unique<Outbox>(fmt::format("the driver at {}", c.driver), &engine_,
@@ -208,9 +208,9 @@ grpc::Status BranchNode::on_configure(const wire::Configuration& c) {
   std::string error;
   if (!configure(from_proto(c, layout_->branch_count()), &error)) {
     const bool exhausted = error.find("out of resources") != std::string::npos;
-    return grpc::Status(exhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED
-                                  : grpc::StatusCode::FAILED_PRECONDITION,
-                        error);
+    return grpc::Status(
+        exhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED : grpc::StatusCode::FAILED_PRECONDITION,
+        error);
   }
   return grpc::Status::OK;
 }

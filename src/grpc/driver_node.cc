@@ -148,7 +148,8 @@ void DriverNode::send_locked(const Message& m) {
 
 void DriverNode::pump_gate_locked() {
   if (!options_.quiescent_queries) return;
-  if (!parked_queries_.empty() && !held_by_quiescent_gate(parked_queries_.front(), write_traffic_)) {
+  if (!parked_queries_.empty() &&
+      !held_by_quiescent_gate(parked_queries_.front(), write_traffic_)) {
     for (const Message& q : parked_queries_) {
       released_queries_ += 1;
       send_locked(q);

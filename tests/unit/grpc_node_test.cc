@@ -438,7 +438,7 @@ TEST_CASE("grpc link engine: posted work runs on its one side thread, in order, 
     });
   }
   server->Shutdown(std::chrono::system_clock::now());
-  engine.stop();  // runs what was posted, then joins
+  engine.stop();                            // runs what was posted, then joins
   engine.post([&] { ran.push_back(-1); });  // after stop: dropped
   std::vector<int> want(50);
   for (int i = 0; i < 50; ++i) want[static_cast<size_t>(i)] = i;
