@@ -53,22 +53,8 @@ void World::start(int64_t now_us) {
   absorb(effects_, now_us);
 }
 
-bool World::is_write_traffic(const Message& m) {
-  switch (m.kind) {
-    case MessageKind::kRequest:
-    case MessageKind::kReply:
-      return is_write(m.iface);
-    case MessageKind::kPropagate:
-    case MessageKind::kAck:
-      return true;
-  }
-  return true;
-}
-
 bool World::can_deliver(const Message& m) const {
-  if (!options_.quiescent_queries) return true;
-  if (m.kind != MessageKind::kRequest || m.iface != Interface::kQuery) return true;
-  return write_traffic_ == 0;
+  return !options_.quiescent_queries || !held_by_quiescent_gate(m, write_traffic_);
 }
 
 void World::enabled(std::vector<Choice>* out) const {

@@ -141,7 +141,6 @@ class World {
  private:
   void dispatch(const Message& m, Effects& out);
   void absorb(Effects& effects, int64_t now_us);
-  static bool is_write_traffic(const Message& m);
   // A message's wire fields hashed to 64 bits (ids, bytes and delay excluded).
   static uint64_t message_hash(const Message& m);
   // Recomputes actor_hash_[a] from the actor's canonical encoding.

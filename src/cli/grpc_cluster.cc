@@ -91,9 +91,12 @@ std::unique_ptr<GrpcCluster> GrpcCluster::start(const Scenario& scenario, Protoc
     if (!c->processes_.spawn(c->layout_->actor_name(b), exe, args, error)) return nullptr;
   }
   // Starting a process and gRPC takes a moment (much longer under a sanitizer on a busy
-  // machine); allow at least ten seconds for it. Start-up only: not the per-step timeout.
-  if (!c->processes_.read_addresses(std::max<int64_t>(timeouts.idle_ms, 10000), &c->addresses_,
-                                    error)) {
+  // machine); allow at least ten seconds for it, plus 100 ms per branch: the processes start
+  // together on few cores (256 branches on the loaded 2-core VM: 13 s until all listened).
+  // Start-up only: not the per-step timeout.
+  const int64_t startup_ms =
+      std::max<int64_t>(timeouts.idle_ms, 10000) + 100 * int64_t{scenario.branch_count()};
+  if (!c->processes_.read_addresses(startup_ms, &c->addresses_, error)) {
     return nullptr;
   }
   return c;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -20,6 +21,11 @@ struct GrpcTimeouts {
   int64_t idle_ms = 5000;  // --timeout-ms: fail when nothing happens for this long
   int64_t rpc_ms = 2000;   // --rpc-timeout-ms: deadline of every RPC
 };
+
+// The process boundary of a gRPC command: runs `body` and turns running out of threads or
+// memory (std::system_error, std::bad_alloc) into one line on stderr, "PREFIX: out of
+// resources: WHAT", and kExitBackendFailed, never an abort.
+int exit_on_resource_failure(const std::string& prefix, const std::function<int()>& body);
 
 // Adds --timeout-ms and --rpc-timeout-ms.
 void add_grpc_timeout_flags(CLI::App& cmd, GrpcTimeouts& t);

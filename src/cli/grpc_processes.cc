@@ -45,6 +45,13 @@ int InterruptWatch::caught() {
   return g_caught;
 }
 
+std::optional<std::string> listening_address(const std::string& line) {
+  constexpr std::string_view kMarker = "listening on ";
+  const size_t at = line.find(kMarker);
+  if (at == std::string::npos) return std::nullopt;
+  return line.substr(at + kMarker.size());
+}
+
 BranchProcesses::~BranchProcesses() {
   stop_all();
 }
@@ -125,7 +132,6 @@ bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<std::optional<std::string>> found(children_.size());
   size_t missing = children_.size();
-  constexpr std::string_view kMarker = "listening on ";
   while (missing > 0) {
     if (InterruptWatch::caught() != 0) {
       *error = fmt::format("interrupted by signal {}", static_cast<int>(InterruptWatch::caught()));
@@ -170,13 +176,13 @@ bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string
           continue;
         }
         const std::string line = c.buffer.substr(0, nl);
-        const size_t at = line.find(kMarker);
-        if (at == std::string::npos) {
+        std::optional<std::string> address = listening_address(line);
+        if (!address) {
           *error =
               fmt::format("{} printed \"{}\", expected \"listening on HOST:PORT\"", c.name, line);
           return false;
         }
-        found[which[k]] = line.substr(at + kMarker.size());
+        found[which[k]] = std::move(address);
         --missing;
         continue;
       }

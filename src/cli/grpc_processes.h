@@ -29,6 +29,10 @@ class InterruptWatch {
   static int caught();
 };
 
+// The one place that reads serve's "listening on HOST:PORT" line (its format belongs to
+// serve_command): the address, or nullopt when `line` is not that line.
+std::optional<std::string> listening_address(const std::string& line);
+
 class BranchProcesses {
  public:
   BranchProcesses() = default;

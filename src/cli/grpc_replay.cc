@@ -48,18 +48,6 @@ struct Failure {
   std::string message;
 };
 
-bool is_write_traffic(const Message& m) {
-  switch (m.kind) {
-    case MessageKind::kRequest:
-    case MessageKind::kReply:
-      return is_write(m.iface);
-    case MessageKind::kPropagate:
-    case MessageKind::kAck:
-      return true;
-  }
-  return true;
-}
-
 // One pass over the schedule. Returns false and sets *failure on a schedule that does not
 // fit (status 2, the simulator's words) or a backend failure (status 3 or 130).
 bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bool want_timeline,
@@ -140,8 +128,7 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
           source, i, id);
       return false;
     }
-    if (t.quiescent_queries && it->msg.kind == MessageKind::kRequest &&
-        it->msg.iface == Interface::kQuery && write_traffic > 0) {
+    if (t.quiescent_queries && held_by_quiescent_gate(it->msg, write_traffic)) {
       failure->status = kExitBadInput;
       failure->message = fmt::format(
           "{}: $.schedule[{}]: message {} is a query held by quiescent_queries and cannot be "
@@ -208,9 +195,7 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
   return true;
 }
 
-}  // namespace
-
-int replay_over_grpc_command(const ReplayArgs& args) {
+int replay_unguarded(const ReplayArgs& args) {
   auto loaded = load_trace_file(args.trace);
   if (!loaded.ok()) {
     fmt::print(stderr, "banksim: {}\n", loaded.error().message);
@@ -281,6 +266,13 @@ int replay_over_grpc_command(const ReplayArgs& args) {
     }
   }
   return status;
+}
+
+}  // namespace
+
+int replay_over_grpc_command(const ReplayArgs& args) {
+  return exit_on_resource_failure("banksim: replay --backend grpc failed",
+                                  [&] { return replay_unguarded(args); });
 }
 
 }  // namespace banksim

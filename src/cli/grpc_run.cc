@@ -44,9 +44,7 @@ std::string speed_text(std::vector<int64_t> latencies_us, int64_t elapsed_us) {
                      at(990));
 }
 
-}  // namespace
-
-int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
+int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                   const SimSettings& settings) {
   if (!args.record.empty()) {
     fmt::print(stderr,
@@ -120,6 +118,15 @@ int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
     fmt::print("speed: {}\n", speed_text(driver.latencies_us(), facts.end_time_us));
   }
   return status;
+}
+
+}  // namespace
+
+int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
+                  const SimSettings& settings) {
+  return exit_on_resource_failure("banksim: run --backend grpc failed", [&] {
+    return run_unguarded(args, std::move(scenario), settings);
+  });
 }
 
 }  // namespace banksim

@@ -58,9 +58,9 @@ bool parse_peers(const std::string& spec, const Scenario& s, int32_t self,
   return true;
 }
 
-}  // namespace
+static_assert(kExitThreadFailure == kExitBackendFailed);
 
-int serve_command(const ServeArgs& args) {
+int serve_unguarded(const ServeArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
   if (!loaded.ok()) return bad(loaded.error().message);
   const Scenario& s = loaded.value();
@@ -135,6 +135,13 @@ int serve_command(const ServeArgs& args) {
   sigwait(&stop_signals, &sig);
   node.shutdown();
   return kExitOk;
+}
+
+}  // namespace
+
+int serve_command(const ServeArgs& args) {
+  return exit_on_resource_failure(fmt::format("banksim serve: branch {}", args.branch),
+                                  [&] { return serve_unguarded(args); });
 }
 
 }  // namespace banksim

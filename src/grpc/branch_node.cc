@@ -114,30 +114,52 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     *error = fmt::format("{}: bad configuration: {}", name(), why);
     return false;
   }
-  config_ = c;
   if (!c.conducted) {
-    driver_ = wire::DriverService::NewStub(make_channel(c.driver));  // faults, with deadlines
-    const auto on_fault = [this](const std::string& m) { fault(m); };
-    outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
-    for (int32_t b = 0; b < layout_->branch_count(); ++b) {
-      if (b == self_) continue;
-      const std::string& peer = c.peers[static_cast<size_t>(b)];
-      outboxes_[static_cast<size_t>(b)] =
-          std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), peer), &engine_,
-                                   link_stream<wire::BranchService>(peer), on_fault);
+    // Out of threads or memory here is an answer to the Configure call, not an abort.
+    try {
+      driver_ = wire::DriverService::NewStub(make_channel(c.driver));  // faults, with deadlines
+      const auto on_fault = [this](const std::string& m) { fault(m); };
+      outboxes_.resize(static_cast<size_t>(layout_->branch_count()) + 1);
+      for (int32_t b = 0; b < layout_->branch_count(); ++b) {
+        if (b == self_) continue;
+        const std::string& peer = c.peers[static_cast<size_t>(b)];
+        outboxes_[static_cast<size_t>(b)] =
+            std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), peer),
+                                     &engine_, link_stream<wire::BranchService>(peer), on_fault);
+      }
+      outboxes_.back() =
+          std::make_unique<Outbox>(fmt::format("the driver at {}", c.driver), &engine_,
+                                   link_stream<wire::DriverService>(c.driver), on_fault);
+      timer_ = std::thread([this] {
+        try {
+          timer_loop();
+        } catch (const std::exception& e) {
+          exit_on_thread_failure(e);
+        }
+      });
+    } catch (const std::exception& e) {
+      outboxes_.clear();  // none has opened its stream yet
+      driver_.reset();
+      *error = fmt::format("{}: out of resources while configuring: {}", name(), e.what());
+      return false;
     }
-    outboxes_.back() =
-        std::make_unique<Outbox>(fmt::format("the driver at {}", c.driver), &engine_,
-                                 link_stream<wire::DriverService>(c.driver), on_fault);
   }
+  config_ = c;
   configured_ = true;
-  if (!c.conducted) timer_ = std::thread([this] { timer_loop(); });
   return true;
 }
 
 void BranchNode::timer_loop() {
   std::unique_lock lock(mu_);
   while (!shut_down_) {
+    if (held_reports_.empty()) {
+      // Nothing to watch: sleep until something is held (hold_locked wakes us). A ticking
+      // timer in every idle process of a 256-branch run kept 2 cores busy by itself.
+      timer_idle_ = true;
+      timer_cv_.wait(lock, [&] { return shut_down_ || !held_reports_.empty(); });
+      timer_idle_ = false;
+      continue;
+    }
     timer_cv_.wait_for(lock, std::chrono::milliseconds(kReportHoldMs));
     if (shut_down_) return;
     // Reports held for a tick found no traffic to ride with: send them. (Measured from when
@@ -150,7 +172,12 @@ void BranchNode::timer_loop() {
 }
 
 void BranchNode::hold_locked(wire::StepEffects report) {
-  if (held_reports_.empty()) held_since_ = std::chrono::steady_clock::now();
+  if (held_reports_.empty()) {
+    held_since_ = std::chrono::steady_clock::now();
+    // At most one wake-up per tick under traffic: the timer is idle only after a tick
+    // found nothing held.
+    if (timer_idle_) timer_cv_.notify_one();
+  }
   held_reports_.push_back(std::move(report));
 }
 
@@ -180,7 +207,10 @@ void BranchNode::flush_locked(bool to_driver) {
 grpc::Status BranchNode::on_configure(const wire::Configuration& c) {
   std::string error;
   if (!configure(from_proto(c, layout_->branch_count()), &error)) {
-    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, error);
+    const bool exhausted = error.find("out of resources") != std::string::npos;
+    return grpc::Status(
+        exhausted ? grpc::StatusCode::RESOURCE_EXHAUSTED : grpc::StatusCode::FAILED_PRECONDITION,
+        error);
   }
   return grpc::Status::OK;
 }

@@ -26,8 +26,10 @@
 // and reports nothing, so the conductor alone decides what happens next.
 //
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
-// for all methods, see link_engine.h); a timer thread flushes old held reports. The Branch
-// state is touched only under mu_.
+// for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
+// while none is held). No thread per peer: a process has the engine's two threads, the
+// timer and gRPC's own, whatever the number of branches. The Branch state is touched only
+// under mu_.
 #pragma once
 
 #include <chrono>
@@ -112,6 +114,7 @@ class BranchNode {
   std::vector<wire::StepEffects> held_reports_;       // own and forwarded, for the driver
   std::chrono::steady_clock::time_point held_since_;  // when held_reports_ last became non-empty
   std::condition_variable timer_cv_;
+  bool timer_idle_ = false;  // the timer sleeps until a report is held
   std::thread timer_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
 };

@@ -86,18 +86,6 @@ DriverNode::MessageKey DriverNode::key_of(const Message& m) {
   return MessageKey{static_cast<int32_t>(m.kind), m.from, m.to, m.customer, m.event};
 }
 
-bool DriverNode::is_write_traffic(const Message& m) {
-  switch (m.kind) {
-    case MessageKind::kRequest:
-    case MessageKind::kReply:
-      return is_write(m.iface);
-    case MessageKind::kPropagate:
-    case MessageKind::kAck:
-      return true;
-  }
-  return true;
-}
-
 void DriverNode::start_customers(const std::vector<std::string>& branch_addresses) {
   assert(branch_addresses.size() == static_cast<size_t>(layout_->branch_count()));
   std::lock_guard lock(mu_);
@@ -160,7 +148,8 @@ void DriverNode::send_locked(const Message& m) {
 
 void DriverNode::pump_gate_locked() {
   if (!options_.quiescent_queries) return;
-  if (write_traffic_ == 0 && !parked_queries_.empty()) {
+  if (!parked_queries_.empty() &&
+      !held_by_quiescent_gate(parked_queries_.front(), write_traffic_)) {
     for (const Message& q : parked_queries_) {
       released_queries_ += 1;
       send_locked(q);

@@ -116,7 +116,6 @@ class DriverNode {
     DecodedStep effects;
   };
   static MessageKey key_of(const Message& m);
-  static bool is_write_traffic(const Message& m);
   int64_t now_us() const;
   // REQUIRES mu_ held. Counts a customer's sends and sends or parks them.
   void route_locked(const Message& m);

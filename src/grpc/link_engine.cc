@@ -1,6 +1,10 @@
 #include "grpc/link_engine.h"
 
+#include <unistd.h>
+
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include <absl/synchronization/mutex.h>
@@ -39,11 +43,47 @@ std::unique_ptr<grpc::Server> LinkEngine::serve(const std::string& address, grpc
 
 void LinkEngine::run() {
   assert(cq_ != nullptr && !thread_.joinable());
+  side_ = std::thread([this] { side_loop(); });
   thread_ = std::thread([cq = cq_.get()] {
-    void* tag = nullptr;
-    bool ok = false;
-    while (cq->Next(&tag, &ok)) static_cast<CqTag*>(tag)->run(ok);
+    try {
+      void* tag = nullptr;
+      bool ok = false;
+      while (cq->Next(&tag, &ok)) static_cast<CqTag*>(tag)->run(ok);
+    } catch (const std::exception& e) {
+      exit_on_thread_failure(e);
+    }
   });
+}
+
+void exit_on_thread_failure(const std::exception& e) {
+  std::fprintf(stderr, "banksim: pid %d ran out of resources: %s\n", static_cast<int>(::getpid()),
+               e.what());
+  std::fflush(stderr);
+  std::_Exit(kExitThreadFailure);
+}
+
+void LinkEngine::post(std::function<void()> fn) {
+  std::lock_guard lock(side_mu_);
+  if (side_closed_) return;
+  side_queue_.push_back(std::move(fn));
+  side_cv_.notify_one();
+}
+
+void LinkEngine::side_loop() {
+  std::unique_lock lock(side_mu_);
+  for (;;) {
+    side_cv_.wait(lock, [&] { return side_closed_ || !side_queue_.empty(); });
+    if (side_queue_.empty()) return;  // closed and drained
+    std::function<void()> fn = std::move(side_queue_.front());
+    side_queue_.pop_front();
+    lock.unlock();
+    try {
+      fn();
+    } catch (const std::exception& e) {
+      exit_on_thread_failure(e);
+    }
+    lock.lock();
+  }
 }
 
 void LinkEngine::stop() {
@@ -61,6 +101,14 @@ void LinkEngine::stop() {
     bool ok = false;
     while (cq_->Next(&tag, &ok)) static_cast<CqTag*>(tag)->run(false);
   }
+  // What was posted still runs (a fault raised before the stop is still reported), as
+  // each link's own notifier thread used to before it was joined.
+  {
+    std::lock_guard lock(side_mu_);
+    side_closed_ = true;
+    side_cv_.notify_all();
+  }
+  if (side_.joinable()) side_.join();
 }
 
 namespace {

@@ -15,8 +15,17 @@
 //
 // Order of shutdown: cancel the client streams (Outbox::stop), Shutdown() the server, then
 // stop() here, which drains the queue (every pending operation completes) and joins.
+//
+// Threads: exactly two per engine, whatever the number of links: the completion-queue
+// thread, and a side thread for work that may block (fault reports make an RPC with a
+// deadline), which must never run on the completion-queue thread. A process with hundreds
+// of peers therefore has no thread per peer (a 256-branch run used to need 256 + 13
+// threads per process and ran out of them).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -29,6 +38,15 @@
 #include "banksim_service.grpc.pb.h"
 
 namespace banksim {
+
+// Exit status of a process whose gRPC thread ran out of a resource (threads, memory): the
+// CLI's kExitBackendFailed (cli/grpc_options.h checks they agree).
+constexpr int kExitThreadFailure = 3;
+// For the body of a thread this backend starts: an exception escaping a std::thread aborts
+// the process; instead print one line naming the process and the failure, and exit with
+// kExitThreadFailure. (The driver notices a branch that exits; a driver's branches die
+// with it.)
+[[noreturn]] void exit_on_thread_failure(const std::exception& e);
 
 class CqTag {
  public:
@@ -63,14 +81,27 @@ class LinkEngine {
     op(cq_.get());
     return true;
   }
-  // No operation starts after this; drains the queue and joins. Idempotent.
+  // Runs `fn` on the engine's side thread, after every fn posted before it; never on the
+  // completion-queue thread, never inline. Dropped once stop() has drained the side queue.
+  // Usable before run() (it waits for run()).
+  void post(std::function<void()> fn);
+  // No operation starts after this; drains the queue and joins; then runs what was posted
+  // and joins the side thread. Idempotent.
   void stop();
 
  private:
+  void side_loop();
+
   std::mutex mu_;
   bool closed_ = false;
   std::unique_ptr<grpc::ServerCompletionQueue> cq_;
   std::thread thread_;
+
+  std::mutex side_mu_;  // guards the three below
+  std::condition_variable side_cv_;
+  std::deque<std::function<void()>> side_queue_;
+  bool side_closed_ = false;
+  std::thread side_;
 };
 
 // One server-streaming-in call (a link stream) accepted on the engine: each Batch read is

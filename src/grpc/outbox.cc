@@ -78,7 +78,6 @@ Outbox::Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn
   // The first write carries the stream's headers: one packet, and no separate start
   // operation to wait for before writing.
   context_.set_initial_metadata_corked(true);
-  notifier_ = std::thread([this] { notify_loop(); });
 }
 
 Outbox::~Outbox() {
@@ -90,8 +89,9 @@ void Outbox::raise_locked(std::string message) {
   failed_ = true;
   pending_.Clear();
   pending_items_ = 0;
-  if (!stopping_) fault_ = std::move(message);
-  cv_.notify_all();
+  // Reported from the engine's side thread: the caller may hold the locks on_fault takes.
+  // The closure owns copies, so this outbox may be gone by the time it runs.
+  if (!stopping_) engine_->post([f = on_fault_, m = std::move(message)] { f(m); });
 }
 
 bool Outbox::admit_locked() {
@@ -168,15 +168,6 @@ void Outbox::on_done() {
   cv_.notify_all();  // under mu_: stop() may destroy this outbox as soon as it sees done_
 }
 
-void Outbox::notify_loop() {
-  std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stopping_ || !fault_.empty(); });
-  if (fault_.empty()) return;
-  const std::string message = std::move(fault_);
-  lock.unlock();
-  on_fault_(message);
-}
-
 uint64_t Outbox::batches_written() const {
   std::lock_guard lock(mu_);
   return batches_written_;
@@ -195,7 +186,6 @@ void Outbox::stop() {
     // Both completions must be in before this outbox may go: gRPC does not order them.
     cv_.wait(lock, [&] { return !opened_ || (done_ && !write_outstanding_); });
   }
-  if (notifier_.joinable()) notifier_.join();
 }
 
 }  // namespace banksim

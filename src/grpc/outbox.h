@@ -13,9 +13,10 @@
 // (the receiver refused or rejected a message, died, or the transport failed) is a fault:
 // `on_fault` is called once with a one-line message and everything after it is dropped (the
 // run has failed; nothing downstream can be trusted). Bounded: more than kOutboxMax queued
-// items is a fault too. `on_fault` runs on the outbox's own notifier thread, never inside
-// push() or on the engine's thread, so it may take the locks its caller holds around push()
-// and make blocking calls.
+// items is a fault too. `on_fault` runs on the engine's side thread (LinkEngine::post),
+// never inside push() or on the completion-queue thread, so it may take the locks its
+// caller holds around push() and make blocking calls. An outbox has no thread of its own:
+// a process with hundreds of links must not have a thread per link.
 #pragma once
 
 #include <condition_variable>
@@ -24,7 +25,6 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include <grpcpp/grpcpp.h>
 
@@ -60,8 +60,9 @@ class Outbox final {
   // Callers push everything one handler produced, then flush once: one write per batch.
   void flush();
   bool has_pending() const;
-  // Cancels the stream, drops the queue, waits until the stream is done (on the engine's
-  // thread: never call it there) and joins the notifier. Idempotent.
+  // Cancels the stream, drops the queue and waits until the stream is done (on the engine's
+  // thread: never call it there). A fault raised before still reaches `on_fault` (on the
+  // engine's side thread); none after. Idempotent.
   void stop();
 
   // Batches written so far (for tests and measurements).
@@ -77,7 +78,6 @@ class Outbox final {
   // into current_, marks a write in progress and starts it (opening the stream first).
   void write_pending_locked();
   void raise_locked(std::string message);
-  void notify_loop();
 
   std::string destination_;
   LinkEngine* engine_;
@@ -96,13 +96,11 @@ class Outbox final {
   bool write_outstanding_ = false;  // a Write was started and has not completed
   bool stopping_ = false;
   bool failed_ = false;
-  std::string fault_;            // raised, for the notifier to report
   grpc::ClientContext context_;  // the stream's; TryCancel() from stop()
   std::unique_ptr<Writer> writer_;
   grpc::Status status_;  // how the stream ended
   CqTag write_tag_;
   CqTag done_tag_;
-  std::thread notifier_;
 };
 
 // Creates a channel to a loopback (or explicitly allowed) address; `link`: for link streams
@@ -110,12 +108,15 @@ class Outbox final {
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link = false);
 
 // The OpenFn of a link stream to `Service` (wire::BranchService or wire::DriverService) at
-// `address`.
+// `address`. The channel is created when the stream opens (the first message), not before:
+// at 256 branches, configuring every process with a channel per peer made 65,280 channels,
+// most of them never used by a run with few writers. The stub lives as long as the OpenFn
+// (the outbox), so it outlives the stream.
 template <class Service>
 Outbox::OpenFn link_stream(const std::string& address) {
-  std::shared_ptr<typename Service::Stub> stub =
-      Service::NewStub(make_channel(address, /*link=*/true));
-  return [stub](grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) {
+  return [address, stub = std::shared_ptr<typename Service::Stub>()](
+             grpc::ClientContext* ctx, wire::Empty* e, grpc::CompletionQueue* cq) mutable {
+    if (stub == nullptr) stub = Service::NewStub(make_channel(address, /*link=*/true));
     return stub->PrepareAsyncStream(ctx, e, cq);
   };
 }

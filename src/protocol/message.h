@@ -36,4 +36,25 @@ struct Message {
 
 std::string_view message_kind_name(MessageKind k);
 
+// Write traffic: a write's request or reply, a propagate, an ack. What the quiescent-query
+// gate counts, in every scheduler (World, the gRPC driver, the gRPC conductor).
+constexpr bool is_write_traffic(const Message& m) {
+  switch (m.kind) {
+    case MessageKind::kRequest:
+    case MessageKind::kReply:
+      return is_write(m.iface);
+    case MessageKind::kPropagate:
+    case MessageKind::kAck:
+      return true;
+  }
+  return true;
+}
+
+// The quiescent-query gate (--quiescent-queries, the seeds' "sleep before querying"): a
+// query request is delivered only while no write traffic is in flight. True when `m` must
+// wait, `write_traffic` being the count of write traffic in flight.
+constexpr bool held_by_quiescent_gate(const Message& m, int64_t write_traffic) {
+  return m.kind == MessageKind::kRequest && m.iface == Interface::kQuery && write_traffic > 0;
+}
+
 }  // namespace banksim

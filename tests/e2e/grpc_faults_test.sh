@@ -23,11 +23,14 @@ finish_run() {
   fi
 }
 
+# Each case interrupts a run under way: it waits until a branch has traffic (wait_for_traffic),
+# never for a fixed time, so a faster machine cannot finish the run first.
+
 # 1. A branch killed mid-run.
 start_run
 wait_for_listening 3
-sleep 0.5
 victim=$(branch_pids | sed -n 2p)
+wait_for_traffic "$victim"
 kill -9 "$victim"
 SECONDS=0
 finish_run 3
@@ -38,8 +41,9 @@ expect_no_branch_processes
 # 2. A hung branch (stopped): no delivery within --timeout-ms, or an RPC past its deadline.
 start_run --timeout-ms 1000 --rpc-timeout-ms 800
 wait_for_listening 3
-sleep 0.5
-kill -STOP "$(branch_pids | sed -n 3p)"
+victim=$(branch_pids | sed -n 3p)
+wait_for_traffic "$victim"
+kill -STOP "$victim"
 SECONDS=0
 finish_run 3
 ((SECONDS <= 8)) || fail "the run took ${SECONDS}s to notice a hung branch"
@@ -49,7 +53,7 @@ expect_no_branch_processes
 # 3. Ctrl-C (SIGINT) on the driver: status 130, every branch process gone.
 start_run
 wait_for_listening 3
-sleep 0.3
+wait_for_traffic "$(branch_pids | sed -n 1p)"
 kill -INT "$RUN"
 finish_run 130
 expect_grep "interrupted by signal 2" "$WORK/err"

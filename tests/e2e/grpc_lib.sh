@@ -86,3 +86,28 @@ wait_for_listening() {
   done
   fail "$want branch processes did not start listening"
 }
+
+# established_sockets PID: how many TCP connections process PID holds open (ESTABLISHED
+# entries of /proc/net/tcp{,6} whose inode is one of the process's sockets).
+established_sockets() {
+  local pid=$1 inodes
+  inodes=$(ls -l "/proc/$pid/fd" 2>/dev/null | sed -n 's/.*socket:\[\([0-9]*\)\]$/\1/p')
+  [[ -z "$inodes" ]] && { echo 0; return; }
+  awk -v want="$inodes" 'BEGIN { n = split(want, a, "\n"); for (i = 1; i <= n; i++) mine[a[i]] = 1 }
+    $4 == "01" && ($10 in mine) { c++ } END { print c + 0 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# wait_for_traffic PID: until branch process PID has exchanged messages with its peers, so
+# the run is under way (at most 20 s). Observed, not assumed from a sleep: a link stream is
+# opened by its first message, so a branch with streams to and from the driver and to or
+# from both peers of a 3-branch run holds at least 4 connections. Fails if the run ($RUN)
+# ended first: a test that interrupts a run must interrupt a running one.
+wait_for_traffic() {
+  local pid=$1
+  for _ in $(seq 1 400); do
+    (($(established_sockets "$pid") >= 4)) && return 0
+    kill -0 "$RUN" 2>/dev/null || fail "the run ended before branch process $pid had traffic"
+    sleep 0.05
+  done
+  fail "branch process $pid had no traffic within 20 s"
+}

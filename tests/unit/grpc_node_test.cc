@@ -8,8 +8,13 @@
 #include <doctest/doctest.h>
 
 #include <memory>
+#include <new>
 #include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
 
+#include "cli/grpc_options.h"
 #include "grpc/branch_client.h"
 #include "grpc/branch_node.h"
 #include "grpc/driver_node.h"
@@ -237,6 +242,52 @@ TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
   node.shutdown();
 }
 
+namespace {
+
+// Stands in for every branch of a driver under test: takes its link streams, drops the
+// messages.
+class SinkBranch final : public banksim::wire::BranchService::Service {
+ public:
+  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<banksim::wire::Batch>* reader,
+                      banksim::wire::Empty*) override {
+    banksim::wire::Batch b;
+    while (reader->Read(&b)) {
+    }
+    return grpc::Status::OK;
+  }
+};
+
+// A SinkBranch listening on loopback for the duration of a test.
+class SinkServer {
+ public:
+  SinkServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(&sink_);
+    server_ = builder.BuildAndStart();
+    REQUIRE(server_ != nullptr);
+  }
+  ~SinkServer() { server_->Shutdown(std::chrono::system_clock::now()); }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  SinkBranch sink_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// One step of `branch` (index `self`): consumes m, returns its report as a branch sends it.
+banksim::wire::StepEffects step(Branch& branch, int32_t self, uint64_t n, const Message& m,
+                                Effects* effects) {
+  effects->clear();
+  branch.on_message(m, *effects);
+  banksim::wire::StepEffects report;
+  banksim::to_proto(self, n, encoded(m), *effects, &report);
+  return report;
+}
+
+}  // namespace
+
 TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
   auto l = make_layout(ProtocolKind::kSync);
   DriverNode driver(l, {});
@@ -257,39 +308,35 @@ TEST_CASE("grpc driver node: replies are checked before a customer sees them") {
   // Not started: no customer is waiting for anything.
   p.set_envelope(encoded(reply));
   CHECK(driver.on_deliver(p).error_code() == grpc::StatusCode::FAILED_PRECONDITION);
-  reply.from = 5;
-  p.set_envelope(encoded(reply));
-  CHECK(driver.on_deliver(p).error_code() != grpc::StatusCode::OK);
-  CHECK(driver.delivered() == 0);
+
+  // Started: customer 7 waits for the reply to its deposit at branch 1. Each forged reply
+  // is refused for its own reason (not merely because nothing is started) and changes
+  // nothing.
+  SinkServer sink;
+  driver.start_customers({sink.address(), sink.address()});
+  REQUIRE(driver.observations().size() == 1);  // the deposit's issue
+  const auto refused = [&](const Message& m, const std::string& reason) {
+    banksim::wire::Packet forged;
+    forged.set_envelope(encoded(m));
+    const grpc::Status s = driver.on_deliver(forged);
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK_MESSAGE(s.error_message().find(reason) != std::string::npos, s.error_message());
+    CHECK(driver.delivered() == 0);
+    CHECK(driver.observations().size() == 1);
+  };
+  Message m = reply;
+  m.from = 5;  // no such actor
+  refused(m, "unknown sender");
+  m = reply;
+  m.from = 1;  // branch 2 answers a request made at branch 1
+  refused(m, "does not match it");
+  m = reply;
+  m.event = 1;  // not the outstanding event
+  refused(m, "not outstanding");
+  // Well formed and expected, but no branch reported a step that sent it.
+  refused(reply, "was not sent by any reported step");
   driver.shutdown();
 }
-
-namespace {
-
-// Stands in for every branch of a driver under test: takes its link streams, drops the
-// messages.
-class SinkBranch final : public banksim::wire::BranchService::Service {
- public:
-  grpc::Status Stream(grpc::ServerContext*, grpc::ServerReader<banksim::wire::Batch>* reader,
-                      banksim::wire::Empty*) override {
-    banksim::wire::Batch b;
-    while (reader->Read(&b)) {
-    }
-    return grpc::Status::OK;
-  }
-};
-
-// One step of `branch` (index `self`): consumes m, returns its report as a branch sends it.
-banksim::wire::StepEffects step(Branch& branch, int32_t self, uint64_t n, const Message& m,
-                                Effects* effects) {
-  effects->clear();
-  branch.on_message(m, *effects);
-  banksim::wire::StepEffects report;
-  banksim::to_proto(self, n, encoded(m), *effects, &report);
-  return report;
-}
-
-}  // namespace
 
 TEST_CASE("grpc driver node: reports arriving out of order are taken in causal order") {
   auto l = make_layout(ProtocolKind::kSync);
@@ -360,6 +407,66 @@ TEST_CASE("grpc driver node: reports arriving out of order are taken in causal o
   CHECK_FALSE(driver.on_batch(third).ok());
   driver.shutdown();
   sink_server->Shutdown(std::chrono::system_clock::now());
+}
+
+TEST_CASE("grpc resources: running out is a status, not an abort") {
+  // What a failed std::thread or allocation throws becomes kExitBackendFailed.
+  CHECK(banksim::exit_on_resource_failure("test", []() -> int {
+          throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                                  "cannot create a thread");
+        }) == banksim::kExitBackendFailed);
+  CHECK(banksim::exit_on_resource_failure("test", []() -> int { throw std::bad_alloc(); }) ==
+        banksim::kExitBackendFailed);
+  CHECK(banksim::exit_on_resource_failure("test", [] { return 1; }) == 1);
+}
+
+TEST_CASE("grpc link engine: posted work runs on its one side thread, in order, before stop") {
+  banksim::LinkEngine engine;
+  int port = 0;
+  banksim::wire::BranchService::AsyncService service;
+  auto server = engine.serve("127.0.0.1:0", &service, &port);
+  REQUIRE(server != nullptr);
+  engine.run();
+  std::mutex mu;
+  std::vector<int> ran;
+  std::vector<std::thread::id> threads;
+  for (int i = 0; i < 50; ++i) {
+    engine.post([&, i] {
+      std::lock_guard lock(mu);
+      ran.push_back(i);
+      threads.push_back(std::this_thread::get_id());
+    });
+  }
+  server->Shutdown(std::chrono::system_clock::now());
+  engine.stop();                            // runs what was posted, then joins
+  engine.post([&] { ran.push_back(-1); });  // after stop: dropped
+  std::vector<int> want(50);
+  for (int i = 0; i < 50; ++i) want[static_cast<size_t>(i)] = i;
+  CHECK(ran == want);
+  REQUIRE(threads.size() == 50);
+  for (const auto& t : threads) {
+    CHECK(t == threads.front());
+    CHECK(t != std::this_thread::get_id());
+  }
+}
+
+TEST_CASE("quiescent-query gate: one rule for the simulator, the driver and the conductor") {
+  Message query{.kind = MessageKind::kRequest, .iface = Interface::kQuery};
+  Message deposit = deposit_request();
+  CHECK_FALSE(banksim::is_write_traffic(query));
+  CHECK(banksim::is_write_traffic(deposit));
+  CHECK(banksim::is_write_traffic(propagate_from_1_to_2()));
+  Message ack = propagate_from_1_to_2();
+  ack.kind = MessageKind::kAck;
+  CHECK(banksim::is_write_traffic(ack));
+  Message query_reply = query;
+  query_reply.kind = MessageKind::kReply;
+  CHECK_FALSE(banksim::is_write_traffic(query_reply));
+  // Only a query request waits, and only while write traffic is in flight.
+  CHECK(banksim::held_by_quiescent_gate(query, 1));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(query, 0));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(deposit, 1));
+  CHECK_FALSE(banksim::held_by_quiescent_gate(query_reply, 1));
 }
 
 TEST_CASE("grpc addresses: loopback detection and HOST:PORT parsing") {
