@@ -115,7 +115,9 @@ class CleanupSignalsBlocked {
 
 // ---- Writing ----
 
-std::string reason(int err) { return std::strerror(err); }
+std::string reason(int err) {
+  return std::strerror(err);
+}
 
 // Writes all of `text` to fd; 0 or the errno of the failure.
 int write_all(int fd, std::string_view text) {
@@ -290,8 +292,8 @@ int finish_stdout(int status, std::string_view program, int write_errno) {
   const int flush_errno = errno;
   const int recorded = g_stdout_errno.load();
   if (write_errno == 0 && recorded == 0 && flushed && !std::ferror(stdout)) return status;
-  const int err = write_errno != 0 ? write_errno
-                  : recorded != 0  ? recorded
+  const int err = write_errno != 0   ? write_errno
+                  : recorded != 0    ? recorded
                   : flush_errno != 0 ? flush_errno
                                      : EIO;
   fmt::print(stderr, "{}: cannot write to stdout: {}\n", program, reason(err));

@@ -41,14 +41,13 @@ class HelpFormatter : public CLI::Formatter {
   }
 
   std::string make_option(const CLI::Option* opt, bool is_positional) const override {
-    const std::string left =
-        "  " + make_option_name(opt, is_positional) + make_option_opts(opt);
+    const std::string left = "  " + make_option_name(opt, is_positional) + make_option_opts(opt);
     return wrap(left, make_option_desc(opt), get_column_width());
   }
 
   std::string make_subcommand(const CLI::App* sub) const override {
-    return wrap("  " + sub->get_display_name(), sub->get_description().substr(
-                                                    0, sub->get_description().find('\n')),
+    return wrap("  " + sub->get_display_name(),
+                sub->get_description().substr(0, sub->get_description().find('\n')),
                 get_column_width());
   }
 
@@ -71,11 +70,11 @@ class HelpFormatter : public CLI::Formatter {
   // The placeholder of an option's value: what it names, else N for numbers.
   static std::string metavariable(const CLI::Option* opt) {
     static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
-        {"output", "FILE"},       {"history", "FILE"},         {"record", "FILE"},
-        {"trace-out", "FILE"},    {"scenario", "FILE"},        {"protocol", "PROTOCOL"},
-        {"latency", "LATENCY"},   {"check", "PROPERTIES"},     {"format", "FORMAT"},
-        {"backend", "BACKEND"},   {"strategy", "STRATEGY"},    {"listen", "HOST:PORT"},
-        {"driver", "HOST:PORT"},  {"peers", "ID=HOST:PORT,..."}, {"mix", "MIX"},
+        {"output", "FILE"},      {"history", "FILE"},           {"record", "FILE"},
+        {"trace-out", "FILE"},   {"scenario", "FILE"},          {"protocol", "PROTOCOL"},
+        {"latency", "LATENCY"},  {"check", "PROPERTIES"},       {"format", "FORMAT"},
+        {"backend", "BACKEND"},  {"strategy", "STRATEGY"},      {"listen", "HOST:PORT"},
+        {"driver", "HOST:PORT"}, {"peers", "ID=HOST:PORT,..."}, {"mix", "MIX"},
     };
     for (const std::string& l : opt->get_lnames()) {
       for (const auto& [name, meta] : kNamed) {

@@ -112,15 +112,13 @@ int parse_and_run(int argc, char** argv) {
                                                  {"--record", run_args.record}})) {
     return banksim::kExitBadInput;
   }
-  if (explore->parsed() &&
-      refuse_output_over_input(explore_args.scenario, "scenario",
-                               {{"--trace-out", explore_args.trace_out}})) {
+  if (explore->parsed() && refuse_output_over_input(explore_args.scenario, "scenario",
+                                                    {{"--trace-out", explore_args.trace_out}})) {
     return banksim::kExitBadInput;
   }
-  if (replay->parsed() &&
-      refuse_output_over_input(replay_args.trace, "trace",
-                               {{"-o", replay_args.out.output},
-                                {"--history", replay_args.out.history}})) {
+  if (replay->parsed() && refuse_output_over_input(replay_args.trace, "trace",
+                                                   {{"-o", replay_args.out.output},
+                                                    {"--history", replay_args.out.history}})) {
     return banksim::kExitBadInput;
   }
 

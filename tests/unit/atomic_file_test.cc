@@ -76,8 +76,7 @@ TEST_CASE("atomic file: a 250-byte file name fits (the temporary name is shorter
 TEST_CASE("atomic file: a failure says why and leaves no temporary file") {
   TempDir dir;
   std::string error;
-  CHECK_FALSE(write_file_atomically((dir.path / "no-such-dir" / "out.json").string(), "x",
-                                    &error));
+  CHECK_FALSE(write_file_atomically((dir.path / "no-such-dir" / "out.json").string(), "x", &error));
   CHECK(error.find("cannot write file: No such file or directory") != std::string::npos);
   CHECK(dir.entries().empty());
 }
