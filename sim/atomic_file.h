@@ -4,6 +4,16 @@
 // removed and the path is left as it was. A path that exists and is not a regular file
 // (/dev/null, a pipe, a terminal) is written directly: renaming over it would replace
 // the device or pipe with a plain file.
+//
+// The temporary file is created exclusively (O_CREAT|O_EXCL|O_NOFOLLOW, a random name
+// like mkstemp's), so a file or symlink planted under that name is never followed or
+// overwritten; its name keeps at most 100 bytes of the target's so it fits NAME_MAX; it
+// gets the target's permission bits when the target exists (else 0666 minus the umask).
+// While it exists it is registered, and SIGINT, SIGTERM and SIGHUP unlink it (with
+// async-signal-safe calls only) before the signal takes its previous course.
+//
+// Also here: the standard streams' safety. banksim's errors go to stderr and its results
+// to stdout; neither may turn a failed write into a crash or a silent success.
 #pragma once
 
 #include <string>
@@ -12,7 +22,27 @@
 namespace banksim {
 
 // Writes `text` to `path` as described above. On failure returns false and sets *error
-// to a one-line message naming the path.
+// to a one-line message naming the path and the reason (the system's error text).
 bool write_file_atomically(const std::string& path, std::string_view text, std::string* error);
+
+// True when both paths name the same existing file (same device and inode), e.g. an
+// output path that is the input under another spelling or through a link.
+bool same_existing_file(const std::string& a, const std::string& b);
+
+// Call first in main. Opens /dev/null (in the useless direction, so writes to it fail
+// visibly) on any of file descriptors 0, 1, 2 that is closed, so that no file banksim
+// opens later takes their place and receives its messages; and makes writes to stderr
+// never fail: a message that cannot be written (2>&-, 2>/dev/full) is dropped, so the
+// exit status stays that of the error and nothing aborts. Writes to stdout never fail
+// either (nothing throws halfway); the first failure's reason is kept for finish_stdout.
+// Ignores SIGXFSZ, so a write past a file size limit is an error (EFBIG) like any other.
+void guard_standard_streams();
+
+// Call at the end of main with the command's exit status: flushes stdout and, when any
+// write to it failed, prints "PROGRAM: cannot write to stdout: REASON" on stderr and
+// returns kExitOutputFailed; otherwise returns `status`. `write_errno` is the error of a
+// write that failed earlier and threw (0 if none).
+constexpr int kExitOutputFailed = 4;
+int finish_stdout(int status, std::string_view program, int write_errno = 0);
 
 }  // namespace banksim

@@ -1,10 +1,17 @@
 // banksim: a deterministic simulator and model checker for a replicated bank.
+#include <cerrno>
 #include <cstdio>
+#include <string_view>
+#include <memory>
+#include <sstream>
+#include <system_error>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "cli/check_command.h"
+#include "cli/cli_style.h"
 #include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
@@ -12,18 +19,62 @@
 #include "cli/serve_command.h"
 #include "cli/settings.h"
 #include "cli/viz_command.h"
+#include "sim/atomic_file.h"
 
-int main(int argc, char** argv) {
+#ifndef BANKSIM_VERSION
+#define BANKSIM_VERSION "unknown"
+#endif
+
+namespace {
+
+// A first argument that is neither an option nor a command: "unknown command 'X'" (CLI11
+// would say "A subcommand is required"). Returns true when it printed that error.
+bool refuse_unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return false;
+  const std::string word = argv[1];
+  std::string known;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    if (sub->check_name(word)) return false;
+    known += (known.empty() ? "" : ", ") + sub->get_name();
+  }
+  fmt::print(stderr, "banksim: unknown command '{}' (commands: {}; see banksim --help)\n", word,
+             known);
+  return true;
+}
+
+// An output path naming the command's input would destroy the input: refused up front.
+// `outputs` holds (flag, path) pairs; empty paths and "-" are not files.
+bool refuse_output_over_input(
+    const std::string& input, std::string_view what,
+    const std::vector<std::pair<std::string_view, std::string>>& outputs) {
+  for (const auto& [flag, path] : outputs) {
+    if (path.empty() || path == "-" || !banksim::same_existing_file(path, input)) continue;
+    fmt::print(stderr, "banksim: {}: {} is the {} file itself; refusing to overwrite it\n", flag,
+               path, what);
+    return true;
+  }
+  return false;
+}
+
+// Parses, then runs the chosen command; its exit status.
+int parse_and_run(int argc, char** argv) {
   CLI::App app{
       "banksim: deterministic simulator and model checker for a replicated bank.\n"
       "  banksim run      scenario.json --seed 42      one simulated execution\n"
       "  banksim explore  scenario.json --max-depth 8  every interleaving (bounded or complete)\n"
       "  banksim replay   trace.json                   reproduce a saved schedule exactly\n"
       "  banksim serve    --branch ID --scenario F     one branch as a real gRPC process\n"
+      "  banksim viz      trace.json -o trace.html     draw a trace as a sequence diagram\n"
+      "  banksim check    --input IN --output OUT      judge another program's output\n"
       "  (run and replay take --backend grpc: one real process per branch)\n"
       "Every command exits 0 when the checked properties hold, 1 on a violation, 2 on bad "
-      "input."};
+      "input, 4 when its output cannot be written.",
+      "banksim"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "banksim " BANKSIM_VERSION, "Print the version and exit");
+  // Set before the commands are added: each subcommand takes its parent's formatter.
+  const auto formatter = std::make_shared<banksim::HelpFormatter>();
+  app.formatter(formatter);
 
   // Each command: its subcommand and what runs when it was chosen.
   banksim::RunArgs run_args;
@@ -39,15 +90,47 @@ int main(int argc, char** argv) {
   banksim::CheckArgs check_args;
   CLI::App* check = banksim::add_check_command(app, check_args);
 
+  // App-wide: the help layout, and --seed refuses what would wrap or saturate.
+  for (CLI::App* sub : app.get_subcommands({})) {
+    sub->formatter(formatter);
+    if (CLI::Option* seed = sub->get_option_no_throw("--seed")) {
+      seed->check(banksim::seed_validator());
+    }
+  }
+
+  if (refuse_unknown_command(app, argc, argv)) return banksim::kExitBadInput;
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
+    std::ostringstream out;
+    std::ostringstream err;
+    const int status = app.exit(e, out, err);
+    std::fputs(out.str().c_str(), stdout);
+    return status;
   } catch (const CLI::ParseError& e) {
     // One line, like every other error (see 'banksim COMMAND --help').
     fmt::print(stderr, "banksim: {} (see banksim --help)\n", e.what());
+    return banksim::kExitBadInput;
+  }
+
+  // Outputs that would overwrite the command's own input.
+  if (run->parsed() && refuse_output_over_input(run_args.scenario, "scenario",
+                                                {{"-o", run_args.out.output},
+                                                 {"--history", run_args.out.history},
+                                                 {"--record", run_args.record}})) {
+    return banksim::kExitBadInput;
+  }
+  if (explore->parsed() && refuse_output_over_input(explore_args.scenario, "scenario",
+                                                    {{"--trace-out", explore_args.trace_out}})) {
+    return banksim::kExitBadInput;
+  }
+  if (replay->parsed() && refuse_output_over_input(replay_args.trace, "trace",
+                                                   {{"-o", replay_args.out.output},
+                                                    {"--history", replay_args.out.history}})) {
+    return banksim::kExitBadInput;
+  }
+  if (viz->parsed() &&
+      refuse_output_over_input(viz_args.trace, "trace", {{"-o", viz_args.output}})) {
     return banksim::kExitBadInput;
   }
 
@@ -55,6 +138,8 @@ int main(int argc, char** argv) {
   const std::string& input = run->parsed()       ? run_args.scenario
                              : explore->parsed() ? explore_args.scenario
                              : replay->parsed()  ? replay_args.trace
+                             : viz->parsed()     ? viz_args.trace
+                             : check->parsed()   ? check_args.input
                                                  : serve_args.scenario;
   banksim::restart_with_huge_page_malloc(input, argv);
 
@@ -65,4 +150,21 @@ int main(int argc, char** argv) {
   if (viz->parsed()) return banksim::viz_command(viz_args);
   if (check->parsed()) return banksim::check_command(check_args);
   return banksim::kExitBadInput;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  banksim::guard_standard_streams();
+  int status = banksim::kExitBadInput;
+  int write_errno = 0;
+  try {
+    status = parse_and_run(argc, argv);
+  } catch (const std::system_error& e) {
+    // fmt::print to stdout throws "cannot write to file: ..." when a write fails (stderr's
+    // writes never fail). Anything else is not an output failure.
+    if (std::string_view(e.what()).substr(0, 20) != "cannot write to file") throw;
+    write_errno = e.code().value() != 0 ? e.code().value() : EIO;
+  }
+  return banksim::finish_stdout(status, "banksim", write_errno);
 }

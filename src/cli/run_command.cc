@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli_style.h"
 #include "cli/execution_record.h"
 #include "cli/grpc_run.h"
 #include "cli/report.h"
@@ -29,7 +30,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                 "Hold each query until no write is in flight anywhere (the seeds' semantics "
                 "of querying after propagation settled)");
   cmd->add_option("--max-steps", args.max_steps, "Stop after this many deliveries")
-      ->check(CLI::PositiveNumber);
+      ->check(positive_integer());
   cmd->add_option("--backend", args.backend,
                   "Where to execute: sim (default: the simulator) or grpc (one real process per "
                   "branch on 127.0.0.1, customers issuing concurrently; --seed, --latency, "

@@ -5,8 +5,9 @@ namespace banksim {
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "serve",
-      "Run one branch as its own process (gRPC). Prints 'listening on HOST:PORT' on stdout "
-      "once it accepts messages, then serves until SIGINT/SIGTERM. Peers and the driver are "
+      "Run one branch as its own process (gRPC). Prints one line on stdout once it accepts "
+      "messages, 'banksim serve: branch ID (PROTOCOL) listening on HOST:PORT' (the address "
+      "is the last word), then serves until SIGINT/SIGTERM/SIGHUP. Peers and the driver are "
       "given by --peers/--driver, or later by the Configure RPC ('run --backend grpc' does "
       "that).\nExit status: 0 stopped by a signal, 2 bad input, 3 cannot listen.");
   cmd->add_option("--branch", args.branch, "Id of the branch to run (as in the scenario)")

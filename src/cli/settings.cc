@@ -13,13 +13,18 @@ void add_sim_flags(CLI::App& cmd, SimFlags& flags) {
   cmd.add_option("--latency", flags.latency,
                  "Network latency per message in virtual microseconds: const:US, "
                  "uniform:MIN:MAX or exp:MEAN. Default: the scenario's, else uniform:500:5000");
-  cmd.add_flag_function(
-      "--fifo,!--no-fifo", [&flags](int64_t count) { flags.fifo = count > 0; },
-      "Per-link FIFO (default) or let later messages overtake earlier ones");
+  // Two flags that exclude each other: "--no-fifo --fifo" is refused rather than summed.
+  CLI::Option* fifo = cmd.add_flag_callback(
+      "--fifo", [&flags] { flags.fifo = true; }, "Per-link FIFO (the default)");
+  CLI::Option* no_fifo = cmd.add_flag_callback(
+      "--no-fifo", [&flags] { flags.fifo = false; },
+      "Let later messages overtake earlier ones on a link (not with --fifo)");
+  fifo->excludes(no_fifo);
+  no_fifo->excludes(fifo);
   cmd.add_option("--check", flags.check,
                  "Properties to check: all (default), promised (those the protocol promises), "
-                 "or a list of convergence,conservation,monotonic-writes,read-your-writes,"
-                 "no-overdraft,liveness");
+                 "or a comma-separated list of convergence, conservation, monotonic-writes, "
+                 "read-your-writes, no-overdraft, liveness");
 }
 
 Result<PropertySet> parse_check(const std::string& spec, ProtocolKind protocol) {

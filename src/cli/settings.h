@@ -19,6 +19,8 @@ namespace banksim {
 constexpr int kExitOk = 0;         // every checked property holds
 constexpr int kExitViolation = 1;  // a checked property is violated
 constexpr int kExitBadInput = 2;   // bad input: file, JSON, option or trace
+// 3: a gRPC process failed (kExitBackendFailed, cli/grpc_options.h); 4: stdout cannot be
+// written (kExitOutputFailed, sim/atomic_file.h).
 
 struct SimFlags {
   std::string protocol;  // empty: scenario's, else default_protocol(scenario)
