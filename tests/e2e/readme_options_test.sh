@@ -36,4 +36,6 @@ check_options run '^### banksim run' "$BANKSIM" run
 check_options explore '^### banksim explore' "$BANKSIM" explore
 check_options replay '^### banksim replay' "$BANKSIM" replay
 check_options serve '^### banksim serve' "$BANKSIM" serve
+check_options viz '^### banksim viz' "$BANKSIM" viz
+check_options check '^### banksim check' "$BANKSIM" check
 check_options banksim_gen '^Large scenarios come from `banksim_gen`' "$GEN"
