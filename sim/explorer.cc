@@ -1,5 +1,6 @@
 #include "sim/explorer.h"
 
+#include <algorithm>
 #include <cassert>
 #include <unordered_map>
 
@@ -18,6 +19,62 @@ uint64_t world_fingerprint(const World& w, StateEncoder& scratch) {
 
 namespace {
 
+// Per-link FIFO view of a World's in-flight messages. in_flight() is sorted by id, which
+// is send order, so a link's oldest message is its first in that order.
+class LinkOrder {
+ public:
+  // Appends the oldest in-flight message of each link, in id order.
+  void heads(const World& w, std::vector<Choice>* out) {
+    sort_by_link(w);
+    const size_t first = out->size();
+    for (size_t i = 0; i < keyed_.size(); ++i) {
+      if (i == 0 || keyed_[i].first != keyed_[i - 1].first) {
+        out->push_back(Choice{w.in_flight()[keyed_[i].second].id});
+      }
+    }
+    std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(),
+              [](const Choice& a, const Choice& b) { return a.message_id < b.message_id; });
+  }
+
+  // Hash of every link's messages in order. World's encoding holds the in-flight
+  // messages as a multiset; under FIFO their order on a link decides what can happen
+  // next, so two states with the same multiset in another order must differ.
+  uint64_t order_hash(const World& w) {
+    sort_by_link(w);
+    uint64_t sum = 0;
+    uint64_t position = 0;
+    for (size_t i = 0; i < keyed_.size(); ++i) {
+      position = (i > 0 && keyed_[i].first == keyed_[i - 1].first) ? position + 1 : 0;
+      const Message& m = w.in_flight()[keyed_[i].second].msg;
+      const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
+      const uint64_t key[5] = {keyed_[i].first, position,
+                               (static_cast<uint64_t>(m.kind) << 40) |
+                                   (static_cast<uint64_t>(m.iface) << 36) |
+                                   (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                               (u32(m.customer) << 32) | u32(m.event),
+                               static_cast<uint64_t>(m.money)};
+      sum += fingerprint(key, 5);
+    }
+    return sum;
+  }
+
+ private:
+  // keyed_ = (link, index in in_flight()) sorted by link, then send order.
+  void sort_by_link(const World& w) {
+    keyed_.clear();
+    const auto flight = w.in_flight();
+    for (size_t i = 0; i < flight.size(); ++i) {
+      const Message& m = flight[i].msg;
+      const uint64_t link = (static_cast<uint64_t>(static_cast<uint32_t>(m.from)) << 32) |
+                            static_cast<uint32_t>(m.to);
+      keyed_.emplace_back(link, i);
+    }
+    std::sort(keyed_.begin(), keyed_.end());
+  }
+
+  std::vector<std::pair<uint64_t, size_t>> keyed_;
+};
+
 constexpr uint64_t kProgressEvery = 1 << 14;
 
 WorldOptions explore_world_options(const ExploreOptions& o) {
@@ -28,6 +85,19 @@ WorldOptions explore_world_options(const ExploreOptions& o) {
                       .properties = o.checked};
 }
 
+}  // namespace
+
+void deliverable(const World& w, bool fifo, std::vector<Choice>* out) {
+  if (!fifo) {
+    w.enabled(out);
+    return;
+  }
+  LinkOrder order;
+  order.heads(w, out);
+}
+
+namespace {
+
 class Search {
  public:
   Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options)
@@ -36,7 +106,7 @@ class Search {
   ExploreResult run() {
     World root(scenario_, explore_world_options(options_));
     root.start(0);
-    visited_.insert(world_fingerprint(root, scratch_));
+    visited_.insert(fingerprint_of(root, scratch_));
     result_.stats.distinct = 1;
     if (options_.strategy == ExploreStrategy::kDfs) {
       dfs(std::move(root));
@@ -56,6 +126,24 @@ class Search {
     size_t next = 0;
     uint64_t via = 0;  // the message delivered to reach this state (root: unused)
   };
+
+  // The deliveries the network model allows from `w`, in id order.
+  void enabled(const World& w, std::vector<Choice>* out) {
+    if (options_.fifo) {
+      links_.heads(w, out);
+    } else {
+      w.enabled(out);
+    }
+  }
+
+  // The state's fingerprint; under FIFO it also covers the order of each link.
+  uint64_t fingerprint_of(const World& w, StateEncoder& enc) {
+    if (!options_.fifo) return world_fingerprint(w, enc);
+    enc.clear();
+    w.encode(enc);
+    enc.put(links_.order_hash(w));
+    return enc.digest();
+  }
 
   bool already_found(Property p) const {
     for (const Counterexample& c : result_.counterexamples) {
@@ -95,7 +183,7 @@ class Search {
   bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
                   const std::vector<uint64_t>& path) {
     enabled_.clear();
-    w.enabled(&enabled_);
+    enabled(w, &enabled_);
     if (enabled_.empty()) {
       result_.stats.terminal += 1;
       const size_t before = w.violations().size();
@@ -148,7 +236,7 @@ class Search {
       tick();
       path.push_back(choice.message_id);
       if (record(child, before, path)) return;
-      if (!visited_.insert(world_fingerprint(child, scratch_))) {
+      if (!visited_.insert(fingerprint_of(child, scratch_))) {
         path.pop_back();
         continue;
       }
@@ -179,7 +267,7 @@ class Search {
       int64_t depth = 0;
       while (true) {
         enabled_.clear();
-        w.enabled(&enabled_);
+        enabled(w, &enabled_);
         if (enabled_.empty()) {
           result_.stats.terminal += 1;
           const size_t before = w.violations().size();
@@ -197,7 +285,7 @@ class Search {
         tick();
         path.push_back(c.message_id);
         if (record(w, before, path)) return;
-        visited_.insert(world_fingerprint(w, scratch_));
+        visited_.insert(fingerprint_of(w, scratch_));
         if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
       }
     }
@@ -220,7 +308,7 @@ class Search {
     // Never iterated: safe for determinism.
     std::unordered_map<uint64_t, Parent> parents;  // lookup only
     StateEncoder enc(/*keep_words=*/false);
-    const uint64_t root_fp = world_fingerprint(root, enc);
+    const uint64_t root_fp = fingerprint_of(root, enc);
     parents.emplace(root_fp, Parent{root_fp, 0});
     std::vector<std::pair<World, uint64_t>> level;
     level.emplace_back(std::move(root), root_fp);
@@ -238,7 +326,7 @@ class Search {
       std::vector<std::pair<World, uint64_t>> next;
       for (auto& [w, fp] : level) {
         enabled.clear();
-        w.enabled(&enabled);
+        this->enabled(w, &enabled);
         for (const Choice& c : enabled) {
           World child = w;
           child.apply(c, static_cast<int64_t>(depth + 1));
@@ -252,7 +340,7 @@ class Search {
             path.push_back(c.message_id);
             return std::make_pair(child.violations().front().detail, std::move(path));
           }
-          const uint64_t cfp = world_fingerprint(child, enc);
+          const uint64_t cfp = fingerprint_of(child, enc);
           if (!parents.emplace(cfp, Parent{fp, c.message_id}).second) continue;
           if (parents.size() > options_.minimize_max_states) return std::nullopt;
           next.emplace_back(std::move(child), cfp);
@@ -279,6 +367,7 @@ class Search {
   VisitedSet visited_;
   StateEncoder scratch_{/*keep_words=*/false};
   std::vector<Choice> enabled_;
+  LinkOrder links_;
 };
 
 }  // namespace

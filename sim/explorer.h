@@ -1,6 +1,7 @@
 // Explorer: the exhaustive scheduler behind `banksim explore`. Enumerates the orders in
 // which in-flight messages can be delivered (each customer's events stay sequential;
-// the network may reorder everything else), checks every property on every transition
+// the network may reorder everything else, or, with ExploreOptions::fifo, everything but
+// the messages of one link), checks every property on every transition
 // and the quiescence properties at every terminal state. Depth-first with a visited
 // set of 64-bit state fingerprints and, optionally, persistent-set reduction.
 // A violation's schedule can be minimized by a breadth-first search without reduction.
@@ -41,6 +42,9 @@ struct Counterexample {
 struct ExploreOptions {
   ProtocolKind protocol = ProtocolKind::kSync;
   PropertySet checked = PropertySet::all();
+  // Per-link FIFO: only the oldest in-flight message of each link (sender, receiver) can
+  // be delivered. Off: any in-flight message can (the network reorders everything).
+  bool fifo = false;
   int64_t max_depth = 0;  // deliveries; 0 = unbounded
   uint64_t max_states = 500'000'000;
   bool reduction = true;
@@ -63,5 +67,9 @@ ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOpt
 
 // Fingerprint of a world's canonical encoding (actors, in-flight multiset, ghost state).
 uint64_t world_fingerprint(const World& w, StateEncoder& scratch);
+
+// The deliveries a network model allows: every in-flight message, or under per-link FIFO
+// the oldest of each link. Appends them in message id order.
+void deliverable(const World& w, bool fifo, std::vector<Choice>* out);
 
 }  // namespace banksim

@@ -18,13 +18,22 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
       "Check every interleaving: enumerate the orders in which in-flight messages can be "
       "delivered (each customer's events stay sequential), check every property on every "
       "state, and on a violation write the shortest schedule found as a replayable trace.\n"
-      "Exit status: 0 every checked property holds (complete or bounded, as the summary "
-      "says), 1 a violation was found, 2 bad input.");
+      "Exit status: 0 no checked property was violated in what was searched (the summary "
+      "says whether that is a proof: search complete, or bounded or stopped; a search that "
+      "reached no quiescent state leaves convergence, conservation and liveness \"not "
+      "judged\", still exit status 0), 1 a violation was found, 2 bad input.");
   cmd->add_option("scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   add_sim_flags(*cmd, args.sim);
+  // Shared with run and replay; explore overrides what differs. Time is not simulated,
+  // so --latency is refused (explore_command), not listed.
+  cmd->get_option("--latency")->group("");
+  cmd->get_option("--fifo")->description(
+      "Per-link FIFO: only the oldest in-flight message of each link can be delivered. "
+      "--no-fifo, or neither and no network.fifo in the scenario (explore's default): any "
+      "in-flight message can be delivered next");
   cmd->add_option("--max-depth", args.max_depth,
-                  "Bound the number of deliveries on a path (default: none, run to completion)")
-      ->check(CLI::NonNegativeNumber);
+                  "Bound the number of deliveries on a path, at least 1 (default: none, run "
+                  "to completion)");
   cmd->add_option("--max-states", args.max_states, "Stop after this many distinct states")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--no-reduction", args.no_reduction,
@@ -37,10 +46,14 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                 "Keep the first schedule found instead of searching for the shortest");
   cmd->add_option("--strategy", args.strategy,
                   "dfs (exhaustive, default) or random (random walks, for spaces too large)");
-  cmd->add_option("--walks", args.walks, "Random walks to take (--strategy random)");
-  cmd->add_option("--seed", args.seed, "Seed of the random walks (--strategy random)");
+  cmd->add_option("--walks", args.walks,
+                  "Random walks to take (--strategy random only; default 1000)");
+  cmd->add_option("--seed", args.seed,
+                  "Seed of the random walks (--strategy random only; default 1)");
   cmd->add_option("--trace-out", args.trace_out,
-                  "Trace file for a counterexample (default banksim-trace-<property>.json)");
+                  "Trace file for the counterexample (default banksim-trace-<property>.json). "
+                  "With --keep-going, one file per violated property: FILE-<property>.json "
+                  "(a .json suffix of FILE goes after the property), never FILE itself");
   cmd->add_flag("-q,--quiet", args.quiet, "No progress lines on stderr");
   return cmd;
 }
@@ -55,10 +68,12 @@ std::string grouped(uint64_t n) {
   return s;
 }
 
-std::string trace_path(const ExploreArgs& args, Property p, size_t count) {
+// --trace-out F: F; with --keep-going always F-<property>.json (F's .json suffix moved
+// after the property), however many properties turn out violated.
+std::string trace_path(const ExploreArgs& args, Property p) {
   const std::string name(property_name(p));
   if (args.trace_out.empty()) return fmt::format("banksim-trace-{}.json", name);
-  if (count == 1) return args.trace_out;
+  if (!args.keep_going) return args.trace_out;
   std::string base = args.trace_out;
   if (base.size() > 5 && base.substr(base.size() - 5) == ".json") base.resize(base.size() - 5);
   return fmt::format("{}-{}.json", base, name);
@@ -83,20 +98,58 @@ int explore_command(const ExploreArgs& args) {
                args.strategy);
     return kExitBadInput;
   }
-  const SimSettings& s = settings.value();
+  if (!args.sim.latency.empty()) {
+    fmt::print(stderr,
+               "banksim: --latency: does not apply to explore (it enumerates delivery orders; "
+               "no time is simulated)\n");
+    return kExitBadInput;
+  }
+  SimSettings s = settings.value();
+  // Explore's network model: the flag, else the scenario's network.fifo, else reordering
+  // (every order the network could produce; run's default, FIFO, allows a subset).
+  const char* fifo_source = "explore's default";
+  s.network.fifo = false;
+  if (args.sim.fifo) {
+    s.network.fifo = *args.sim.fifo;
+    fifo_source = s.network.fifo ? "--fifo" : "--no-fifo";
+  } else if (scenario->fifo) {
+    s.network.fifo = *scenario->fifo;
+    fifo_source = "the scenario's network.fifo";
+  }
   const bool random = args.strategy == "random";
+  // Options that do not apply are refused, not ignored.
+  const auto refuse = [](std::string_view message) {
+    fmt::print(stderr, "banksim: {}\n", message);
+    return kExitBadInput;
+  };
+  if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
+  if (!random && args.seed) return refuse("--seed: applies only with --strategy random");
+  if (random && args.no_reduction) {
+    return refuse("--no-reduction: does not apply to --strategy random (random walks never reduce)");
+  }
+  if (args.no_compare && (random || args.no_reduction)) {
+    return refuse("--no-compare: applies only to a dfs search with reduction (the comparison is "
+                  "the search without it)");
+  }
+  if (args.max_depth && *args.max_depth < 1) {
+    return refuse(fmt::format("--max-depth: must be at least 1, not {} (leave it out for no bound)",
+                              *args.max_depth));
+  }
+  const uint64_t walks = args.walks.value_or(1000);
+  const uint64_t seed = args.seed.value_or(1);
 
   ExploreOptions o;
   o.protocol = s.protocol;
   o.checked = s.checked;
-  o.max_depth = args.max_depth;
+  o.fifo = s.network.fifo;
+  o.max_depth = args.max_depth.value_or(0);
   o.max_states = args.max_states;
   o.reduction = !args.no_reduction && !random;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;
   o.strategy = random ? ExploreStrategy::kRandom : ExploreStrategy::kDfs;
-  o.walks = args.walks;
-  o.seed = args.seed;
+  o.walks = walks;
+  o.seed = seed;
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const Clock::time_point start = Clock::now();
@@ -139,7 +192,12 @@ int explore_command(const ExploreArgs& args) {
   out += fmt::format("protocol {}, strategy {}, reduction {}, depth bound {}\n",
                      protocol_name(s.protocol), args.strategy,
                      o.reduction ? "on (persistent sets)" : "off",
-                     args.max_depth > 0 ? std::to_string(args.max_depth) : "none");
+                     args.max_depth ? std::to_string(*args.max_depth) : "none");
+  out += fmt::format("network: {} ({})\n",
+                     s.network.fifo ? "per-link FIFO, only the oldest message of a link can be "
+                                      "delivered"
+                                    : "no FIFO, any in-flight message can be delivered next",
+                     fifo_source);
   out += fmt::format(
       "states visited {}, distinct {}, transitions {}, terminal {}, max depth {}\n",
       grouped(st.transitions + 1), grouped(st.distinct), grouped(st.transitions),
@@ -163,14 +221,14 @@ int explore_command(const ExploreArgs& args) {
                          static_cast<double>(std::max<uint64_t>(st.distinct, 1)));
   std::string search;
   if (random) {
-    search = fmt::format("sampled by {} random walks (not a proof)", args.walks);
+    search = fmt::format("sampled by {} random walks (not a proof)", walks);
   } else if (st.stopped_early) {
     search = "stopped at the first violation";
   } else if (st.state_bounded) {
     search = fmt::format("stopped at {} distinct states (--max-states): not complete",
                          grouped(args.max_states));
   } else if (st.depth_bounded) {
-    search = fmt::format("bounded at depth {}", args.max_depth);
+    search = fmt::format("bounded at depth {}", *args.max_depth);
   } else {
     search = "complete";
   }
@@ -186,11 +244,19 @@ int explore_command(const ExploreArgs& args) {
     for (const Counterexample& c : r.counterexamples) {
       if (c.property == p) verdict = "VIOLATED: " + c.detail;
     }
+    // Convergence, conservation and liveness are judged at quiescent (terminal) states.
+    const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
+                               p == Property::kLiveness;
     if (verdict.empty()) {
       if (st.complete()) {
         verdict = "holds in every interleaving";
+      } else if (at_quiescence && st.terminal == 0) {
+        verdict = "not judged: no path searched reached quiescence (" + search + ")";
       } else if (st.stopped_early) {
         verdict = "not violated before the search stopped";
+      } else if (at_quiescence) {
+        verdict = fmt::format("not violated in the {} quiescent states reached ({})",
+                              grouped(st.terminal), search);
       } else {
         verdict = "not violated in the states searched (" + search + ")";
       }
@@ -201,13 +267,13 @@ int explore_command(const ExploreArgs& args) {
 
   int status = r.counterexamples.empty() ? kExitOk : kExitViolation;
   for (const Counterexample& c : r.counterexamples) {
-    const std::string path = trace_path(args, c.property, r.counterexamples.size());
+    const std::string path = trace_path(args, c.property);
     Trace t{.origin = "explore",
             .scenario_source = args.scenario,
             .scenario = scenario,
             .protocol = s.protocol,
             .network = s.network,
-            .seed = random ? args.seed : 0,
+            .seed = random ? seed : 0,
             .quiescent_queries = false,
             .checked = s.checked,
             .schedule = c.schedule,

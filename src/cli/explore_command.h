@@ -2,6 +2,7 @@
 // shortest schedule found is written as a trace and the replay command is printed.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -13,15 +14,15 @@ namespace banksim {
 struct ExploreArgs {
   std::string scenario;
   SimFlags sim;
-  int64_t max_depth = 0;
+  std::optional<int64_t> max_depth;  // unset: no bound
   uint64_t max_states = 500'000'000;
   bool no_reduction = false;
   bool no_compare = false;
   bool keep_going = false;
   bool no_minimize = false;
   std::string strategy = "dfs";
-  uint64_t walks = 1000;
-  uint64_t seed = 1;
+  std::optional<uint64_t> walks;  // --strategy random only; default 1000
+  std::optional<uint64_t> seed;   // --strategy random only; default 1
   std::string trace_out;
   bool quiet = false;
 };
