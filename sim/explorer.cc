@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <new>
 #include <unordered_map>
 
 #include "sim/fingerprint.h"
@@ -75,7 +76,6 @@ class LinkOrder {
   std::vector<std::pair<uint64_t, size_t>> keyed_;
 };
 
-constexpr uint64_t kProgressEvery = 1 << 14;
 
 WorldOptions explore_world_options(const ExploreOptions& o) {
   return WorldOptions{.protocol = o.protocol,
@@ -108,14 +108,28 @@ class Search {
     root.start(0);
     visited_.insert(fingerprint_of(root, scratch_));
     result_.stats.distinct = 1;
-    if (options_.strategy == ExploreStrategy::kDfs) {
-      dfs(std::move(root));
-    } else {
-      random_walks(root);
+    // An allocation that fails ends the search like a poll would: the stack is freed as
+    // the exception leaves dfs(), and what was found so far is kept.
+    try {
+      if (options_.strategy == ExploreStrategy::kDfs) {
+        dfs(std::move(root));
+      } else {
+        random_walks(root);
+      }
+    } catch (const std::bad_alloc&) {
+      result_.stats.stopped_by = StopReason::kOutOfMemory;
     }
     result_.stats.distinct = visited_.size();
     result_.stats.visited_bytes = visited_.bytes();
-    if (options_.minimize) minimize_all();
+    result_.stats.stack = 0;
+    if (options_.minimize && result_.stats.stopped_by == StopReason::kNone) {
+      try {
+        minimize_all();
+      } catch (const std::bad_alloc&) {
+        // The unminimized schedules stand (each shortening replaced one only when found).
+        result_.minimize_stopped_by = StopReason::kOutOfMemory;
+      }
+    }
     return std::move(result_);
   }
 
@@ -169,13 +183,22 @@ class Search {
     return false;
   }
 
-  void tick() {
+  // Asks options_.poll whether to go on. Returns true when the search must end.
+  bool poll(uint64_t stack) {
+    if (!options_.poll) return false;
+    result_.stats.distinct = visited_.size();
+    result_.stats.visited_bytes = visited_.bytes();
+    result_.stats.stack = stack;
+    const StopReason r = options_.poll(result_.stats);
+    if (r == StopReason::kNone) return false;
+    result_.stats.stopped_by = r;
+    return true;
+  }
+
+  // Counts a transition; polls every kPollEvery. Returns true when the search must end.
+  bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
-    if (options_.progress && result_.stats.transitions % kProgressEvery == 0) {
-      result_.stats.distinct = visited_.size();
-      result_.stats.visited_bytes = visited_.bytes();
-      options_.progress(result_.stats);
-    }
+    return result_.stats.transitions % kPollEvery == 0 && poll(stack);
   }
 
   // Expands a freshly reached state: terminal check, or the choices to explore.
@@ -224,7 +247,11 @@ class Search {
         path.pop_back();
         continue;
       }
-      if (frames.size() == top + 1) frames.push_back(Frame{frames[top].world, {}, 0, 0});
+      if (frames.size() == top + 1) {
+        // A new level: one more World. Asked before it is allocated.
+        if (poll(top + 1)) return;
+        frames.push_back(Frame{frames[top].world, {}, 0, 0});
+      }
       Frame& f = frames[top];
       Frame& next = frames[top + 1];
       const Choice choice = f.choices[f.next++];
@@ -233,9 +260,9 @@ class Search {
       child = f.world;
       const size_t before = child.violations().size();
       child.apply(choice, depth);
-      tick();
+      const bool stop_now = tick(top + 1);
       path.push_back(choice.message_id);
-      if (record(child, before, path)) return;
+      if (record(child, before, path) || stop_now) return;
       if (!visited_.insert(fingerprint_of(child, scratch_))) {
         path.pop_back();
         continue;
@@ -282,9 +309,9 @@ class Search {
         const Choice c = enabled_[prng.below(enabled_.size())];
         const size_t before = w.violations().size();
         w.apply(c, ++depth);
-        tick();
+        const bool stop_now = tick(static_cast<uint64_t>(depth));
         path.push_back(c.message_id);
-        if (record(w, before, path)) return;
+        if (record(w, before, path) || stop_now) return;
         visited_.insert(fingerprint_of(w, scratch_));
         if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
       }
@@ -343,6 +370,12 @@ class Search {
           const uint64_t cfp = fingerprint_of(child, enc);
           if (!parents.emplace(cfp, Parent{fp, c.message_id}).second) continue;
           if (parents.size() > options_.minimize_max_states) return std::nullopt;
+          // Each kept state is a World: memory and interruption are asked as it grows.
+          if (parents.size() % kPollEvery == 0 && options_.poll) {
+            result_.stats.stack = level.size() + next.size();
+            result_.minimize_stopped_by = options_.poll(result_.stats);
+            if (result_.minimize_stopped_by != StopReason::kNone) return std::nullopt;
+          }
           next.emplace_back(std::move(child), cfp);
         }
       }
@@ -353,6 +386,7 @@ class Search {
 
   void minimize_all() {
     for (Counterexample& c : result_.counterexamples) {
+      if (result_.minimize_stopped_by != StopReason::kNone) return;
       auto found = shortest(c.property, c.schedule.size());
       if (!found) continue;
       c.detail = std::move(found->first);

@@ -20,6 +20,16 @@ namespace banksim {
 
 enum class ExploreStrategy : uint8_t { kDfs, kRandom };
 
+// What ended a search early, besides max_depth, max_states and a violation: the answer of
+// ExploreOptions::poll. The explorer itself reads no clock, signal or memory figure.
+enum class StopReason : uint8_t {
+  kNone,
+  kInterrupted,  // SIGINT or SIGTERM
+  kTimeLimit,    // --max-seconds
+  kMemoryLimit,  // --max-memory (or near the address-space limit)
+  kOutOfMemory,  // an allocation failed: the search ended there, its stack freed
+};
+
 struct ExploreStats {
   uint64_t transitions = 0;  // deliveries performed (states visited = transitions + 1)
   uint64_t distinct = 0;     // distinct states (fingerprints)
@@ -29,7 +39,11 @@ struct ExploreStats {
   bool state_bounded = false;  // the search stopped at max_states
   bool stopped_early = false;  // stopped at the first violation
   uint64_t visited_bytes = 0;  // memory of the visited set
-  bool complete() const { return !depth_bounded && !state_bounded && !stopped_early; }
+  uint64_t stack = 0;          // states on the search stack (dfs) or the walk's length, now
+  StopReason stopped_by = StopReason::kNone;
+  bool complete() const {
+    return !depth_bounded && !state_bounded && !stopped_early && stopped_by == StopReason::kNone;
+  }
 };
 
 struct Counterexample {
@@ -54,14 +68,21 @@ struct ExploreOptions {
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
-  // Called every few thousand transitions with the statistics so far.
-  std::function<void(const ExploreStats&)> progress;
+  // Called every kPollEvery transitions, whenever the depth-first stack grows deeper than
+  // before (each new level holds a World copy), and during minimization, with the
+  // statistics so far. Anything but kNone ends the search there with a partial result
+  // (counterexamples found so far kept; minimization skipped or cut short).
+  std::function<StopReason(const ExploreStats&)> poll;
 };
 
 struct ExploreResult {
   ExploreStats stats;
   std::vector<Counterexample> counterexamples;  // in the order found, one per property
+  // Minimization ended early (poll or memory): the schedules not marked minimal stand.
+  StopReason minimize_stopped_by = StopReason::kNone;
 };
+
+constexpr uint64_t kPollEvery = 1024;
 
 ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options);
 

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cli/explore_command.h"
 #include "shipped_scenarios.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
@@ -295,4 +296,66 @@ TEST_CASE("explore: reduction keeps every terminal state and violation under FIF
       CHECK(a == b);
     }
   }
+}
+
+TEST_CASE("explore: a poll ends the search with a partial result, counterexamples kept") {
+  const auto s = testing::load_shipped("session-2-customers-3-branches.json");
+  ExploreOptions o;
+  o.protocol = ProtocolKind::kAsync;
+  o.reduction = false;
+  o.keep_going = true;
+  const ExploreResult full = explore(s, o);
+  REQUIRE(full.stats.complete());
+  REQUIRE(full.stats.transitions > 4 * kPollEvery);
+  uint64_t polls = 0;
+  o.poll = [&](const ExploreStats&) {
+    return ++polls == 3 ? StopReason::kInterrupted : StopReason::kNone;
+  };
+  const ExploreResult cut = explore(s, o);
+  CHECK(cut.stats.stopped_by == StopReason::kInterrupted);
+  CHECK_FALSE(cut.stats.complete());
+  CHECK(cut.stats.transitions < full.stats.transitions);
+  CHECK(polls == 3);
+  // The stack is asked about before each new level: a limit on it bounds the depth.
+  o.poll = [](const ExploreStats& st) {
+    return st.stack > 5 ? StopReason::kMemoryLimit : StopReason::kNone;
+  };
+  const ExploreResult shallow = explore(s, o);
+  CHECK(shallow.stats.stopped_by == StopReason::kMemoryLimit);
+  CHECK(shallow.stats.max_depth <= 6);
+}
+
+TEST_CASE("explore: a counterexample is written only if replaying it reproduces it") {
+  const auto s = testing::load_shipped("concurrent-withdraws.json");
+  const ExploreResult r =
+      run(s, ProtocolKind::kSync, true, false, PropertySet().with(Property::kNoOverdraft));
+  REQUIRE(r.counterexamples.size() == 1);
+  Trace t = trace_of(s, ProtocolKind::kSync, r.counterexamples[0]);
+  t.checked = PropertySet().with(Property::kNoOverdraft);
+  CHECK(check_reproduces(t, "t.json").empty());
+  // One delivery short: the overdraft has not happened yet.
+  Trace shorter = t;
+  shorter.schedule.pop_back();
+  CHECK(check_reproduces(shorter, "t.json").find("shows no no-overdraft violation") !=
+        std::string::npos);
+  // Another detail: not the same violation.
+  Trace other = t;
+  other.violation->detail += " (edited)";
+  CHECK_FALSE(check_reproduces(other, "t.json").empty());
+  // A schedule that does not fit: replay's own error.
+  Trace bad = t;
+  bad.schedule.insert(bad.schedule.begin(), 4242);
+  CHECK(check_reproduces(bad, "t.json").find("t.json: $.schedule[0]: message 4242") == 0);
+}
+
+TEST_CASE("explore: --max-memory sizes") {
+  CHECK(parse_size("512M") == 512ull << 20);
+  CHECK(parse_size("4G") == 4ull << 30);
+  CHECK(parse_size("2GiB") == 2ull << 30);
+  CHECK(parse_size("1048576") == 1048576u);
+  CHECK_FALSE(parse_size("").has_value());
+  CHECK_FALSE(parse_size("0").has_value());
+  CHECK_FALSE(parse_size("12X").has_value());
+  CHECK_FALSE(parse_size("-1G").has_value());
+  CHECK_FALSE(parse_size("99999999999T").has_value());
 }
