@@ -312,6 +312,7 @@ int explore_command(const ExploreArgs& args) {
   bool printed_progress = false;
   uint64_t memory_used = 0;  // at the last poll: peak resident set
   std::string memory_limit_hit;  // which memory limit ended the search
+  uint64_t deepest = 0, used_at_deepest = 0, level_cost = 0;
   InterruptScope interrupts;
   // Everything that may end a search early, and the progress line: asked every
   // kPollEvery transitions and before each new level of the search stack.
@@ -320,8 +321,19 @@ int explore_command(const ExploreArgs& args) {
     const double secs = std::chrono::duration<double>(Clock::now() - start).count();
     if (args.max_seconds && secs >= *args.max_seconds) return StopReason::kTimeLimit;
     memory_used = std::max(memory_used, peak_rss());
-    // Room for the visited set's next growth (1.5x its table, while the old one lives).
-    const uint64_t growth = st.visited_bytes * 3 / 2;
+    // What a new stack level costs (a World copy), as measured: the growth of the peak
+    // between the polls that saw the stack deeper than ever (an over-estimate when the
+    // visited set grew meanwhile: on the safe side).
+    if (st.stack > deepest) {
+      if (deepest > 0 && memory_used > used_at_deepest) {
+        level_cost = std::max(level_cost, (memory_used - used_at_deepest) / (st.stack - deepest));
+      }
+      deepest = st.stack;
+      used_at_deepest = memory_used;
+    }
+    // Room for the next level and for the visited set's next growth (1.5x its table,
+    // while the old one lives).
+    const uint64_t growth = level_cost + st.visited_bytes * 3 / 2;
     if (memory_used + growth > max_memory) {
       memory_limit_hit = "--max-memory";
       return StopReason::kMemoryLimit;
