@@ -41,8 +41,8 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   cmd->add_option("--max-depth", args.max_depth,
                   "Bound the number of deliveries on a path, at least 1 (default: none, run "
                   "to completion)");
-  cmd->add_option("--max-states", args.max_states, "Stop after this many distinct states")
-      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-states", args.max_states,
+                  "Stop after this many distinct states (dfs only; default 500,000,000)");
   cmd->add_flag("--no-reduction", args.no_reduction,
                 "Turn off partial-order reduction (persistent sets)");
   cmd->add_flag("--no-compare", args.no_compare,
@@ -67,8 +67,7 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "Default: half the physical memory; under ulimit -v also 85% of that limit");
   cmd->add_option("--max-seconds", args.max_seconds,
                   "End the search after this many seconds of wall-clock time, with a partial "
-                  "summary (like Ctrl-C or SIGTERM: counterexamples found so far are written)")
-      ->check(CLI::PositiveNumber);
+                  "summary (like Ctrl-C or SIGTERM: counterexamples found so far are written)");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
   return cmd;
@@ -290,7 +289,22 @@ int explore_command(const ExploreArgs& args) {
   // Under ulimit -v, stop well before an allocation can fail.
   const uint64_t as_limit = address_space_limit();
   const uint64_t as_budget = as_limit / 100 * 85;
-  const uint64_t walks = args.walks.value_or(1000);
+  if (random && args.max_states) {
+    return refuse("--max-states: does not apply to --strategy random (bound the walks with "
+                  "--walks and --max-depth)");
+  }
+  if (args.max_states && *args.max_states < 1) {
+    return refuse(fmt::format("--max-states: must be at least 1, not {}", *args.max_states));
+  }
+  if (args.walks && *args.walks < 1) {
+    return refuse(fmt::format("--walks: must be at least 1, not {}", *args.walks));
+  }
+  if (args.max_seconds && !(*args.max_seconds > 0)) {
+    return refuse(fmt::format("--max-seconds: must be a positive number of seconds, not {}",
+                              *args.max_seconds));
+  }
+  const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
+  const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
 
   ExploreOptions o;
@@ -298,7 +312,7 @@ int explore_command(const ExploreArgs& args) {
   o.checked = s.checked;
   o.fifo = s.network.fifo;
   o.max_depth = args.max_depth.value_or(0);
-  o.max_states = args.max_states;
+  o.max_states = max_states;
   o.reduction = !args.no_reduction && !random;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;
@@ -375,7 +389,7 @@ int explore_command(const ExploreArgs& args) {
     ExploreOptions plain = o;
     plain.reduction = false;
     plain.poll = limits;  // the same limits, no progress line
-    plain.max_states = std::min<uint64_t>(args.max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
+    plain.max_states = std::min<uint64_t>(max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
     unreduced = explore(scenario, plain).stats;
   }
 
@@ -434,7 +448,7 @@ int explore_command(const ExploreArgs& args) {
     }
   } else if (st.state_bounded) {
     search = fmt::format("stopped at {} distinct states (--max-states): not complete",
-                         grouped(args.max_states));
+                         grouped(max_states));
   } else if (st.depth_bounded) {
     search = fmt::format("bounded at depth {}", *args.max_depth);
   } else {

@@ -16,13 +16,13 @@ struct ExploreArgs {
   std::string scenario;
   SimFlags sim;
   std::optional<int64_t> max_depth;  // unset: no bound
-  uint64_t max_states = 500'000'000;
+  std::optional<int64_t> max_states;  // dfs only; default 500,000,000; refused below 1
   bool no_reduction = false;
   bool no_compare = false;
   bool keep_going = false;
   bool no_minimize = false;
   std::string strategy = "dfs";
-  std::optional<uint64_t> walks;  // --strategy random only; default 1000
+  std::optional<int64_t> walks;   // --strategy random only; default 1000; refused below 1
   std::optional<uint64_t> seed;   // --strategy random only; default 1
   std::string trace_out;
   std::string max_memory;             // a size (512M, 4G); empty: half the physical memory

@@ -40,6 +40,7 @@ expect_grep '^search: interrupted \(SIGTERM\): not complete' out.txt
 expect_exit 0 "$BANKSIM" explore big-space.json --protocol sync --no-reduction -q --max-seconds 1
 expect_grep '^search: stopped at the time limit \(--max-seconds\): not complete' "$WORK/out"
 expect_exit 2 "$BANKSIM" explore big-space.json --max-seconds 0 -q
+expect_grep '^banksim: --max-seconds: must be a positive number of seconds, not 0$' "$WORK/err"
 
 # Progress lines (stderr, not quiet): distinct states/s, elapsed, memory, stack.
 expect_exit 0 "$BANKSIM" explore big-space.json --protocol sync --no-reduction --max-seconds 2.5

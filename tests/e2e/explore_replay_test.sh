@@ -110,11 +110,13 @@ expect_grep 'not judged' help.txt
 
 # Options that do not apply are refused, in one line, with nothing written.
 for args in "--walks 5" "--seed 3" "--max-depth 0" "--strategy random --no-reduction" \
-            "--no-reduction --no-compare" "--strategy random --walks 2 --no-compare"; do
+            "--no-reduction --no-compare" "--strategy random --walks 2 --no-compare" \
+            "--strategy random --max-states 10" "--max-states 0" "--max-states=-3" \
+            "--strategy random --walks=-1"; do
   # shellcheck disable=SC2086
   expect_exit 2 "$BANKSIM" explore "$SCENARIOS/concurrent-withdraws.json" $args -q \
     --trace-out refused.json
   [[ $(wc -l < "$WORK/err") == 1 ]] || fail "$args: expected one line on stderr"
-  expect_grep "^banksim: --(walks|seed|max-depth|no-reduction|no-compare): " "$WORK/err"
+  expect_grep "^banksim: --(walks|seed|max-depth|max-states|no-reduction|no-compare): " "$WORK/err"
   [[ ! -e refused.json ]] || fail "$args: a refused command wrote a trace"
 done
