@@ -112,7 +112,12 @@ class Search {
     // the exception leaves dfs(), and what was found so far is kept.
     try {
       if (options_.strategy == ExploreStrategy::kDfs) {
-        dfs(std::move(root));
+        const size_t every = checkpoint_every();
+        if (every <= 1) {
+          dfs(std::move(root));
+        } else {
+          dfs_checkpointed(std::move(root), every);
+        }
       } else {
         random_walks(root);
       }
@@ -281,6 +286,94 @@ class Search {
       }
       next.next = 0;
       next.via = choice.message_id;
+      ++top;
+    }
+  }
+
+  size_t checkpoint_every() const {
+    if (options_.checkpoint_every > 0) return options_.checkpoint_every;
+    uint64_t events = 0;
+    for (const auto& c : scenario_->customers) events += c.events.size();
+    const uint64_t bytes = static_cast<uint64_t>(scenario_->branch_count()) * events / 8;
+    return bytes >= kCheckpointWorldBytes ? 16 : 1;
+  }
+
+  // dfs() for large Worlds: a World is kept every `every` levels (plus two working
+  // copies); the state of another level is rebuilt from the checkpoint below it by
+  // re-applying the path's deliveries, which gives the same World (apply is
+  // deterministic). The same states in the same order as dfs(); memory depth / every
+  // Worlds instead of depth; time up to every - 1 more deliveries per backtrack.
+  void dfs_checkpointed(World root, size_t every) {
+    struct Level {
+      std::vector<Choice> choices;
+      size_t next = 0;
+      std::optional<World> saved;  // set on levels that are multiples of `every`
+    };
+    std::vector<uint64_t> path;  // path[i]: the delivery from level i to level i + 1
+    std::vector<Level> levels;
+    std::vector<Choice> choices;
+    {
+      bool stop = false;
+      if (!successors(root, 0, &choices, &stop, path)) return;
+    }
+    World parent = root;  // the state of levels[parent_top]
+    World child = root;
+    levels.push_back(Level{std::move(choices), 0, std::move(root)});
+    choices = {};
+    size_t top = 0;
+    size_t parent_top = 0;
+    while (true) {
+      if (levels[top].next == levels[top].choices.size()) {
+        if (top == 0) return;
+        --top;
+        path.pop_back();
+        continue;
+      }
+      if (parent_top != top) {
+        size_t c = top;
+        while (!levels[c].saved) --c;
+        parent = *levels[c].saved;
+        for (size_t i = c; i < top; ++i) {
+          parent.apply(Choice{path[i]}, static_cast<int64_t>(i + 1));
+        }
+        parent_top = top;
+      }
+      Level& f = levels[top];
+      const Choice choice = f.choices[f.next++];
+      const int64_t depth = static_cast<int64_t>(top + 1);
+      child = parent;
+      const size_t before = child.violations().size();
+      child.apply(choice, depth);
+      const bool stop_now = tick(top + 1);
+      path.push_back(choice.message_id);
+      if (record(child, before, path) || stop_now) return;
+      if (!visited_.insert(fingerprint_of(child, scratch_))) {
+        path.pop_back();
+        continue;
+      }
+      if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+      if (visited_.size() >= options_.max_states) {
+        result_.stats.state_bounded = true;
+        return;
+      }
+      bool stop = false;
+      const bool expand = successors(child, depth, &choices, &stop, path);
+      if (stop) return;
+      if (!expand) {
+        path.pop_back();
+        continue;
+      }
+      if (levels.size() == top + 1) {
+        // A new level; a World with it when it is a checkpoint. Asked before.
+        if (poll(top + 1)) return;
+        levels.emplace_back();
+      }
+      Level& next = levels[top + 1];
+      next.choices.swap(choices);
+      next.next = 0;
+      if ((top + 1) % every == 0) next.saved = child;
+      std::swap(parent, child);
+      parent_top = top + 1;
       ++top;
     }
   }

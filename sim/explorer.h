@@ -65,6 +65,10 @@ struct ExploreOptions {
   bool keep_going = false;  // continue after a violation (one counterexample per property)
   bool minimize = true;     // shorten counterexamples by breadth-first search
   uint64_t minimize_max_states = 5'000'000;
+  // The depth-first stack keeps a World every this many levels and rebuilds the others
+  // from the one below by re-applying the path. 1: every level (fastest); 0: chosen by
+  // the World's size (1 for small Worlds, 16 from kCheckpointWorldBytes on).
+  size_t checkpoint_every = 0;
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
@@ -83,6 +87,9 @@ struct ExploreResult {
 };
 
 constexpr uint64_t kPollEvery = 1024;
+// A World at least this big (estimated: the monitor's bitset of applied writes per
+// branch dominates) is kept only every 16 levels of the depth-first stack.
+constexpr uint64_t kCheckpointWorldBytes = 256 * 1024;
 
 ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options);
 
