@@ -1,6 +1,8 @@
 #include "sim/explorer.h"
 
+#include <algorithm>
 #include <cassert>
+#include <new>
 #include <unordered_map>
 
 #include "sim/fingerprint.h"
@@ -18,7 +20,62 @@ uint64_t world_fingerprint(const World& w, StateEncoder& scratch) {
 
 namespace {
 
-constexpr uint64_t kProgressEvery = 1 << 14;
+// Per-link FIFO view of a World's in-flight messages. in_flight() is sorted by id, which
+// is send order, so a link's oldest message is its first in that order.
+class LinkOrder {
+ public:
+  // Appends the oldest in-flight message of each link, in id order.
+  void heads(const World& w, std::vector<Choice>* out) {
+    sort_by_link(w);
+    const size_t first = out->size();
+    for (size_t i = 0; i < keyed_.size(); ++i) {
+      if (i == 0 || keyed_[i].first != keyed_[i - 1].first) {
+        out->push_back(Choice{w.in_flight()[keyed_[i].second].id});
+      }
+    }
+    std::sort(out->begin() + static_cast<std::ptrdiff_t>(first), out->end(),
+              [](const Choice& a, const Choice& b) { return a.message_id < b.message_id; });
+  }
+
+  // Hash of every link's messages in order. World's encoding holds the in-flight
+  // messages as a multiset; under FIFO their order on a link decides what can happen
+  // next, so two states with the same multiset in another order must differ.
+  uint64_t order_hash(const World& w) {
+    sort_by_link(w);
+    uint64_t sum = 0;
+    uint64_t position = 0;
+    for (size_t i = 0; i < keyed_.size(); ++i) {
+      position = (i > 0 && keyed_[i].first == keyed_[i - 1].first) ? position + 1 : 0;
+      const Message& m = w.in_flight()[keyed_[i].second].msg;
+      const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
+      const uint64_t key[5] = {keyed_[i].first, position,
+                               (static_cast<uint64_t>(m.kind) << 40) |
+                                   (static_cast<uint64_t>(m.iface) << 36) |
+                                   (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                               (u32(m.customer) << 32) | u32(m.event),
+                               static_cast<uint64_t>(m.money)};
+      sum += fingerprint(key, 5);
+    }
+    return sum;
+  }
+
+ private:
+  // keyed_ = (link, index in in_flight()) sorted by link, then send order.
+  void sort_by_link(const World& w) {
+    keyed_.clear();
+    const auto flight = w.in_flight();
+    for (size_t i = 0; i < flight.size(); ++i) {
+      const Message& m = flight[i].msg;
+      const uint64_t link = (static_cast<uint64_t>(static_cast<uint32_t>(m.from)) << 32) |
+                            static_cast<uint32_t>(m.to);
+      keyed_.emplace_back(link, i);
+    }
+    std::sort(keyed_.begin(), keyed_.end());
+  }
+
+  std::vector<std::pair<uint64_t, size_t>> keyed_;
+};
+
 
 WorldOptions explore_world_options(const ExploreOptions& o) {
   return WorldOptions{.protocol = o.protocol,
@@ -28,6 +85,19 @@ WorldOptions explore_world_options(const ExploreOptions& o) {
                       .properties = o.checked};
 }
 
+}  // namespace
+
+void deliverable(const World& w, bool fifo, std::vector<Choice>* out) {
+  if (!fifo) {
+    w.enabled(out);
+    return;
+  }
+  LinkOrder order;
+  order.heads(w, out);
+}
+
+namespace {
+
 class Search {
  public:
   Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options)
@@ -36,16 +106,35 @@ class Search {
   ExploreResult run() {
     World root(scenario_, explore_world_options(options_));
     root.start(0);
-    visited_.insert(world_fingerprint(root, scratch_));
+    visited_.insert(fingerprint_of(root, scratch_));
     result_.stats.distinct = 1;
-    if (options_.strategy == ExploreStrategy::kDfs) {
-      dfs(std::move(root));
-    } else {
-      random_walks(root);
+    // An allocation that fails ends the search like a poll would: the stack is freed as
+    // the exception leaves dfs(), and what was found so far is kept.
+    try {
+      if (options_.strategy == ExploreStrategy::kDfs) {
+        const size_t every = checkpoint_every();
+        if (every <= 1) {
+          dfs(std::move(root));
+        } else {
+          dfs_checkpointed(std::move(root), every);
+        }
+      } else {
+        random_walks(root);
+      }
+    } catch (const std::bad_alloc&) {
+      result_.stats.stopped_by = StopReason::kOutOfMemory;
     }
     result_.stats.distinct = visited_.size();
     result_.stats.visited_bytes = visited_.bytes();
-    if (options_.minimize) minimize_all();
+    result_.stats.stack = 0;
+    if (options_.minimize && result_.stats.stopped_by == StopReason::kNone) {
+      try {
+        minimize_all();
+      } catch (const std::bad_alloc&) {
+        // The unminimized schedules stand (each shortening replaced one only when found).
+        result_.minimize_stopped_by = StopReason::kOutOfMemory;
+      }
+    }
     return std::move(result_);
   }
 
@@ -56,6 +145,24 @@ class Search {
     size_t next = 0;
     uint64_t via = 0;  // the message delivered to reach this state (root: unused)
   };
+
+  // The deliveries the network model allows from `w`, in id order.
+  void enabled(const World& w, std::vector<Choice>* out) {
+    if (options_.fifo) {
+      links_.heads(w, out);
+    } else {
+      w.enabled(out);
+    }
+  }
+
+  // The state's fingerprint; under FIFO it also covers the order of each link.
+  uint64_t fingerprint_of(const World& w, StateEncoder& enc) {
+    if (!options_.fifo) return world_fingerprint(w, enc);
+    enc.clear();
+    w.encode(enc);
+    enc.put(links_.order_hash(w));
+    return enc.digest();
+  }
 
   bool already_found(Property p) const {
     for (const Counterexample& c : result_.counterexamples) {
@@ -81,13 +188,22 @@ class Search {
     return false;
   }
 
-  void tick() {
+  // Asks options_.poll whether to go on. Returns true when the search must end.
+  bool poll(uint64_t stack) {
+    if (!options_.poll) return false;
+    result_.stats.distinct = visited_.size();
+    result_.stats.visited_bytes = visited_.bytes();
+    result_.stats.stack = stack;
+    const StopReason r = options_.poll(result_.stats);
+    if (r == StopReason::kNone) return false;
+    result_.stats.stopped_by = r;
+    return true;
+  }
+
+  // Counts a transition; polls every kPollEvery. Returns true when the search must end.
+  bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
-    if (options_.progress && result_.stats.transitions % kProgressEvery == 0) {
-      result_.stats.distinct = visited_.size();
-      result_.stats.visited_bytes = visited_.bytes();
-      options_.progress(result_.stats);
-    }
+    return result_.stats.transitions % kPollEvery == 0 && poll(stack);
   }
 
   // Expands a freshly reached state: terminal check, or the choices to explore.
@@ -95,7 +211,7 @@ class Search {
   bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
                   const std::vector<uint64_t>& path) {
     enabled_.clear();
-    w.enabled(&enabled_);
+    enabled(w, &enabled_);
     if (enabled_.empty()) {
       result_.stats.terminal += 1;
       const size_t before = w.violations().size();
@@ -136,7 +252,11 @@ class Search {
         path.pop_back();
         continue;
       }
-      if (frames.size() == top + 1) frames.push_back(Frame{frames[top].world, {}, 0, 0});
+      if (frames.size() == top + 1) {
+        // A new level: one more World. Asked before it is allocated.
+        if (poll(top + 1)) return;
+        frames.push_back(Frame{frames[top].world, {}, 0, 0});
+      }
       Frame& f = frames[top];
       Frame& next = frames[top + 1];
       const Choice choice = f.choices[f.next++];
@@ -145,10 +265,10 @@ class Search {
       child = f.world;
       const size_t before = child.violations().size();
       child.apply(choice, depth);
-      tick();
+      const bool stop_now = tick(top + 1);
       path.push_back(choice.message_id);
-      if (record(child, before, path)) return;
-      if (!visited_.insert(world_fingerprint(child, scratch_))) {
+      if (record(child, before, path) || stop_now) return;
+      if (!visited_.insert(fingerprint_of(child, scratch_))) {
         path.pop_back();
         continue;
       }
@@ -170,6 +290,94 @@ class Search {
     }
   }
 
+  size_t checkpoint_every() const {
+    if (options_.checkpoint_every > 0) return options_.checkpoint_every;
+    uint64_t events = 0;
+    for (const auto& c : scenario_->customers) events += c.events.size();
+    const uint64_t bytes = static_cast<uint64_t>(scenario_->branch_count()) * events / 8;
+    return bytes >= kCheckpointWorldBytes ? 16 : 1;
+  }
+
+  // dfs() for large Worlds: a World is kept every `every` levels (plus two working
+  // copies); the state of another level is rebuilt from the checkpoint below it by
+  // re-applying the path's deliveries, which gives the same World (apply is
+  // deterministic). The same states in the same order as dfs(); memory depth / every
+  // Worlds instead of depth; time up to every - 1 more deliveries per backtrack.
+  void dfs_checkpointed(World root, size_t every) {
+    struct Level {
+      std::vector<Choice> choices;
+      size_t next = 0;
+      std::optional<World> saved;  // set on levels that are multiples of `every`
+    };
+    std::vector<uint64_t> path;  // path[i]: the delivery from level i to level i + 1
+    std::vector<Level> levels;
+    std::vector<Choice> choices;
+    {
+      bool stop = false;
+      if (!successors(root, 0, &choices, &stop, path)) return;
+    }
+    World parent = root;  // the state of levels[parent_top]
+    World child = root;
+    levels.push_back(Level{std::move(choices), 0, std::move(root)});
+    choices = {};
+    size_t top = 0;
+    size_t parent_top = 0;
+    while (true) {
+      if (levels[top].next == levels[top].choices.size()) {
+        if (top == 0) return;
+        --top;
+        path.pop_back();
+        continue;
+      }
+      if (parent_top != top) {
+        size_t c = top;
+        while (!levels[c].saved) --c;
+        parent = *levels[c].saved;
+        for (size_t i = c; i < top; ++i) {
+          parent.apply(Choice{path[i]}, static_cast<int64_t>(i + 1));
+        }
+        parent_top = top;
+      }
+      Level& f = levels[top];
+      const Choice choice = f.choices[f.next++];
+      const int64_t depth = static_cast<int64_t>(top + 1);
+      child = parent;
+      const size_t before = child.violations().size();
+      child.apply(choice, depth);
+      const bool stop_now = tick(top + 1);
+      path.push_back(choice.message_id);
+      if (record(child, before, path) || stop_now) return;
+      if (!visited_.insert(fingerprint_of(child, scratch_))) {
+        path.pop_back();
+        continue;
+      }
+      if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+      if (visited_.size() >= options_.max_states) {
+        result_.stats.state_bounded = true;
+        return;
+      }
+      bool stop = false;
+      const bool expand = successors(child, depth, &choices, &stop, path);
+      if (stop) return;
+      if (!expand) {
+        path.pop_back();
+        continue;
+      }
+      if (levels.size() == top + 1) {
+        // A new level; a World with it when it is a checkpoint. Asked before.
+        if (poll(top + 1)) return;
+        levels.emplace_back();
+      }
+      Level& next = levels[top + 1];
+      next.choices.swap(choices);
+      next.next = 0;
+      if ((top + 1) % every == 0) next.saved = child;
+      std::swap(parent, child);
+      parent_top = top + 1;
+      ++top;
+    }
+  }
+
   void random_walks(const World& root) {
     Prng prng(options_.seed);
     std::vector<uint64_t> path;
@@ -179,7 +387,7 @@ class Search {
       int64_t depth = 0;
       while (true) {
         enabled_.clear();
-        w.enabled(&enabled_);
+        enabled(w, &enabled_);
         if (enabled_.empty()) {
           result_.stats.terminal += 1;
           const size_t before = w.violations().size();
@@ -194,10 +402,10 @@ class Search {
         const Choice c = enabled_[prng.below(enabled_.size())];
         const size_t before = w.violations().size();
         w.apply(c, ++depth);
-        tick();
+        const bool stop_now = tick(static_cast<uint64_t>(depth));
         path.push_back(c.message_id);
-        if (record(w, before, path)) return;
-        visited_.insert(world_fingerprint(w, scratch_));
+        if (record(w, before, path) || stop_now) return;
+        visited_.insert(fingerprint_of(w, scratch_));
         if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
       }
     }
@@ -220,7 +428,7 @@ class Search {
     // Never iterated: safe for determinism.
     std::unordered_map<uint64_t, Parent> parents;  // lookup only
     StateEncoder enc(/*keep_words=*/false);
-    const uint64_t root_fp = world_fingerprint(root, enc);
+    const uint64_t root_fp = fingerprint_of(root, enc);
     parents.emplace(root_fp, Parent{root_fp, 0});
     std::vector<std::pair<World, uint64_t>> level;
     level.emplace_back(std::move(root), root_fp);
@@ -238,7 +446,7 @@ class Search {
       std::vector<std::pair<World, uint64_t>> next;
       for (auto& [w, fp] : level) {
         enabled.clear();
-        w.enabled(&enabled);
+        this->enabled(w, &enabled);
         for (const Choice& c : enabled) {
           World child = w;
           child.apply(c, static_cast<int64_t>(depth + 1));
@@ -252,9 +460,15 @@ class Search {
             path.push_back(c.message_id);
             return std::make_pair(child.violations().front().detail, std::move(path));
           }
-          const uint64_t cfp = world_fingerprint(child, enc);
+          const uint64_t cfp = fingerprint_of(child, enc);
           if (!parents.emplace(cfp, Parent{fp, c.message_id}).second) continue;
           if (parents.size() > options_.minimize_max_states) return std::nullopt;
+          // Each kept state is a World: memory and interruption are asked as it grows.
+          if (parents.size() % kPollEvery == 0 && options_.poll) {
+            result_.stats.stack = level.size() + next.size();
+            result_.minimize_stopped_by = options_.poll(result_.stats);
+            if (result_.minimize_stopped_by != StopReason::kNone) return std::nullopt;
+          }
           next.emplace_back(std::move(child), cfp);
         }
       }
@@ -265,6 +479,7 @@ class Search {
 
   void minimize_all() {
     for (Counterexample& c : result_.counterexamples) {
+      if (result_.minimize_stopped_by != StopReason::kNone) return;
       auto found = shortest(c.property, c.schedule.size());
       if (!found) continue;
       c.detail = std::move(found->first);
@@ -279,6 +494,7 @@ class Search {
   VisitedSet visited_;
   StateEncoder scratch_{/*keep_words=*/false};
   std::vector<Choice> enabled_;
+  LinkOrder links_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Explorer: the exhaustive scheduler behind `banksim explore`. Enumerates the orders in
 // which in-flight messages can be delivered (each customer's events stay sequential;
-// the network may reorder everything else), checks every property on every transition
+// the network may reorder everything else, or, with ExploreOptions::fifo, everything but
+// the messages of one link), checks every property on every transition
 // and the quiescence properties at every terminal state. Depth-first with a visited
 // set of 64-bit state fingerprints and, optionally, persistent-set reduction.
 // A violation's schedule can be minimized by a breadth-first search without reduction.
@@ -19,6 +20,16 @@ namespace banksim {
 
 enum class ExploreStrategy : uint8_t { kDfs, kRandom };
 
+// What ended a search early, besides max_depth, max_states and a violation: the answer of
+// ExploreOptions::poll. The explorer itself reads no clock, signal or memory figure.
+enum class StopReason : uint8_t {
+  kNone,
+  kInterrupted,  // SIGINT or SIGTERM
+  kTimeLimit,    // --max-seconds
+  kMemoryLimit,  // --max-memory (or near the address-space limit)
+  kOutOfMemory,  // an allocation failed: the search ended there, its stack freed
+};
+
 struct ExploreStats {
   uint64_t transitions = 0;  // deliveries performed (states visited = transitions + 1)
   uint64_t distinct = 0;     // distinct states (fingerprints)
@@ -28,7 +39,11 @@ struct ExploreStats {
   bool state_bounded = false;  // the search stopped at max_states
   bool stopped_early = false;  // stopped at the first violation
   uint64_t visited_bytes = 0;  // memory of the visited set
-  bool complete() const { return !depth_bounded && !state_bounded && !stopped_early; }
+  uint64_t stack = 0;          // states on the search stack (dfs) or the walk's length, now
+  StopReason stopped_by = StopReason::kNone;
+  bool complete() const {
+    return !depth_bounded && !state_bounded && !stopped_early && stopped_by == StopReason::kNone;
+  }
 };
 
 struct Counterexample {
@@ -41,27 +56,48 @@ struct Counterexample {
 struct ExploreOptions {
   ProtocolKind protocol = ProtocolKind::kSync;
   PropertySet checked = PropertySet::all();
+  // Per-link FIFO: only the oldest in-flight message of each link (sender, receiver) can
+  // be delivered. Off: any in-flight message can (the network reorders everything).
+  bool fifo = false;
   int64_t max_depth = 0;  // deliveries; 0 = unbounded
   uint64_t max_states = 500'000'000;
   bool reduction = true;
   bool keep_going = false;  // continue after a violation (one counterexample per property)
   bool minimize = true;     // shorten counterexamples by breadth-first search
   uint64_t minimize_max_states = 5'000'000;
+  // The depth-first stack keeps a World every this many levels and rebuilds the others
+  // from the one below by re-applying the path. 1: every level (fastest); 0: chosen by
+  // the World's size (1 for small Worlds, 16 from kCheckpointWorldBytes on).
+  size_t checkpoint_every = 0;
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
-  // Called every few thousand transitions with the statistics so far.
-  std::function<void(const ExploreStats&)> progress;
+  // Called every kPollEvery transitions, whenever the depth-first stack grows deeper than
+  // before (each new level holds a World copy), and during minimization, with the
+  // statistics so far. Anything but kNone ends the search there with a partial result
+  // (counterexamples found so far kept; minimization skipped or cut short).
+  std::function<StopReason(const ExploreStats&)> poll;
 };
 
 struct ExploreResult {
   ExploreStats stats;
   std::vector<Counterexample> counterexamples;  // in the order found, one per property
+  // Minimization ended early (poll or memory): the schedules not marked minimal stand.
+  StopReason minimize_stopped_by = StopReason::kNone;
 };
+
+constexpr uint64_t kPollEvery = 1024;
+// A World at least this big (estimated: the monitor's bitset of applied writes per
+// branch dominates) is kept only every 16 levels of the depth-first stack.
+constexpr uint64_t kCheckpointWorldBytes = 256 * 1024;
 
 ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options);
 
 // Fingerprint of a world's canonical encoding (actors, in-flight multiset, ghost state).
 uint64_t world_fingerprint(const World& w, StateEncoder& scratch);
+
+// The deliveries a network model allows: every in-flight message, or under per-link FIFO
+// the oldest of each link. Appends them in message id order.
+void deliverable(const World& w, bool fifo, std::vector<Choice>* out);
 
 }  // namespace banksim

@@ -1,5 +1,6 @@
 #include "sim/reduction.h"
 
+#include <algorithm>
 #include <cassert>
 
 namespace banksim {
@@ -230,7 +231,16 @@ size_t closure(MaySend& m, int32_t seed, size_t bound, std::vector<uint8_t>& in_
 // happen: a persistent singleton. (Under sync a customer's writes never overlap: its
 // next request waits for every ack. So two credits to b are of different customers, and
 // monotonic writes cannot tell their order either.) Returns false when there is none.
-bool sync_credit_singleton(const World& w, std::vector<uint8_t>& blocked, Choice* out) {
+// Whether a message can be delivered now: `enabled` is sorted by id.
+bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
+  return std::binary_search(enabled.begin(), enabled.end(), Choice{id},
+                            [](const Choice& a, const Choice& b) {
+                              return a.message_id < b.message_id;
+                            });
+}
+
+bool sync_credit_singleton(const World& w, const std::vector<Choice>& enabled,
+                           std::vector<uint8_t>& blocked, Choice* out) {
   const Scenario& s = w.scenario();
   const int32_t B = s.branch_count();
   blocked.assign(static_cast<size_t>(B), 0);
@@ -268,7 +278,7 @@ bool sync_credit_singleton(const World& w, std::vector<uint8_t>& blocked, Choice
     const Message& m = f.msg;
     const bool credit = (m.kind == MessageKind::kRequest || m.kind == MessageKind::kPropagate) &&
                         m.iface == Interface::kDeposit;
-    if (credit && !blocked[static_cast<size_t>(m.to)]) {
+    if (credit && !blocked[static_cast<size_t>(m.to)] && is_enabled(enabled, f.id)) {
       *out = Choice{f.id};
       return true;
     }
@@ -290,16 +300,20 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   // served), so it commutes with every delivery at every actor, whatever happens before
   // it; and it observes nothing a property reads. The other acks of the same write
   // commute with it too: whichever arrives last sends the same reply.
+  // Under per-link FIFO only the oldest message of a link is enabled, and only enabled
+  // deliveries are taken. A delivery changes only its own link's head and appends to
+  // others' tails, so deliveries to different actors still commute, and a message
+  // behind another on its link waits for a delivery to the same actor.
   if (world.options().protocol == ProtocolKind::kSync) {
     for (const InFlight& f : world.in_flight()) {
-      if (f.msg.kind == MessageKind::kAck) {
+      if (f.msg.kind == MessageKind::kAck && is_enabled(enabled, f.id)) {
         out->push_back(Choice{f.id});
         return;
       }
     }
     thread_local std::vector<uint8_t> blocked;
     Choice credit;
-    if (sync_credit_singleton(world, blocked, &credit)) {
+    if (sync_credit_singleton(world, enabled, blocked, &credit)) {
       out->push_back(credit);
       return;
     }
@@ -310,7 +324,8 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   {
     const InFlight* reply = nullptr;
     for (const InFlight& f : world.in_flight()) {
-      if (f.msg.kind == MessageKind::kReply && (reply == nullptr || f.msg.to < reply->msg.to)) {
+      if (f.msg.kind == MessageKind::kReply && (reply == nullptr || f.msg.to < reply->msg.to) &&
+          is_enabled(enabled, f.id)) {
         reply = &f;
       }
     }
@@ -323,7 +338,8 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   thread_local std::vector<uint8_t> in_s, best, active;
   thread_local std::vector<int32_t> work;
   MaySend m(world, buffers);
-  size_t best_size = enabled.size() + 1;
+  // Sizes count in-flight deliveries (under FIFO more than the enabled ones).
+  size_t best_size = world.in_flight().size() + 1;
   // Only branches can be busy here: a customer's inbox holds only its reply, and a reply
   // in flight was taken above. The smallest closure from any busy branch wins.
   const int32_t B = world.scenario().branch_count();
@@ -336,12 +352,22 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
     }
   }
   for (int32_t a = B; a < m.actors(); ++a) assert(!m.busy(a));
-  assert(best_size >= 1 && best_size <= enabled.size());
-  // enabled lists every in-flight message, in the same (id) order.
-  assert(enabled.size() == world.in_flight().size());
-  for (const InFlight& f : world.in_flight()) {
-    if (best[static_cast<size_t>(f.msg.to)]) out->push_back(Choice{f.id});
+  assert(best_size >= 1 && best_size <= world.in_flight().size());
+  // The enabled deliveries to S. An actor in S is busy, and the oldest message of a
+  // link to it is enabled, so this is never empty.
+  if (enabled.size() == world.in_flight().size()) {  // every in-flight message
+    for (const InFlight& f : world.in_flight()) {
+      if (best[static_cast<size_t>(f.msg.to)]) out->push_back(Choice{f.id});
+    }
+    return;
   }
+  assert(enabled.size() < world.in_flight().size());
+  for (const Choice& c : enabled) {
+    const InFlight* f = world.find(c.message_id);
+    assert(f != nullptr);
+    if (best[static_cast<size_t>(f->msg.to)]) out->push_back(c);
+  }
+  assert(!out->empty());
 }
 
 }  // namespace banksim

@@ -18,8 +18,9 @@
 
 namespace banksim {
 
-// REQUIRES: enabled == every in-flight delivery of `world` (quiescent queries off).
-// Writes a persistent subset of `enabled` (never empty when enabled is not).
+// REQUIRES: enabled == the deliveries the network model allows in `world`, in id order:
+// every in-flight message, or under per-link FIFO the oldest of each link (quiescent
+// queries off). Writes a persistent subset of `enabled` (never empty when enabled is not).
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
                     std::vector<Choice>* out);
 

@@ -2,31 +2,43 @@
 // shortest schedule found is written as a trace and the replay command is printed.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/settings.h"
+#include "sim/trace.h"
 
 namespace banksim {
 
 struct ExploreArgs {
   std::string scenario;
   SimFlags sim;
-  int64_t max_depth = 0;
-  uint64_t max_states = 500'000'000;
+  std::optional<int64_t> max_depth;  // unset: no bound
+  std::optional<int64_t> max_states;  // dfs only; default 500,000,000; refused below 1
   bool no_reduction = false;
   bool no_compare = false;
   bool keep_going = false;
   bool no_minimize = false;
   std::string strategy = "dfs";
-  uint64_t walks = 1000;
-  uint64_t seed = 1;
+  std::optional<int64_t> walks;   // --strategy random only; default 1000; refused below 1
+  std::optional<uint64_t> seed;   // --strategy random only; default 1
   std::string trace_out;
+  std::string max_memory;             // a size (512M, 4G); empty: half the physical memory
+  std::optional<double> max_seconds;  // wall-clock bound of the search
   bool quiet = false;
 };
 
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args);
 int explore_command(const ExploreArgs& args);
+
+// Replays `t` through replay_trace (the code `banksim replay` runs) and checks that it
+// shows its recorded violation with the same detail. Returns an empty string when it
+// does, else why not. explore writes no trace that fails this.
+std::string check_reproduces(const Trace& t, const std::string& source);
+
+// "512M", "4G", "1048576" (bytes; K, M, G, T are powers of 1024). nullopt when malformed.
+std::optional<uint64_t> parse_size(const std::string& text);
 
 }  // namespace banksim

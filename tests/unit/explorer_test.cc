@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "cli/explore_command.h"
 #include "shipped_scenarios.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
@@ -201,6 +202,203 @@ TEST_CASE("explore: the same search twice gives the same statistics and schedule
     REQUIRE(a.counterexamples.size() == b.counterexamples.size());
     for (size_t i = 0; i < a.counterexamples.size(); ++i) {
       CHECK(a.counterexamples[i].schedule == b.counterexamples[i].schedule);
+    }
+  }
+}
+
+namespace {
+
+// One customer, two deposits at branch 1, two branches (the FIFO issue's example).
+std::shared_ptr<const Scenario> two_deposits_one_link() {
+  auto parsed = parse_scenario_text(R"([
+    {"id": 1, "type": "customer", "events": [{"id": 1, "branch": 1, "interface": "deposit", "money": 1},
+                                             {"id": 2, "branch": 1, "interface": "deposit", "money": 2}]},
+    {"id": 1, "type": "branch", "balance": 0},
+    {"id": 2, "type": "branch", "balance": 0}])",
+                                    "two-deposits.json");
+  REQUIRE(parsed.ok());
+  return std::make_shared<const Scenario>(std::move(parsed.value()));
+}
+
+}  // namespace
+
+TEST_CASE("explore: per-link FIFO keeps a link's propagations in order") {
+  const auto s = two_deposits_one_link();
+  for (const bool reduction : {true, false}) {
+    CAPTURE(reduction);
+    ExploreOptions o;
+    o.protocol = ProtocolKind::kAsync;
+    o.reduction = reduction;
+    o.checked = PropertySet().with(Property::kMonotonicWrites);
+    // Without FIFO the second propagation overtakes the first on link 1 -> 2.
+    o.fifo = false;
+    const ExploreResult reordering = explore(s, o);
+    REQUIRE(reordering.counterexamples.size() == 1);
+    CHECK(reordering.counterexamples[0].property == Property::kMonotonicWrites);
+    // With FIFO it cannot: every interleaving keeps monotonic writes.
+    o.fifo = true;
+    const ExploreResult fifo = explore(s, o);
+    CHECK(fifo.counterexamples.empty());
+    CHECK(fifo.stats.complete());
+  }
+}
+
+TEST_CASE("explore: under FIFO only the oldest message of each link is deliverable") {
+  const auto s = two_deposits_one_link();
+  World w(s, WorldOptions{.protocol = ProtocolKind::kAsync, .wire = false,
+                          .record_history = false});
+  w.start(0);
+  // Deliver every request and reply (never a propagation) until none is left: both
+  // deposits are served, and both propagations wait on link 1 -> 2.
+  for (bool delivered = true; delivered;) {
+    delivered = false;
+    for (const InFlight& f : w.in_flight()) {
+      if (f.msg.kind == MessageKind::kPropagate) continue;
+      w.apply(Choice{f.id}, 1);
+      delivered = true;
+      break;
+    }
+  }
+  std::vector<uint64_t> propagations;
+  for (const InFlight& f : w.in_flight()) {
+    REQUIRE(f.msg.kind == MessageKind::kPropagate);
+    propagations.push_back(f.id);
+  }
+  REQUIRE(propagations.size() == 2);
+  std::vector<Choice> all, heads;
+  deliverable(w, false, &all);
+  deliverable(w, true, &heads);
+  CHECK(all == std::vector<Choice>{Choice{propagations[0]}, Choice{propagations[1]}});
+  CHECK(heads == std::vector<Choice>{Choice{propagations[0]}});
+}
+
+TEST_CASE("explore: reduction keeps every terminal state and violation under FIFO") {
+  const char* files[] = {"seed-cc-dest-test1.json", "seed-p1-three-branches.json",
+                         "moving-customer-3-branches.json", "concurrent-withdraws.json",
+                         "session-2-customers-3-branches.json", "three-customers-deposits.json"};
+  for (const char* f : files) {
+    const auto s = testing::load_shipped(f);
+    for (ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+      CAPTURE(f);
+      CAPTURE(protocol_name(p));
+      ExploreOptions o;
+      o.protocol = p;
+      o.fifo = true;
+      o.keep_going = true;
+      o.minimize = false;
+      o.reduction = true;
+      const ExploreResult with = explore(s, o);
+      o.reduction = false;
+      const ExploreResult without = explore(s, o);
+      CHECK(with.stats.complete());
+      CHECK(without.stats.complete());
+      CHECK(with.stats.terminal == without.stats.terminal);
+      CHECK(with.stats.distinct <= without.stats.distinct);
+      uint32_t a = 0, b = 0;
+      for (const auto& c : with.counterexamples) a |= 1u << static_cast<int>(c.property);
+      for (const auto& c : without.counterexamples) b |= 1u << static_cast<int>(c.property);
+      CHECK(a == b);
+    }
+  }
+}
+
+TEST_CASE("explore: a poll ends the search with a partial result, counterexamples kept") {
+  const auto s = testing::load_shipped("session-2-customers-3-branches.json");
+  ExploreOptions o;
+  o.protocol = ProtocolKind::kAsync;
+  o.reduction = false;
+  o.keep_going = true;
+  const ExploreResult full = explore(s, o);
+  REQUIRE(full.stats.complete());
+  REQUIRE(full.stats.transitions > 4 * kPollEvery);
+  uint64_t polls = 0;
+  o.poll = [&](const ExploreStats&) {
+    return ++polls == 3 ? StopReason::kInterrupted : StopReason::kNone;
+  };
+  const ExploreResult cut = explore(s, o);
+  CHECK(cut.stats.stopped_by == StopReason::kInterrupted);
+  CHECK_FALSE(cut.stats.complete());
+  CHECK(cut.stats.transitions < full.stats.transitions);
+  CHECK(polls == 3);
+  // The stack is asked about before each new level: a limit on it bounds the depth.
+  o.poll = [](const ExploreStats& st) {
+    return st.stack > 5 ? StopReason::kMemoryLimit : StopReason::kNone;
+  };
+  const ExploreResult shallow = explore(s, o);
+  CHECK(shallow.stats.stopped_by == StopReason::kMemoryLimit);
+  CHECK(shallow.stats.max_depth <= 6);
+}
+
+TEST_CASE("explore: a counterexample is written only if replaying it reproduces it") {
+  const auto s = testing::load_shipped("concurrent-withdraws.json");
+  const ExploreResult r =
+      run(s, ProtocolKind::kSync, true, false, PropertySet().with(Property::kNoOverdraft));
+  REQUIRE(r.counterexamples.size() == 1);
+  Trace t = trace_of(s, ProtocolKind::kSync, r.counterexamples[0]);
+  t.checked = PropertySet().with(Property::kNoOverdraft);
+  CHECK(check_reproduces(t, "t.json").empty());
+  // One delivery short: the overdraft has not happened yet.
+  Trace shorter = t;
+  shorter.schedule.pop_back();
+  CHECK(check_reproduces(shorter, "t.json").find("shows no no-overdraft violation") !=
+        std::string::npos);
+  // Another detail: not the same violation.
+  Trace other = t;
+  other.violation->detail += " (edited)";
+  CHECK_FALSE(check_reproduces(other, "t.json").empty());
+  // A schedule that does not fit: replay's own error.
+  Trace bad = t;
+  bad.schedule.insert(bad.schedule.begin(), 4242);
+  CHECK(check_reproduces(bad, "t.json").find("t.json: $.schedule[0]: message 4242") == 0);
+}
+
+TEST_CASE("explore: --max-memory sizes") {
+  CHECK(parse_size("512M") == 512ull << 20);
+  CHECK(parse_size("4G") == 4ull << 30);
+  CHECK(parse_size("2GiB") == 2ull << 30);
+  CHECK(parse_size("1048576") == 1048576u);
+  CHECK_FALSE(parse_size("").has_value());
+  CHECK_FALSE(parse_size("0").has_value());
+  CHECK_FALSE(parse_size("12X").has_value());
+  CHECK_FALSE(parse_size("-1G").has_value());
+  CHECK_FALSE(parse_size("99999999999T").has_value());
+}
+
+TEST_CASE("explore: a stack of checkpoints visits the same states in the same order") {
+  // checkpoint_every = 1 keeps a World per level; 3 and 4 rebuild the others from the
+  // checkpoint below by re-applying the path. Counts, schedules and details must match.
+  const char* files[] = {"seed-cc-dest-test1.json", "moving-customer-3-branches.json",
+                         "concurrent-withdraws.json", "session-2-customers-3-branches.json",
+                         "three-customers-deposits.json"};
+  for (const char* f : files) {
+    const auto s = testing::load_shipped(f);
+    for (ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+      for (const bool reduction : {true, false}) {
+        CAPTURE(f);
+        CAPTURE(protocol_name(p));
+        CAPTURE(reduction);
+        ExploreOptions o;
+        o.protocol = p;
+        o.reduction = reduction;
+        o.keep_going = true;
+        o.minimize = false;
+        o.checkpoint_every = 1;
+        const ExploreResult every = explore(s, o);
+        for (const size_t k : {3, 4}) {
+          CAPTURE(k);
+          o.checkpoint_every = k;
+          const ExploreResult sparse = explore(s, o);
+          CHECK(sparse.stats.distinct == every.stats.distinct);
+          CHECK(sparse.stats.transitions == every.stats.transitions);
+          CHECK(sparse.stats.terminal == every.stats.terminal);
+          CHECK(sparse.stats.max_depth == every.stats.max_depth);
+          REQUIRE(sparse.counterexamples.size() == every.counterexamples.size());
+          for (size_t i = 0; i < every.counterexamples.size(); ++i) {
+            CHECK(sparse.counterexamples[i].schedule == every.counterexamples[i].schedule);
+            CHECK(sparse.counterexamples[i].detail == every.counterexamples[i].detail);
+          }
+        }
+      }
     }
   }
 }
