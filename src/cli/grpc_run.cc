@@ -94,7 +94,9 @@ int run_over_grpc(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                  .checked = settings.checked,
                  .violations = {},
                  .final_balances = {},
-                 .backend = "grpc"};
+                 .backend = "grpc",
+                 .step_times = false,
+                 .in_flight_at_end = {}};
   for (int32_t b = 0; b < scenario->branch_count(); ++b) {
     const std::string& address = cluster->addresses()[static_cast<size_t>(b)];
     BranchClient client(fmt::format("{} at {}", cluster->layout()->actor_name(b), address), address,

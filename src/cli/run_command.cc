@@ -56,6 +56,16 @@ int run_command(const RunArgs& args) {
                args.backend);
     return kExitBadInput;
   }
+  // Every output path is checked now, before the run, and written together after it.
+  OutputPlan plan;
+  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
+  if (!args.record.empty()) {
+    std::string error;
+    if (!plan.add("--record", args.record, &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      return kExitBadInput;
+    }
+  }
 
   // The run keeps no History: the record folds each step's observations into what the
   // outputs print, and keeps the observations themselves only for outputs that print
@@ -84,6 +94,12 @@ int run_command(const RunArgs& args) {
     if (args.out.debug) timeline += timeline_step(w, now);
     if (!args.record.empty()) times.push_back(now);
   };
+  if (args.out.debug && args.quiescent_queries) {
+    to.on_hold = [&](const World& w, int64_t now, const InFlight* held, size_t released) {
+      timeline += held != nullptr ? timeline_query_held(w, now, *held)
+                                  : timeline_queries_released(now, released);
+    };
+  }
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
   record.set_quiescent(!r.hit_step_bound);
@@ -101,8 +117,14 @@ int run_command(const RunArgs& args) {
                  .checked = s.checked,
                  .violations = world.violations(),
                  .final_balances = {},
-                 .backend = {}};
+                 .backend = {},
+                 .step_times = false,
+                 .in_flight_at_end = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
+  if (r.hit_step_bound) {
+    const auto in_flight = world.in_flight();
+    facts.in_flight_at_end.assign(in_flight.begin(), in_flight.end());
+  }
   // The World kept only the first violation of each property; the record has the counts.
   std::vector<uint64_t> counts;
   for (int i = 0; i < kPropertyCount; ++i) {
@@ -125,13 +147,9 @@ int run_command(const RunArgs& args) {
     if (!facts.violations.empty()) {
       t.violation = TraceViolation{facts.violations[0].property, facts.violations[0].detail};
     }
-    std::string error;
-    if (!write_file_atomically(args.record, trace_to_json(t).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
+    plan.set(args.record, trace_to_json(t).dump(1) + "\n");
   }
-  return emit_outcome(record, facts, args.out, timeline);
+  return emit_outcome(record, facts, args.out, timeline, "", plan);
 }
 
 }  // namespace banksim
