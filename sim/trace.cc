@@ -167,9 +167,9 @@ Trace parse_trace(const json& doc, const std::string& source) {
   // overrode the scenario's replaces it), so a trace whose scenario names another one
   // was edited or is not banksim's: refuse it rather than guess which one is meant.
   if (t.scenario->protocol && *t.scenario->protocol != t.protocol) {
-    fail("$.protocol", fmt::format("is \"{}\", but the embedded scenario's protocol is \"{}\"",
-                                   protocol_name(t.protocol),
-                                   protocol_name(*t.scenario->protocol)));
+    fail("$.protocol",
+         fmt::format("is \"{}\", but the embedded scenario's protocol is \"{}\"",
+                     protocol_name(t.protocol), protocol_name(*t.scenario->protocol)));
   }
   return t;
 }

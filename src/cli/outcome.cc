@@ -71,9 +71,10 @@ std::string unanswered_note(const ExecutionRecord& r) {
     for (const EventOutcome& o : events) unanswered += o.answered ? 0 : 1;
   }
   if (unanswered == 0) return "";
-  return fmt::format("({} event{} without a reply: the execution ended before quiescence; the "
-                     "summary says where each stood)\n",
-                     unanswered, unanswered == 1 ? "" : "s");
+  return fmt::format(
+      "({} event{} without a reply: the execution ended before quiescence; the "
+      "summary says where each stood)\n",
+      unanswered, unanswered == 1 ? "" : "s");
 }
 
 }  // namespace

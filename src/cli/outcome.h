@@ -44,9 +44,10 @@ bool plan_outputs(const OutputArgs& args, OutputPlan* plan);
 
 // Writes files first (all together, through `plan`, which holds what plan_outputs() and
 // the caller planned, e.g. --record), then prints. With `withheld` non-empty no file is
-// written and the summary says why. The overloads without a plan plan the files now. `timeline` is printed when non-empty
-// (to stderr with `-o -`, whose stdout holds the results alone).
-// Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be written.
+// written and the summary says why. The overloads without a plan plan the files now.
+// `timeline` is printed when non-empty (to stderr with `-o -`, whose stdout holds the
+// results alone). Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be
+// written.
 // REQUIRES: r.has_history() when outputs_need_history(args, its scenario's form).
 int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble, OutputPlan& plan,

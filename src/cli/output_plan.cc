@@ -13,7 +13,9 @@
 
 namespace banksim {
 
-OutputPlan::~OutputPlan() { remove_temporaries(); }
+OutputPlan::~OutputPlan() {
+  remove_temporaries();
+}
 
 bool OutputPlan::add(const std::string& flag, const std::string& path, std::string* error) {
   assert(!path.empty());

@@ -31,8 +31,7 @@ std::string replay_preamble(const ReplayArgs& args, const Trace& t, bool quiesce
       "replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
       t.scenario_source.empty() ? "an embedded scenario"
                                 : printable(t.scenario_source, kEchoMaxBytes),
-      t.schedule.size(),
-      quiescent ? "" : ", ending before quiescence (the trace stops there)");
+      t.schedule.size(), quiescent ? "" : ", ending before quiescence (the trace stops there)");
   if (t.violation) {
     preamble += fmt::format("recorded violation: {}: {}\n", property_name(t.violation->property),
                             printable(t.violation->detail, kEchoMaxBytes));
@@ -74,8 +73,8 @@ std::string replay_withheld(const Trace& t, const std::vector<Violation>& found)
   return reproduces(t, found) ? "" : "the recorded violation was not reproduced";
 }
 
-int judge_reproduction(const ReplayArgs& args, const Trace& t,
-                       const std::vector<Violation>& found, int status) {
+int judge_reproduction(const ReplayArgs& args, const Trace& t, const std::vector<Violation>& found,
+                       int status) {
   if (!t.violation) return status;
   if (!reproduces(t, found)) {
     fmt::print(stderr, "banksim: {}: the recorded {} violation was not reproduced\n", args.trace,

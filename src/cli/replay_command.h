@@ -34,7 +34,7 @@ RunFacts replay_facts(const ReplayArgs& args, const Trace& t);
 std::string replay_withheld(const Trace& t, const std::vector<Violation>& found);
 // After the outcome is printed: whether the recorded violation was reproduced among
 // `found`. Returns the command's exit status (`status` when reproduced or none recorded).
-int judge_reproduction(const ReplayArgs& args, const Trace& t,
-                       const std::vector<Violation>& found, int status);
+int judge_reproduction(const ReplayArgs& args, const Trace& t, const std::vector<Violation>& found,
+                       int status);
 
 }  // namespace banksim

@@ -14,8 +14,7 @@ std::string printable(std::string_view s, size_t max_bytes) {
   size_t i = 0;
   for (; i < s.size() && i < max_bytes; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const bool c1 = c == 0xc2 && i + 1 < s.size() &&
-                    static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+    const bool c1 = c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
                     static_cast<unsigned char>(s[i + 1]) <= 0x9f;
     if (c1) {
       out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i + 1]));
@@ -147,8 +146,8 @@ std::string message_text(const Scenario& s, const Message& m) {
       if (m.iface != Interface::kQuery) {
         return fmt::format("reply {} {} (event {})", iface, result_word(m.success), event_id);
       }
-      return fmt::format("reply query {}, balance {} (event {})", result_word(m.success),
-                         m.money, event_id);
+      return fmt::format("reply query {}, balance {} (event {})", result_word(m.success), m.money,
+                         event_id);
     case MessageKind::kPropagate:
       return fmt::format("propagate {} {} (customer {} event {})", iface,
                          m.money < 0 ? -m.money : m.money, c.id, event_id);
@@ -205,8 +204,7 @@ std::string time_text(int64_t now, bool step_times) {
 // branch holds it until the customer's m.seq-th completed write is applied there. A
 // serve of any other request is a held request being released (only session serves a
 // request on another message's delivery).
-std::string holds_text(const Scenario& s, const Message& m,
-                       std::span<const Observation> observed) {
+std::string holds_text(const Scenario& s, const Message& m, std::span<const Observation> observed) {
   std::string out;
   bool delivered_served = false;
   for (const Observation& o : observed) {
@@ -231,10 +229,10 @@ std::string observed_text(const Scenario& s, const Message* delivered,
                            delivered->customer != o.customer || delivered->event != o.event);
     if (released) {
       const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
-      out += fmt::format("{:>14}  released: branch {} now has the writes the held request of "
-                         "customer {} (event {}) waited for\n",
-                         "", branch_id(s, o.branch), c.id,
-                         c.events[static_cast<size_t>(o.event)].id);
+      out += fmt::format(
+          "{:>14}  released: branch {} now has the writes the held request of "
+          "customer {} (event {}) waited for\n",
+          "", branch_id(s, o.branch), c.id, c.events[static_cast<size_t>(o.event)].id);
     }
     out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
   }
@@ -499,10 +497,10 @@ std::string unanswered_text(const RunFacts& f, const EventOutcome& o, bool quies
   if (quiescent) return o.issued ? "never answered" : "not issued";
   if (!o.issued) return "not issued by the end";
   if (o.served) {
-    return fmt::format(
-        "served: {}, balance {}, {}", result_word(o.success), o.balance,
-        in_flight_for(f.in_flight_at_end, MessageKind::kReply, c, e) ? "reply in flight at the end"
-                                                                    : "no reply sent by the end");
+    return fmt::format("served: {}, balance {}, {}", result_word(o.success), o.balance,
+                       in_flight_for(f.in_flight_at_end, MessageKind::kReply, c, e)
+                           ? "reply in flight at the end"
+                           : "no reply sent by the end");
   }
   return in_flight_for(f.in_flight_at_end, MessageKind::kRequest, c, e)
              ? "issued, request in flight at the end"
@@ -570,9 +568,10 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f, uint64_t m
     }
   }
   if (left_out > 0) {
-    out += fmt::format("  ... {} more events not listed (--summary-max 0 lists them all; the "
-                       "results list every answered event)\n",
-                       left_out);
+    out += fmt::format(
+        "  ... {} more events not listed (--summary-max 0 lists them all; the "
+        "results list every answered event)\n",
+        left_out);
   }
   if (f.step_times) {
     out += fmt::format("messages delivered: {} (one per step){}\n", f.delivered,
@@ -617,16 +616,15 @@ std::string timeline_step(const Scenario& s, int64_t now_us, const InFlight& del
                           std::span<const Observation> observed, std::span<const InFlight> sent,
                           bool step_times) {
   const Message& m = delivered.msg;
-  std::string out = fmt::format("{:>14}  {} <- {}: #{} {}\n", time_text(now_us, step_times),
-                                actor_name(s, m.to), actor_name(s, m.from), delivered.id,
-                                message_text(s, m));
+  std::string out =
+      fmt::format("{:>14}  {} <- {}: #{} {}\n", time_text(now_us, step_times), actor_name(s, m.to),
+                  actor_name(s, m.from), delivered.id, message_text(s, m));
   out += observed_text(s, &m, observed);
   return out + sends_text(s, sent);
 }
 
 std::string timeline_start(const World& world, bool step_times) {
-  return timeline_start(world.scenario(), world.last_observations(), world.last_sent(),
-                        step_times);
+  return timeline_start(world.scenario(), world.last_observations(), world.last_sent(), step_times);
 }
 
 std::string timeline_step(const World& world, int64_t now_us, bool step_times) {
@@ -637,17 +635,18 @@ std::string timeline_step(const World& world, int64_t now_us, bool step_times) {
 
 std::string timeline_query_held(const World& world, int64_t now_us, const InFlight& held) {
   const Scenario& s = world.scenario();
-  return fmt::format("{:>14}  {} -> {}: #{} {}: held by --quiescent-queries: {} write "
-                     "message(s) in flight\n",
-                     time_text(now_us, false), actor_name(s, held.msg.from),
-                     actor_name(s, held.msg.to), held.id, message_text(s, held.msg),
-                     world.write_traffic());
+  return fmt::format(
+      "{:>14}  {} -> {}: #{} {}: held by --quiescent-queries: {} write "
+      "message(s) in flight\n",
+      time_text(now_us, false), actor_name(s, held.msg.from), actor_name(s, held.msg.to), held.id,
+      message_text(s, held.msg), world.write_traffic());
 }
 
 std::string timeline_queries_released(int64_t now_us, size_t count) {
-  return fmt::format("{:>14}  released: no write in flight any more: {} held quer{} "
-                     "delivered next\n",
-                     time_text(now_us, false), count, count == 1 ? "y is" : "ies are");
+  return fmt::format(
+      "{:>14}  released: no write in flight any more: {} held quer{} "
+      "delivered next\n",
+      time_text(now_us, false), count, count == 1 ? "y is" : "ies are");
 }
 
 }  // namespace banksim

@@ -98,7 +98,9 @@ TEST_CASE("output plan: checks paths up front and writes all files together") {
 TEST_CASE("printable: escapes control characters and caps the length") {
   CHECK(banksim::printable("plain text", 100) == "plain text");
   CHECK(banksim::printable("\x1b[2J\a", 100) == "\\x1b[2J\\x07");
-  CHECK(banksim::printable("a\xc2\x9b" "b", 100) == "a\\x9bb");  // C1 CSI in UTF-8
+  CHECK(banksim::printable("a\xc2\x9b"
+                           "b",
+                           100) == "a\\x9bb");  // C1 CSI in UTF-8
   CHECK(banksim::printable("caf\xc3\xa9", 100) == "caf\xc3\xa9");
   CHECK(banksim::printable(std::string(1000, 'x'), 10) == "xxxxxxxxxx... (990 more bytes)");
 }
