@@ -49,6 +49,9 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   }
   if (!validate_output_flags(args.out)) return kExitBadInput;
+  // Every output path is checked now, before the run, and written together after it.
+  OutputPlan plan;
+  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
   const SimSettings& s = settings.value();
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
@@ -56,9 +59,6 @@ int run_command(const RunArgs& args) {
                args.backend);
     return kExitBadInput;
   }
-  // Every output path is checked now, before the run, and written together after it.
-  OutputPlan plan;
-  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
   if (!args.record.empty()) {
     std::string error;
     if (!plan.add("--record", args.record, &error)) {

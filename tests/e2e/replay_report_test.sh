@@ -107,6 +107,9 @@ expect_exit 2 "$BANKSIM" run many.json --summary-max 5 -o -
 expect_exit 2 "$BANKSIM" run "$s" -o no-such-folder/r.json --record rec.json
 expect_grep '^banksim: -o: no-such-folder/r.json: cannot write file: the folder no-such-folder does not exist$' "$WORK/err"
 [[ ! -e rec.json ]] || fail "--record was written although -o cannot be"
+# Before any branch process starts, too.
+expect_exit 2 "$BANKSIM" run "$s" --backend grpc --history no-such-folder/h.json
+expect_grep '^banksim: --history: no-such-folder/h.json: cannot write file' "$WORK/err"
 expect_exit 2 "$BANKSIM" run "$s" --history h.json -o h.json
 expect_grep "is also -o's file" "$WORK/err"
 expect_exit 2 "$BANKSIM" run "$s" -o .
