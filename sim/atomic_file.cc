@@ -170,18 +170,42 @@ mode_t default_file_mode() {
 
 bool write_file_atomically(const std::string& path, std::string_view text, std::string* error) {
   struct stat st {};
-  const bool exists = ::stat(path.c_str(), &st) == 0;
-  if (exists && !S_ISREG(st.st_mode)) {
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     // A device, pipe or socket: there is nothing to replace atomically, and renaming a
     // temporary file over /dev/null (as root) would turn it into a regular file.
     // Directories fail here with "cannot write file: Is a directory".
     return write_in_place(path, text, error);
   }
+  StagedFile file;
+  return file.stage(path, text, error) && file.commit(error);
+}
+
+StagedFile::StagedFile(StagedFile&& other) noexcept
+    : path_(std::move(other.path_)), temporary_(std::move(other.temporary_)), slot_(other.slot_) {
+  other.temporary_.clear();
+  other.slot_ = -1;
+}
+
+StagedFile& StagedFile::operator=(StagedFile&& other) noexcept {
+  if (this != &other) {
+    discard();
+    path_ = std::move(other.path_);
+    temporary_ = std::move(other.temporary_);
+    slot_ = other.slot_;
+    other.temporary_.clear();
+    other.slot_ = -1;
+  }
+  return *this;
+}
+
+bool StagedFile::stage(const std::string& path, std::string_view text, std::string* error) {
+  assert(!staged());
+  struct stat st {};
+  const bool exists = ::stat(path.c_str(), &st) == 0;
   const mode_t mode = exists ? (st.st_mode & 07777) : default_file_mode();
 
   std::string tmp = temporary_template(path);
   int fd = -1;
-  int slot = -1;
   {
     CleanupSignalsBlocked blocked;
     // mkostemp opens with O_CREAT|O_EXCL (never through a planted symlink or file) and
@@ -191,19 +215,42 @@ bool write_file_atomically(const std::string& path, std::string_view text, std::
       *error = fmt::format("{}: cannot write file: {}", path, reason(errno));
       return false;
     }
-    slot = register_temporary(tmp);
+    slot_ = register_temporary(tmp);
   }
+  path_ = path;
+  temporary_ = tmp;
   int err = ::fchmod(fd, mode) == 0 ? 0 : errno;
   if (err == 0) err = write_all(fd, text);
   if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
-  CleanupSignalsBlocked blocked;
-  if (err == 0 && ::rename(tmp.c_str(), path.c_str()) != 0) err = errno;
   if (err != 0) {
-    ::unlink(tmp.c_str());
+    discard();
     *error = fmt::format("{}: cannot write file: {}", path, reason(err));
+    return false;
   }
-  unregister_temporary(slot);
+  return true;
+}
+
+bool StagedFile::commit(std::string* error) {
+  assert(staged());
+  CleanupSignalsBlocked blocked;
+  const int err = ::rename(temporary_.c_str(), path_.c_str()) == 0 ? 0 : errno;
+  if (err != 0) {
+    ::unlink(temporary_.c_str());
+    *error = fmt::format("{}: cannot write file: {}", path_, reason(err));
+  }
+  unregister_temporary(slot_);
+  slot_ = -1;
+  temporary_.clear();
   return err == 0;
+}
+
+void StagedFile::discard() {
+  if (!staged()) return;
+  CleanupSignalsBlocked blocked;
+  ::unlink(temporary_.c_str());
+  unregister_temporary(slot_);
+  slot_ = -1;
+  temporary_.clear();
 }
 
 bool same_existing_file(const std::string& a, const std::string& b) {

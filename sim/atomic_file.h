@@ -25,6 +25,33 @@ namespace banksim {
 // to a one-line message naming the path and the reason (the system's error text).
 bool write_file_atomically(const std::string& path, std::string_view text, std::string* error);
 
+// One output file written in two steps, so several outputs can appear together: stage()
+// writes `text` to an exclusive temporary beside `path` exactly as write_file_atomically
+// does (mode, name, signal cleanup), commit() renames it over `path`. A staged file that
+// is not committed is removed (discard() or the destructor).
+// REQUIRES: `path` is a regular file or does not exist (others are written in place).
+class StagedFile {
+ public:
+  StagedFile() = default;
+  ~StagedFile() { discard(); }
+  StagedFile(StagedFile&& other) noexcept;
+  StagedFile& operator=(StagedFile&& other) noexcept;
+  StagedFile(const StagedFile&) = delete;
+  StagedFile& operator=(const StagedFile&) = delete;
+
+  // Returns false and sets *error ("PATH: cannot write file: REASON") on failure; then
+  // nothing is left behind.
+  bool stage(const std::string& path, std::string_view text, std::string* error);
+  bool commit(std::string* error);
+  void discard();
+  bool staged() const { return !temporary_.empty(); }
+
+ private:
+  std::string path_;
+  std::string temporary_;
+  int slot_ = -1;  // its place in the signal handler's list
+};
+
 // True when both paths name the same existing file (same device and inode), e.g. an
 // output path that is the input under another spelling or through a link.
 bool same_existing_file(const std::string& a, const std::string& b);

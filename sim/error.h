@@ -16,10 +16,11 @@ struct Error {
 
 // Text taken from the input, for an error message: quoted, with quotes, backslashes and
 // control characters escaped as in JSON, so that an input can never break an error's one
-// line (found by fuzzing: a key "a\nb" split the message in two).
-inline std::string quote_for_error(std::string_view s) {
+// line (found by fuzzing: a key "a\nb" split the message in two). At most `max_bytes` of
+// it are echoed, then how many more there were: a 50 MiB value is not worth printing.
+inline std::string quote_for_error(std::string_view s, size_t max_bytes = 200) {
   std::string out = "\"";
-  for (const char ch : s) {
+  for (const char ch : s.substr(0, max_bytes)) {
     const auto c = static_cast<unsigned char>(ch);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -33,6 +34,7 @@ inline std::string quote_for_error(std::string_view s) {
     }
   }
   out += '"';
+  if (s.size() > max_bytes) out += "... (" + std::to_string(s.size() - max_bytes) + " more bytes)";
   return out;
 }
 

@@ -47,6 +47,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
       const InFlight* f = world.find(d.message_id);
       assert(f != nullptr);
       if (!world.can_deliver(f->msg)) {
+        if (options.on_hold) options.on_hold(world, now, f, 0);
         parked.push_back(d.message_id);
         continue;
       }
@@ -63,6 +64,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     if (options.on_step) options.on_step(world, now);
     schedule_sent();
     if (!parked.empty() && world.write_traffic() == 0) {
+      if (options.on_hold) options.on_hold(world, now, nullptr, parked.size());
       for (uint64_t id : parked) queue.push(now, id);
       parked.clear();
     }

@@ -20,6 +20,10 @@ struct TimedOptions {
   // delivery, e.g. to print a timeline.
   std::function<void(const World&)> on_start;
   std::function<void(const World&, int64_t now_us)> on_step;
+  // WorldOptions::quiescent_queries: called when the query `held` reaches its delivery
+  // time while writes are in flight (it waits), and with `released` the number of waiting
+  // queries put back once none is (then `held` is null).
+  std::function<void(const World&, int64_t now_us, const InFlight* held, size_t released)> on_hold;
 };
 
 struct TimedResult {

@@ -38,6 +38,9 @@ ojson trace_to_json(const Trace& t) {
   if (!t.times_us.empty()) doc["times_us"] = t.times_us;
   // The scenario round-trips through nlohmann::json (sorted keys): stable bytes.
   doc["scenario"] = ojson::parse(scenario_to_json(*t.scenario).dump());
+  // The schedule is of the protocol that ran: a --protocol override replaces the
+  // scenario's own, so that the trace says one thing (parse_trace refuses two).
+  if (t.scenario->protocol) doc["scenario"]["protocol"] = std::string(protocol_name(t.protocol));
   return doc;
 }
 
@@ -74,7 +77,9 @@ Trace parse_trace(const json& doc, const std::string& source) {
   }
   Trace t;
   if (auto it = doc.find("origin"); it != doc.end()) {
-    if (!it->is_string()) fail("$.origin", "must be a string");
+    if (!it->is_string() || (*it != "run" && *it != "explore")) {
+      fail("$.origin", "must be \"run\" or \"explore\" (the command that wrote the trace)");
+    }
     t.origin = it->get<std::string>();
   }
   if (auto it = doc.find("scenario_source"); it != doc.end()) {
@@ -158,6 +163,14 @@ Trace parse_trace(const json& doc, const std::string& source) {
     throw TraceFault{"", scenario.error().message};
   }
   t.scenario = std::make_shared<const Scenario>(std::move(scenario.value()));
+  // trace_to_json() embeds the scenario with the protocol that ran (a --protocol that
+  // overrode the scenario's replaces it), so a trace whose scenario names another one
+  // was edited or is not banksim's: refuse it rather than guess which one is meant.
+  if (t.scenario->protocol && *t.scenario->protocol != t.protocol) {
+    fail("$.protocol",
+         fmt::format("is \"{}\", but the embedded scenario's protocol is \"{}\"",
+                     protocol_name(t.protocol), protocol_name(*t.scenario->protocol)));
+  }
   return t;
 }
 

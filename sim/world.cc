@@ -109,6 +109,7 @@ void World::apply(const Choice& c, int64_t now_us) {
   } else {
     last_delivered_ = it->msg;
   }
+  last_delivered_id_ = c.message_id;
   const Message& m = last_delivered_;
   if (is_write_traffic(m)) write_traffic_ -= 1;
   if (m.kind == MessageKind::kPropagate) in_flight_propagated_ -= m.money;

@@ -109,6 +109,8 @@ class World {
   std::span<const InFlight> last_sent() const;
   // The message delivered by the last apply(), and what the step observed.
   const Message& last_delivered() const { return last_delivered_; }
+  // The id of that message (for timelines: a schedule is a list of these ids).
+  uint64_t last_delivered_id() const { return last_delivered_id_; }
   // Empty in a copy that has taken no step since it was copied.
   const std::vector<Observation>& last_observations() const { return effects_.observations(); }
 
@@ -176,6 +178,7 @@ class World {
   uint64_t delivered_ = 0;
   int64_t write_traffic_ = 0;
   Message last_delivered_;
+  uint64_t last_delivered_id_ = 0;
   ScratchEffects effects_;
   Monitor monitor_;
   History history_;

@@ -14,6 +14,9 @@ void fold_outcome(EventOutcome& o, int64_t time_us, const Observation& obs) {
       // A write's reply carries no balance: the balance it produced at its branch is
       // the serve's. (A query's serve and reply see the same balance.)
       o.balance = obs.balance;
+      o.served = true;
+      o.success = obs.success;
+      o.branch = obs.branch;
       return;
     case ObservationKind::kReply:
       o.answered = true;

@@ -23,6 +23,7 @@ namespace banksim {
 // What happened to each event: the fields of its issue, serve and reply observations.
 struct EventOutcome {
   bool issued = false;
+  bool served = false;  // a branch decided it (its reply may still be on the way)
   bool answered = false;
   bool success = false;
   int32_t branch = -1;  // serving branch index

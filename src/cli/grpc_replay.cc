@@ -19,6 +19,7 @@
 #include "cli/grpc_cluster.h"
 #include "cli/grpc_run.h"
 #include "cli/outcome.h"
+#include "cli/replay_command.h"
 #include "cli/report.h"
 #include "grpc/branch_client.h"
 #include "grpc/message_guard.h"
@@ -41,6 +42,7 @@ struct ConductedReplay {
   int64_t end_time_us = 0;
   bool quiescent = false;
   std::string timeline;
+  std::vector<InFlight> in_flight_at_end;
 };
 
 struct Failure {
@@ -76,14 +78,15 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
   }
   r->history.scenario = t.scenario;
 
-  std::vector<Message> sent;
+  const bool step_times = t.times_us.empty();
+  std::vector<InFlight> sent;
   const auto absorb = [&](const std::vector<Message>& sends, const std::vector<std::string>& bytes,
                           const std::vector<Observation>& observations, int64_t now) {
     sent.clear();
     for (size_t i = 0; i < sends.size(); ++i) {
       in_flight.push_back(Pending{next_id++, sends[i], bytes[i]});
       if (is_write_traffic(sends[i])) write_traffic += 1;
-      sent.push_back(sends[i]);
+      sent.push_back(InFlight{next_id - 1, sends[i]});
     }
     for (const Observation& o : observations) {
       monitor.observe(o, now, &r->violations);
@@ -112,7 +115,7 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
     std::vector<std::string> bytes;
     for (const Message& m : fx.sends()) encode_message(m, &bytes.emplace_back());
     absorb(fx.sends(), bytes, fx.observations(), 0);
-    if (want_timeline) r->timeline += timeline_start(s, fx.observations(), sent);
+    if (want_timeline) r->timeline += timeline_start(s, fx.observations(), sent, step_times);
   }
 
   for (size_t i = 0; i < t.schedule.size(); ++i) {
@@ -178,10 +181,14 @@ bool conduct(const Trace& t, const std::string& source, GrpcCluster& cluster, bo
     absorb(sends, bytes, observations, now);
     r->delivered += 1;
     r->end_time_us = now;
-    if (want_timeline) r->timeline += timeline_step(s, now, *delivered, observations, sent);
+    if (want_timeline) {
+      r->timeline +=
+          timeline_step(s, now, InFlight{id, *delivered}, observations, sent, step_times);
+    }
   }
   r->sent = next_id;
   r->quiescent = in_flight.empty();
+  for (const Pending& p : in_flight) r->in_flight_at_end.push_back(InFlight{p.id, p.msg});
   if (r->quiescent) {
     r->history.quiescent = true;
     monitor.at_quiescence(r->end_time_us, &r->violations);
@@ -202,6 +209,8 @@ int replay_unguarded(const ReplayArgs& args) {
     return kExitBadInput;
   }
   const Trace& t = loaded.value();
+  OutputPlan plan;  // checked before any process starts
+  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
   InterruptWatch interrupts;
   std::string error;
   auto cluster = GrpcCluster::start(*t.scenario, t.protocol, args.grpc, &error);
@@ -212,7 +221,8 @@ int replay_unguarded(const ReplayArgs& args) {
   }
   ConductedReplay r;
   Failure failure;
-  const bool ok = conduct(t, args.trace, *cluster, !args.no_timeline, &r, &failure);
+  const bool ok =
+      conduct(t, args.trace, *cluster, !args.no_timeline && !args.out.quiet, &r, &failure);
   cluster->stop();
   if (!ok) {
     if (failure.status == kExitBadInput) {
@@ -224,48 +234,19 @@ int replay_unguarded(const ReplayArgs& args) {
   }
 
   // From here on, exactly what replay_command prints for the simulator.
-  RunFacts facts{.source = args.trace,
-                 .command = "replay",
-                 .protocol = t.protocol,
-                 .seed = t.seed,
-                 .network = t.network,
-                 .quiescent_queries = t.quiescent_queries,
-                 .delivered = r.delivered,
-                 .sent = r.sent,
-                 .end_time_us = r.end_time_us,
-                 .hit_step_bound = !r.quiescent,
-                 .checked = t.checked,
-                 .violations = r.violations,
-                 .final_balances = r.final_balances,
-                 .backend = {},
-                 .protocol_note = {}};
-  std::string preamble =
-      fmt::format("replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
-                  t.scenario_source.empty() ? "an embedded scenario" : t.scenario_source,
-                  t.schedule.size(), r.quiescent ? "" : ", ending before quiescence");
-  if (t.violation) {
-    preamble += fmt::format("recorded violation: {}: {}\n", property_name(t.violation->property),
-                            t.violation->detail);
-  }
-  preamble += "\n";
-  const int status = emit_outcome(r.history, facts, args.out, r.timeline, preamble);
+  RunFacts facts = replay_facts(args, t);
+  facts.delivered = r.delivered;
+  facts.sent = r.sent;
+  facts.end_time_us = r.end_time_us;
+  facts.hit_step_bound = !r.quiescent;
+  facts.violations = r.violations;
+  facts.final_balances = r.final_balances;
+  facts.in_flight_at_end = std::move(r.in_flight_at_end);
+  const int status =
+      emit_outcome(ExecutionRecord(r.history), facts, args.out, r.timeline,
+                   replay_preamble(args, t, r.quiescent), plan, replay_withheld(t, r.violations));
   if (status == kExitBadInput) return status;
-  if (t.violation) {
-    bool reproduced = false;
-    for (const Violation& v : r.violations) {
-      reproduced =
-          reproduced || (v.property == t.violation->property && v.detail == t.violation->detail);
-    }
-    if (!reproduced) {
-      fmt::print(stderr, "banksim: {}: the recorded {} violation was not reproduced\n", args.trace,
-                 property_name(t.violation->property));
-      return kExitBadInput;
-    }
-    if (args.out.output != "-") {
-      fmt::print("\nreproduced the recorded {} violation\n", property_name(t.violation->property));
-    }
-  }
-  return status;
+  return judge_reproduction(args, t, r.violations, status);
 }
 
 }  // namespace

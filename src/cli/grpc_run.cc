@@ -93,7 +93,9 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                  .violations = {},
                  .final_balances = {},
                  .backend = "grpc",
-                 .protocol_note = settings.protocol_note};
+                 .protocol_note = settings.protocol_note,
+                 .step_times = false,
+                 .in_flight_at_end = {}};
   for (int32_t b = 0; b < scenario->branch_count(); ++b) {
     const std::string& address = cluster->addresses()[static_cast<size_t>(b)];
     BranchClient client(fmt::format("{} at {}", cluster->layout()->actor_name(b), address), address,

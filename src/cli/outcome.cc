@@ -18,7 +18,15 @@ void add_output_flags(CLI::App& cmd, OutputArgs& args) {
                  "on stdout)");
   cmd.add_option("--history", args.history, "Also write the history alone to FILE (JSON)");
   cmd.add_flag("--debug", args.debug,
-               "Print a step-by-step timeline and the write sets per branch");
+               "Print a step-by-step timeline (message ids, held requests), the write sets "
+               "and all events per branch (seed 002's sanity checks); with '-o -' these go to "
+               "stderr");
+  cmd.add_flag("-q,--quiet", args.quiet,
+               "Print only the verdicts (the property table): no summary, no results");
+  cmd.add_option("--summary-max", args.summary_max,
+                 fmt::format("Events the summary lists (default {}; 0: all). Output files "
+                             "always hold every event",
+                             kSummaryMaxDefault));
 }
 
 bool validate_output_flags(const OutputArgs& args) {
@@ -27,6 +35,20 @@ bool validate_output_flags(const OutputArgs& args) {
                "banksim: --format: unknown format \"{}\" (expected auto, recv, balance, events "
                "or json)\n",
                args.format);
+    return false;
+  }
+  if (args.quiet && args.debug) {
+    fmt::print(stderr, "banksim: -q: prints only the verdicts; it cannot go with --debug\n");
+    return false;
+  }
+  if (args.quiet && args.output == "-") {
+    fmt::print(stderr,
+               "banksim: -q: does not apply with '-o -' (stdout holds the results alone)\n");
+    return false;
+  }
+  if (args.summary_max && (args.quiet || args.output == "-")) {
+    fmt::print(stderr, "banksim: --summary-max: does not apply with {} (no summary is printed)\n",
+               args.quiet ? "-q" : "'-o -'");
     return false;
   }
   return true;
@@ -39,6 +61,37 @@ bool outputs_need_history(const OutputArgs& args, InputForm form) {
          resolve_format(*requested, form) == OutputFormat::kJson;
 }
 
+namespace {
+
+// The seed formats list answered events only: say so when some were not answered
+// because the execution ended first.
+std::string unanswered_note(const ExecutionRecord& r) {
+  uint64_t unanswered = 0;
+  for (const auto& events : r.outcomes()) {
+    for (const EventOutcome& o : events) unanswered += o.answered ? 0 : 1;
+  }
+  if (unanswered == 0) return "";
+  return fmt::format(
+      "({} event{} without a reply: the execution ended before quiescence; the "
+      "summary says where each stood)\n",
+      unanswered, unanswered == 1 ? "" : "s");
+}
+
+}  // namespace
+
+bool plan_outputs(const OutputArgs& args, OutputPlan* plan) {
+  std::string error;
+  if (!args.output.empty() && args.output != "-" && !plan->add("-o", args.output, &error)) {
+    fmt::print(stderr, "banksim: {}\n", error);
+    return false;
+  }
+  if (!args.history.empty() && !plan->add("--history", args.history, &error)) {
+    fmt::print(stderr, "banksim: {}\n", error);
+    return false;
+  }
+  return true;
+}
+
 int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble) {
   return emit_outcome(ExecutionRecord(h), facts, args, timeline, preamble);
@@ -46,35 +99,54 @@ int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args
 
 int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble) {
+  OutputPlan plan;
+  if (!plan_outputs(args, &plan)) return kExitBadInput;
+  return emit_outcome(r, facts, args, timeline, preamble, plan);
+}
+
+int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
+                 const std::string& timeline, const std::string& preamble, OutputPlan& plan,
+                 const std::string& withheld) {
   const OutputFormat format = resolve_format(*parse_format(args.format), r.scenario().form);
   assert(r.has_history() || !outputs_need_history(args, r.scenario().form));
   const bool results_to_stdout_only = args.output == "-";
   const std::string results = results_text(r, facts, format);
+  if (!args.output.empty() && !results_to_stdout_only) plan.set(args.output, results);
+  if (!args.history.empty()) plan.set(args.history, history_json(r.history()).dump(2) + "\n");
   std::string error;
-  if (!args.output.empty() && !results_to_stdout_only &&
-      !write_file_atomically(args.output, results, &error)) {
+  if (withheld.empty() && !plan.commit(&error)) {
     fmt::print(stderr, "banksim: {}\n", error);
     return kExitBadInput;
   }
-  if (!args.history.empty() &&
-      !write_file_atomically(args.history, history_json(r.history()).dump(2) + "\n", &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return kExitBadInput;
+  std::string debug_text;
+  if (args.debug) {
+    debug_text += "write sets per branch:\n" + write_sets_json(r.history()).dump(2) + "\n";
+    debug_text += "all events per branch:\n" + events_per_branch_json(r.history()).dump(2) + "\n";
   }
   if (results_to_stdout_only) {
+    // stdout holds the results alone; what --debug asked for goes to stderr.
+    if (args.debug) {
+      std::string err;
+      if (!timeline.empty()) err += "timeline:\n" + timeline + "\n";
+      err += debug_text;
+      std::fputs(err.c_str(), stderr);
+    }
     std::fputs(results.c_str(), stdout);
+  } else if (args.quiet) {
+    std::fputs(property_table(r, facts).c_str(), stdout);
   } else {
     std::string out = preamble;
     if (!timeline.empty()) out += "timeline:\n" + timeline + "\n";
-    out += summary_text(r, facts);
-    if (args.debug) {
-      out += "write sets per branch:\n" + write_sets_json(r.history()).dump(2) + "\n";
-    }
+    out += summary_text(r, facts, args.summary_max.value_or(kSummaryMaxDefault));
+    out += debug_text;
     out += "\n" + property_table(r, facts);
     if (args.output.empty()) {
       out += fmt::format("\nresults ({} format):\n{}", format_name(format), results);
-    } else {
+      if (!r.quiescent() && format != OutputFormat::kJson) out += unanswered_note(r);
+    } else if (withheld.empty()) {
       out += fmt::format("\nresults written to {}\n", args.output);
+    } else {
+      out += fmt::format("\nresults not written to {}: {}\n", args.output, withheld);
     }
     std::fputs(out.c_str(), stdout);
   }

@@ -3,10 +3,13 @@
 // every command's output looks alike. Returns the command's exit status.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/output_plan.h"
 #include "cli/report.h"
 
 namespace banksim {
@@ -16,9 +19,17 @@ struct OutputArgs {
   std::string output;   // -o: results file ("-": stdout, results only)
   std::string history;  // --history: the history alone, as JSON
   bool debug = false;
+  // -q: print only the verdicts (the property table), no summary, timeline or results.
+  bool quiet = false;
+  // --summary-max: events the summary lists (0: all). Unset: kSummaryMaxDefault.
+  std::optional<uint64_t> summary_max;
 };
 
-// Adds --format, -o/--output, --history and --debug.
+// A summary lists at most this many events unless --summary-max says otherwise: a
+// terminal's worth, where a large run has millions (the results files keep them all).
+constexpr uint64_t kSummaryMaxDefault = 200;
+
+// Adds --format, -o/--output, --history, --debug, -q/--quiet and --summary-max.
 void add_output_flags(CLI::App& cmd, OutputArgs& args);
 // Checks the flags before any work is done; returns false after printing an error.
 bool validate_output_flags(const OutputArgs& args);
@@ -27,9 +38,20 @@ bool validate_output_flags(const OutputArgs& args);
 // write sets, the json format), so that an ExecutionRecord must keep it.
 bool outputs_need_history(const OutputArgs& args, InputForm form);
 
-// Writes files first (atomically), then prints. `timeline` is printed when non-empty.
-// Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be written.
+// Plans the files `args` asks for (-o unless '-', --history) in `plan`, before any work
+// is done; returns false after printing the error.
+bool plan_outputs(const OutputArgs& args, OutputPlan* plan);
+
+// Writes files first (all together, through `plan`, which holds what plan_outputs() and
+// the caller planned, e.g. --record), then prints. With `withheld` non-empty no file is
+// written and the summary says why. The overloads without a plan plan the files now.
+// `timeline` is printed when non-empty (to stderr with `-o -`, whose stdout holds the
+// results alone). Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be
+// written.
 // REQUIRES: r.has_history() when outputs_need_history(args, its scenario's form).
+int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
+                 const std::string& timeline, const std::string& preamble, OutputPlan& plan,
+                 const std::string& withheld = "");
 int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble = "");
 int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args,

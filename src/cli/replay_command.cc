@@ -26,6 +26,68 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args) {
   return cmd;
 }
 
+std::string replay_preamble(const ReplayArgs& args, const Trace& t, bool quiescent) {
+  std::string preamble = fmt::format(
+      "replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
+      t.scenario_source.empty() ? "an embedded scenario"
+                                : printable(t.scenario_source, kEchoMaxBytes),
+      t.schedule.size(), quiescent ? "" : ", ending before quiescence (the trace stops there)");
+  if (t.violation) {
+    preamble += fmt::format("recorded violation: {}: {}\n", property_name(t.violation->property),
+                            printable(t.violation->detail, kEchoMaxBytes));
+  }
+  return preamble + "\n";
+}
+
+RunFacts replay_facts(const ReplayArgs& args, const Trace& t) {
+  return RunFacts{.source = args.trace,
+                  .command = "replay",
+                  .protocol = t.protocol,
+                  .seed = t.seed,
+                  .network = t.network,
+                  .quiescent_queries = t.quiescent_queries,
+                  .delivered = 0,
+                  .sent = 0,
+                  .end_time_us = 0,
+                  .hit_step_bound = false,
+                  .checked = t.checked,
+                  .violations = {},
+                  .final_balances = {},
+                  .backend = {},
+                  .protocol_note = {},
+                  // An explored schedule has no clock: its times are step numbers.
+                  .step_times = t.times_us.empty(),
+                  .in_flight_at_end = {}};
+}
+
+bool reproduces(const Trace& t, const std::vector<Violation>& found) {
+  if (!t.violation) return true;
+  bool reproduced = false;
+  for (const Violation& v : found) {
+    reproduced =
+        reproduced || (v.property == t.violation->property && v.detail == t.violation->detail);
+  }
+  return reproduced;
+}
+
+std::string replay_withheld(const Trace& t, const std::vector<Violation>& found) {
+  return reproduces(t, found) ? "" : "the recorded violation was not reproduced";
+}
+
+int judge_reproduction(const ReplayArgs& args, const Trace& t, const std::vector<Violation>& found,
+                       int status) {
+  if (!t.violation) return status;
+  if (!reproduces(t, found)) {
+    fmt::print(stderr, "banksim: {}: the recorded {} violation was not reproduced\n", args.trace,
+               property_name(t.violation->property));
+    return kExitBadInput;
+  }
+  if (args.out.output != "-") {
+    fmt::print("\nreproduced the recorded {} violation\n", property_name(t.violation->property));
+  }
+  return status;
+}
+
 int replay_command(const ReplayArgs& args) {
   if (!validate_output_flags(args.out)) return kExitBadInput;
   if (args.backend == "grpc") return replay_over_grpc_command(args);
@@ -40,11 +102,18 @@ int replay_command(const ReplayArgs& args) {
     return kExitBadInput;
   }
   const Trace& t = loaded.value();
+  OutputPlan plan;
+  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
+  const bool step_times = t.times_us.empty();
   std::string timeline;
   ReplayOptions ro;
-  if (!args.no_timeline) {
-    ro.on_start = [&timeline](const World& w) { timeline += timeline_start(w); };
-    ro.on_step = [&timeline](const World& w, int64_t now) { timeline += timeline_step(w, now); };
+  if (!args.no_timeline && !args.out.quiet) {
+    ro.on_start = [&timeline, step_times](const World& w) {
+      timeline += timeline_start(w, step_times);
+    };
+    ro.on_step = [&timeline, step_times](const World& w, int64_t now) {
+      timeline += timeline_step(w, now, step_times);
+    };
   }
   auto replayed = replay_trace(t, args.trace, ro);
   if (!replayed.ok()) {
@@ -53,50 +122,21 @@ int replay_command(const ReplayArgs& args) {
   }
   const World& world = replayed.value().world;
 
-  RunFacts facts{.source = args.trace,
-                 .command = "replay",
-                 .protocol = t.protocol,
-                 .seed = t.seed,
-                 .network = t.network,
-                 .quiescent_queries = t.quiescent_queries,
-                 .delivered = world.delivered(),
-                 .sent = world.sent(),
-                 .end_time_us = replayed.value().end_time_us,
-                 .hit_step_bound = !world.quiescent(),
-                 .checked = t.checked,
-                 .violations = world.violations(),
-                 .final_balances = {},
-                 .backend = {},
-                 .protocol_note = {}};
+  RunFacts facts = replay_facts(args, t);
+  facts.delivered = world.delivered();
+  facts.sent = world.sent();
+  facts.end_time_us = replayed.value().end_time_us;
+  facts.hit_step_bound = !world.quiescent();
+  facts.violations = world.violations();
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
+  const auto in_flight = world.in_flight();
+  facts.in_flight_at_end.assign(in_flight.begin(), in_flight.end());
 
-  std::string preamble = fmt::format(
-      "replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
-      t.scenario_source.empty() ? "an embedded scenario" : t.scenario_source, t.schedule.size(),
-      world.quiescent() ? "" : ", ending before quiescence");
-  if (t.violation) {
-    preamble += fmt::format("recorded violation: {}: {}\n", property_name(t.violation->property),
-                            t.violation->detail);
-  }
-  preamble += "\n";
-  const int status = emit_outcome(world.history(), facts, args.out, timeline, preamble);
+  const int status = emit_outcome(ExecutionRecord(world.history()), facts, args.out, timeline,
+                                  replay_preamble(args, t, world.quiescent()), plan,
+                                  replay_withheld(t, world.violations()));
   if (status == kExitBadInput) return status;
-  if (t.violation) {
-    bool reproduced = false;
-    for (const Violation& v : world.violations()) {
-      reproduced = reproduced || (v.property == t.violation->property &&
-                                  v.detail == t.violation->detail);
-    }
-    if (!reproduced) {
-      fmt::print(stderr, "banksim: {}: the recorded {} violation was not reproduced\n",
-                 args.trace, property_name(t.violation->property));
-      return kExitBadInput;
-    }
-    if (args.out.output != "-") {
-      fmt::print("\nreproduced the recorded {} violation\n", property_name(t.violation->property));
-    }
-  }
-  return status;
+  return judge_reproduction(args, t, world.violations(), status);
 }
 
 }  // namespace banksim

@@ -9,6 +9,28 @@ namespace banksim {
 
 using ojson = nlohmann::ordered_json;
 
+std::string printable(std::string_view s, size_t max_bytes) {
+  std::string out;
+  size_t i = 0;
+  for (; i < s.size() && i < max_bytes; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool c1 = c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) >= 0x80 &&
+                    static_cast<unsigned char>(s[i + 1]) <= 0x9f;
+    if (c1) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[i + 1]));
+      i += 1;
+    } else if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (i < s.size()) out += fmt::format("... ({} more bytes)", s.size() - i);
+  return out;
+}
+
 std::optional<OutputFormat> parse_format(std::string_view s) {
   if (s == "auto") return OutputFormat::kAuto;
   if (s == "recv") return OutputFormat::kRecv;
@@ -107,6 +129,117 @@ std::string property_table_text(const RunFacts& f, const std::vector<uint64_t>& 
   return out;
 }
 
+std::string actor_name(const Scenario& s, ActorIndex a) {
+  if (a < s.branch_count()) return fmt::format("branch {}", branch_id(s, a));
+  return fmt::format("customer {}", s.customers[static_cast<size_t>(a - s.branch_count())].id);
+}
+
+std::string message_text(const Scenario& s, const Message& m) {
+  const CustomerSpec& c = s.customers[static_cast<size_t>(m.customer)];
+  const int64_t event_id = c.events[static_cast<size_t>(m.event)].id;
+  const std::string_view iface = interface_name(m.iface);
+  switch (m.kind) {
+    case MessageKind::kRequest:
+      if (m.iface == Interface::kQuery) return fmt::format("request query (event {})", event_id);
+      return fmt::format("request {} {} (event {})", iface, m.money, event_id);
+    case MessageKind::kReply:
+      if (m.iface != Interface::kQuery) {
+        return fmt::format("reply {} {} (event {})", iface, result_word(m.success), event_id);
+      }
+      return fmt::format("reply query {}, balance {} (event {})", result_word(m.success), m.money,
+                         event_id);
+    case MessageKind::kPropagate:
+      return fmt::format("propagate {} {} (customer {} event {})", iface,
+                         m.money < 0 ? -m.money : m.money, c.id, event_id);
+    case MessageKind::kAck:
+      return fmt::format("ack {} (customer {} event {})", iface, c.id, event_id);
+  }
+  return "?";
+}
+
+std::string observation_text(const Scenario& s, const Observation& o) {
+  const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
+  const int64_t event_id = c.events[static_cast<size_t>(o.event)].id;
+  switch (o.kind) {
+    case ObservationKind::kIssue:
+      return fmt::format("customer {} issues event {} to branch {}", c.id, event_id,
+                         branch_id(s, o.branch));
+    case ObservationKind::kServe:
+      if (o.iface == Interface::kQuery) {
+        return fmt::format("branch {} serves query of customer {}: balance is {}",
+                           branch_id(s, o.branch), c.id, o.balance);
+      }
+      return fmt::format("branch {} serves {} {} of customer {}: {}", branch_id(s, o.branch),
+                         interface_name(o.iface), o.money, c.id,
+                         o.success ? "success" : "fail (insufficient balance)");
+    case ObservationKind::kApply:
+      return fmt::format("branch {} applies {} {} (customer {} event {}): balance {}",
+                         branch_id(s, o.branch), interface_name(o.iface), o.money, c.id, event_id,
+                         o.balance);
+    case ObservationKind::kReply:
+      if (o.iface != Interface::kQuery) {
+        return fmt::format("customer {} confirms event {}: {}", c.id, event_id,
+                           result_word(o.success));
+      }
+      return fmt::format("customer {} confirms event {}: {}, balance {}", c.id, event_id,
+                         result_word(o.success), o.balance);
+  }
+  return "?";
+}
+
+std::string sends_text(const Scenario& s, std::span<const InFlight> sent) {
+  std::string out;
+  for (const InFlight& f : sent) {
+    out += fmt::format("{:>14}  {} -> {}: #{} {}\n", "", actor_name(s, f.msg.from),
+                       actor_name(s, f.msg.to), f.id, message_text(s, f.msg));
+  }
+  return out;
+}
+
+std::string time_text(int64_t now, bool step_times) {
+  return step_times ? fmt::format("step {}", now) : fmt::format("t={}us", now);
+}
+
+// The request `m` was delivered and not served in the same step: under session the
+// branch holds it until the customer's m.seq-th completed write is applied there. A
+// serve of any other request is a held request being released (only session serves a
+// request on another message's delivery).
+std::string holds_text(const Scenario& s, const Message& m, std::span<const Observation> observed) {
+  std::string out;
+  bool delivered_served = false;
+  for (const Observation& o : observed) {
+    if (o.kind != ObservationKind::kServe) continue;
+    if (m.kind == MessageKind::kRequest && o.customer == m.customer && o.event == m.event) {
+      delivered_served = true;
+    }
+  }
+  if (m.kind == MessageKind::kRequest && !delivered_served) {
+    out += fmt::format("{:>14}  held: waiting for write {} of customer {}\n", "", m.seq,
+                       s.customers[static_cast<size_t>(m.customer)].id);
+  }
+  return out;
+}
+
+std::string observed_text(const Scenario& s, const Message* delivered,
+                          std::span<const Observation> observed) {
+  std::string out;
+  for (const Observation& o : observed) {
+    const bool released = o.kind == ObservationKind::kServe &&
+                          (delivered == nullptr || delivered->kind != MessageKind::kRequest ||
+                           delivered->customer != o.customer || delivered->event != o.event);
+    if (released) {
+      const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
+      out += fmt::format(
+          "{:>14}  released: branch {} now has the writes the held request of "
+          "customer {} (event {}) waited for\n",
+          "", branch_id(s, o.branch), c.id, c.events[static_cast<size_t>(o.event)].id);
+    }
+    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
+  }
+  if (delivered != nullptr) out += holds_text(s, *delivered, observed);
+  return out;
+}
+
 }  // namespace
 
 ojson history_json(const History& h) {
@@ -160,6 +293,36 @@ ojson write_sets_json(const History& h) {
     ojson per_customer = ojson::object();
     for (const auto& [c, ids] : sets[b]) {
       per_customer[std::to_string(s.customers[static_cast<size_t>(c)].id)] = ids;
+    }
+    out.push_back({{fmt::format("branch_{}", s.branches[b].id), std::move(per_customer)}});
+  }
+  return out;
+}
+
+ojson events_per_branch_json(const History& h) {
+  const Scenario& s = *h.scenario;
+  // branch index -> customer index -> the events it served or applied, in that order.
+  std::vector<std::map<int32_t, ojson>> events(s.branches.size());
+  for (const HistoryEvent& e : h.events) {
+    const Observation& o = e.obs;
+    // A served request (a write's serve is followed by its own apply: count it once),
+    // or a write propagated from another branch.
+    const bool served = o.kind == ObservationKind::kServe;
+    const bool propagated = o.kind == ObservationKind::kApply && !o.success;
+    if (!served && !propagated) continue;
+    const int64_t event_id =
+        s.customers[static_cast<size_t>(o.customer)].events[static_cast<size_t>(o.event)].id;
+    ojson& per_customer = events[static_cast<size_t>(o.branch)][o.customer];
+    if (per_customer.is_null()) per_customer = ojson::object();
+    per_customer[std::to_string(event_id)] = {{"interface", std::string(interface_name(o.iface))},
+                                              {"money", is_write(o.iface) ? o.money : 0},
+                                              {"event_id", event_id}};
+  }
+  ojson out = ojson::array();
+  for (size_t b = 0; b < s.branches.size(); ++b) {
+    ojson per_customer = ojson::object();
+    for (auto& [c, evs] : events[b]) {
+      per_customer[std::to_string(s.customers[static_cast<size_t>(c)].id)] = std::move(evs);
     }
     out.push_back({{fmt::format("branch_{}", s.branches[b].id), std::move(per_customer)}});
   }
@@ -258,7 +421,9 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
   ojson doc = ojson::object();
   doc["scenario"] = f.source;
   doc["protocol"] = std::string(protocol_name(f.protocol));
-  if (f.backend.empty()) {
+  if (f.step_times) {
+    doc["schedule"] = "a delivery order from banksim explore; times are step numbers";
+  } else if (f.backend.empty()) {
     doc["seed"] = f.seed;
     doc["network"] = {{"latency", f.network.latency.spec()}, {"fifo", f.network.fifo}};
   } else {
@@ -288,7 +453,7 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
         j["issued_us"] = o.issued_us;
         j["replied_us"] = o.replied_us;
       } else {
-        j["result"] = o.issued ? "unanswered" : "not issued";
+        j["result"] = !o.issued ? "not issued" : o.served ? "served, not answered" : "unanswered";
       }
       events.push_back(std::move(j));
     }
@@ -297,7 +462,7 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
   doc["customers"] = std::move(customers);
   doc["stats"] = {{"messages_delivered", f.delivered},
                   {"messages_sent", f.sent},
-                  {"virtual_time_us", f.end_time_us},
+                  {f.step_times ? "steps" : "virtual_time_us", f.end_time_us},
                   {"quiescent", r.quiescent()},
                   {"hit_step_bound", f.hit_step_bound}};
   doc["properties"] = property_json(f, r.violation_counts());
@@ -307,11 +472,46 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
   return doc;
 }
 
-std::string summary_text(const History& h, const RunFacts& f) {
-  return summary_text(ExecutionRecord(h), f);
+std::string summary_text(const History& h, const RunFacts& f, uint64_t max_events) {
+  return summary_text(ExecutionRecord(h), f, max_events);
 }
 
-std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
+namespace {
+
+// Whether a message of `kind` for (customer, event) is among `in_flight`.
+bool in_flight_for(const std::vector<InFlight>& in_flight, MessageKind kind, size_t customer,
+                   size_t event) {
+  for (const InFlight& m : in_flight) {
+    if (m.msg.kind == kind && static_cast<size_t>(m.msg.customer) == customer &&
+        static_cast<size_t>(m.msg.event) == event) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// An event without a reply. At quiescence it was never answered; an execution that
+// ended earlier (a trace stops at its violation) says where it stood.
+std::string unanswered_text(const RunFacts& f, const EventOutcome& o, bool quiescent, size_t c,
+                            size_t e) {
+  if (quiescent) return o.issued ? "never answered" : "not issued";
+  if (!o.issued) return "not issued by the end";
+  if (o.served) {
+    return fmt::format("served: {}, balance {}, {}", result_word(o.success), o.balance,
+                       in_flight_for(f.in_flight_at_end, MessageKind::kReply, c, e)
+                           ? "reply in flight at the end"
+                           : "no reply sent by the end");
+  }
+  return in_flight_for(f.in_flight_at_end, MessageKind::kRequest, c, e)
+             ? "issued, request in flight at the end"
+             : "issued, request held at its branch at the end";
+}
+
+constexpr size_t kInFlightListed = 100;
+
+}  // namespace
+
+std::string summary_text(const ExecutionRecord& r, const RunFacts& f, uint64_t max_events) {
   const Scenario& s = r.scenario();
   std::string out;
   out += fmt::format("banksim {}: {}\n", f.command, f.source);
@@ -319,14 +519,20 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
       f.protocol_note.empty()
           ? std::string(protocol_name(f.protocol))
           : fmt::format("{} ({})", protocol_name(f.protocol), f.protocol_note);
-  if (f.backend.empty()) {
+  if (!f.backend.empty()) {
+    out += fmt::format("protocol {}, backend {} (one process per branch), quiescent queries {}\n",
+                       protocol, f.backend, f.quiescent_queries ? "on" : "off");
+  } else if (f.step_times) {
+    out += fmt::format(
+        "protocol {}, schedule: a delivery order from banksim explore, times are step numbers "
+        "(no latency, no seed), {}, quiescent queries {}\n",
+        protocol, f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
+        f.quiescent_queries ? "on" : "off");
+  } else {
     out += fmt::format("protocol {}, seed {}, latency {} us, {}, quiescent queries {}\n",
                        protocol, f.seed, f.network.latency.spec(),
                        f.network.fifo ? "per-link FIFO" : "no FIFO (reordering)",
                        f.quiescent_queries ? "on" : "off");
-  } else {
-    out += fmt::format("protocol {}, backend {} (one process per branch), quiescent queries {}\n",
-                       protocol, f.backend, f.quiescent_queries ? "on" : "off");
   }
   out += "branches (initial -> final balance):\n";
   for (size_t b = 0; b < s.branches.size(); ++b) {
@@ -334,10 +540,22 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
                        f.final_balances.at(b));
   }
   const auto& outcomes = r.outcomes();
+  const bool quiescent = r.quiescent();
+  uint64_t listed = 0;
+  uint64_t left_out = 0;
   out += "customers:\n";
   for (size_t c = 0; c < s.customers.size(); ++c) {
+    if (max_events != 0 && listed >= max_events) {
+      left_out += s.customers[c].events.size();
+      continue;
+    }
     out += fmt::format("  customer {}:\n", s.customers[c].id);
     for (size_t e = 0; e < s.customers[c].events.size(); ++e) {
+      if (max_events != 0 && listed >= max_events) {
+        left_out += s.customers[c].events.size() - e;
+        break;
+      }
+      listed += 1;
       const Event& ev = s.customers[c].events[e];
       const EventOutcome& o = outcomes[c][e];
       std::string what = ev.iface == Interface::kQuery
@@ -345,16 +563,41 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f) {
                              : fmt::format("{} {}", interface_name(ev.iface), ev.money);
       if (!o.answered) {
         out += fmt::format("    event {}: {} at branch {}: {}\n", ev.id, what,
-                           branch_id(s, ev.branch), o.issued ? "never answered" : "not issued");
+                           branch_id(s, ev.branch), unanswered_text(f, o, quiescent, c, e));
         continue;
       }
-      out += fmt::format("    event {}: {} at branch {}: {}, balance {} (t={} us)\n", ev.id, what,
-                         branch_id(s, o.branch), result_word(o.success), o.balance, o.replied_us);
+      out += fmt::format("    event {}: {} at branch {}: {}, balance {} ({})\n", ev.id, what,
+                         branch_id(s, o.branch), result_word(o.success), o.balance,
+                         f.step_times ? fmt::format("step {}", o.replied_us)
+                                      : fmt::format("t={} us", o.replied_us));
     }
   }
-  out += fmt::format("messages delivered: {}, {} time: {} us{}\n", f.delivered,
-                     f.backend.empty() ? "virtual" : "wall-clock", f.end_time_us,
-                     f.hit_step_bound ? " (ended before quiescence)" : "");
+  if (left_out > 0) {
+    out += fmt::format(
+        "  ... {} more events not listed (--summary-max 0 lists them all; the "
+        "results list every answered event)\n",
+        left_out);
+  }
+  if (f.step_times) {
+    out += fmt::format("messages delivered: {} (one per step){}\n", f.delivered,
+                       f.hit_step_bound ? " (ended before quiescence)" : "");
+  } else {
+    out += fmt::format("messages delivered: {}, {} time: {} us{}\n", f.delivered,
+                       f.backend.empty() ? "virtual" : "wall-clock", f.end_time_us,
+                       f.hit_step_bound ? " (ended before quiescence)" : "");
+  }
+  if (!f.in_flight_at_end.empty()) {
+    out += fmt::format("in flight at the end: {} message{}\n", f.in_flight_at_end.size(),
+                       f.in_flight_at_end.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < f.in_flight_at_end.size() && i < kInFlightListed; ++i) {
+      const InFlight& m = f.in_flight_at_end[i];
+      out += fmt::format("  #{} {} -> {}: {}\n", m.id, actor_name(s, m.msg.from),
+                         actor_name(s, m.msg.to), message_text(s, m.msg));
+    }
+    if (f.in_flight_at_end.size() > kInFlightListed) {
+      out += fmt::format("  ... {} more\n", f.in_flight_at_end.size() - kInFlightListed);
+    }
+  }
   return out;
 }
 
@@ -366,109 +609,49 @@ std::string property_table(const RunFacts& f) {
   return property_table_text(f, {});
 }
 
-namespace {
-
-std::string actor_name(const Scenario& s, ActorIndex a) {
-  if (a < s.branch_count()) return fmt::format("branch {}", branch_id(s, a));
-  return fmt::format("customer {}", s.customers[static_cast<size_t>(a - s.branch_count())].id);
-}
-
-std::string message_text(const Scenario& s, const Message& m) {
-  const CustomerSpec& c = s.customers[static_cast<size_t>(m.customer)];
-  const int64_t event_id = c.events[static_cast<size_t>(m.event)].id;
-  const std::string_view iface = interface_name(m.iface);
-  switch (m.kind) {
-    case MessageKind::kRequest:
-      if (m.iface == Interface::kQuery) return fmt::format("request query (event {})", event_id);
-      return fmt::format("request {} {} (event {})", iface, m.money, event_id);
-    case MessageKind::kReply:
-      if (m.iface != Interface::kQuery) {
-        return fmt::format("reply {} {} (event {})", iface, result_word(m.success), event_id);
-      }
-      return fmt::format("reply query {}, balance {} (event {})", result_word(m.success),
-                         m.money, event_id);
-    case MessageKind::kPropagate:
-      return fmt::format("propagate {} {} (customer {} event {})", iface,
-                         m.money < 0 ? -m.money : m.money, c.id, event_id);
-    case MessageKind::kAck:
-      return fmt::format("ack {} (customer {} event {})", iface, c.id, event_id);
-  }
-  return "?";
-}
-
-std::string observation_text(const Scenario& s, const Observation& o) {
-  const CustomerSpec& c = s.customers[static_cast<size_t>(o.customer)];
-  const int64_t event_id = c.events[static_cast<size_t>(o.event)].id;
-  switch (o.kind) {
-    case ObservationKind::kIssue:
-      return fmt::format("customer {} issues event {} to branch {}", c.id, event_id,
-                         branch_id(s, o.branch));
-    case ObservationKind::kServe:
-      if (o.iface == Interface::kQuery) {
-        return fmt::format("branch {} serves query of customer {}: balance is {}",
-                           branch_id(s, o.branch), c.id, o.balance);
-      }
-      return fmt::format("branch {} serves {} {} of customer {}: {}", branch_id(s, o.branch),
-                         interface_name(o.iface), o.money, c.id,
-                         o.success ? "success" : "fail (insufficient balance)");
-    case ObservationKind::kApply:
-      return fmt::format("branch {} applies {} {} (customer {} event {}): balance {}",
-                         branch_id(s, o.branch), interface_name(o.iface), o.money, c.id, event_id,
-                         o.balance);
-    case ObservationKind::kReply:
-      if (o.iface != Interface::kQuery) {
-        return fmt::format("customer {} confirms event {}: {}", c.id, event_id,
-                           result_word(o.success));
-      }
-      return fmt::format("customer {} confirms event {}: {}, balance {}", c.id, event_id,
-                         result_word(o.success), o.balance);
-  }
-  return "?";
-}
-
-std::string sends_text(const Scenario& s, std::span<const Message> sent) {
-  std::string out;
-  for (const Message& m : sent) {
-    out += fmt::format("{:>14}  {} -> {}: {}\n", "", actor_name(s, m.from), actor_name(s, m.to),
-                       message_text(s, m));
-  }
-  return out;
-}
-
-std::vector<Message> last_sent_messages(const World& world) {
-  std::vector<Message> out;
-  for (const InFlight& f : world.last_sent()) out.push_back(f.msg);
-  return out;
-}
-
-}  // namespace
-
 std::string timeline_start(const Scenario& s, std::span<const Observation> observed,
-                           std::span<const Message> sent) {
-  std::string out = fmt::format("{:>14}  {}\n", "t=0us", "start: every customer issues its first event");
-  for (const Observation& o : observed) {
-    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
-  }
+                           std::span<const InFlight> sent, bool step_times) {
+  std::string out = fmt::format("{:>14}  {}\n", time_text(0, step_times),
+                                "start: every customer issues its first event");
+  out += observed_text(s, nullptr, observed);
   return out + sends_text(s, sent);
 }
 
-std::string timeline_step(const Scenario& s, int64_t now_us, const Message& m,
-                          std::span<const Observation> observed, std::span<const Message> sent) {
-  std::string out = fmt::format("{:>14}  {} <- {}: {}\n", fmt::format("t={}us", now_us),
-                                actor_name(s, m.to), actor_name(s, m.from), message_text(s, m));
-  for (const Observation& o : observed) {
-    out += fmt::format("{:>14}  {}\n", "", observation_text(s, o));
-  }
+std::string timeline_step(const Scenario& s, int64_t now_us, const InFlight& delivered,
+                          std::span<const Observation> observed, std::span<const InFlight> sent,
+                          bool step_times) {
+  const Message& m = delivered.msg;
+  std::string out =
+      fmt::format("{:>14}  {} <- {}: #{} {}\n", time_text(now_us, step_times), actor_name(s, m.to),
+                  actor_name(s, m.from), delivered.id, message_text(s, m));
+  out += observed_text(s, &m, observed);
   return out + sends_text(s, sent);
 }
 
-std::string timeline_start(const World& world) {
-  return timeline_start(world.scenario(), world.last_observations(), last_sent_messages(world));
+std::string timeline_start(const World& world, bool step_times) {
+  return timeline_start(world.scenario(), world.last_observations(), world.last_sent(), step_times);
 }
 
-std::string timeline_step(const World& world, int64_t now_us) {
-  return timeline_step(world.scenario(), now_us, world.last_delivered(),
-                       world.last_observations(), last_sent_messages(world));
+std::string timeline_step(const World& world, int64_t now_us, bool step_times) {
+  return timeline_step(world.scenario(), now_us,
+                       InFlight{world.last_delivered_id(), world.last_delivered()},
+                       world.last_observations(), world.last_sent(), step_times);
+}
+
+std::string timeline_query_held(const World& world, int64_t now_us, const InFlight& held) {
+  const Scenario& s = world.scenario();
+  return fmt::format(
+      "{:>14}  {} -> {}: #{} {}: held by --quiescent-queries: {} write "
+      "message(s) in flight\n",
+      time_text(now_us, false), actor_name(s, held.msg.from), actor_name(s, held.msg.to), held.id,
+      message_text(s, held.msg), world.write_traffic());
+}
+
+std::string timeline_queries_released(int64_t now_us, size_t count) {
+  return fmt::format(
+      "{:>14}  released: no write in flight any more: {} held quer{} "
+      "delivered next\n",
+      time_text(now_us, false), count, count == 1 ? "y is" : "ies are");
 }
 
 }  // namespace banksim

@@ -29,6 +29,12 @@ enum class OutputFormat : uint8_t {
   kJson,     // banksim: everything, including the history and the property verdicts
 };
 
+// `s` made safe to print on a terminal: control characters (C0, DEL, and C1 in UTF-8)
+// as \xNN, a backslash as \\, and at most `max_bytes` of it, then "... (N more bytes)".
+std::string printable(std::string_view s, size_t max_bytes);
+// What banksim echoes of a string it read from an input file at most.
+constexpr size_t kEchoMaxBytes = 200;
+
 std::optional<OutputFormat> parse_format(std::string_view s);
 std::string_view format_name(OutputFormat f);
 OutputFormat resolve_format(OutputFormat requested, InputForm form);
@@ -53,6 +59,12 @@ struct RunFacts {
   std::string backend;
   // Printed after the protocol's name in parentheses when not empty (SimSettings).
   std::string protocol_note;
+  // Times are step numbers, not microseconds: the replay of an explored schedule, a
+  // delivery order with no network, latency or seed. Nothing about those is printed.
+  bool step_times = false;
+  // The messages still in flight when the execution ended before quiescence (a trace
+  // that stops at its violation, --max-steps); listed by the summary.
+  std::vector<InFlight> in_flight_at_end;
 };
 
 // Each event's outcome (see ExecutionRecord), indexed [customer][event].
@@ -68,20 +80,34 @@ std::string results_text(const ExecutionRecord& r, const RunFacts& facts, Output
 nlohmann::ordered_json history_json(const History& h);
 // Seed 002's "sanity check": per branch, per customer, the write event ids applied in order.
 nlohmann::ordered_json write_sets_json(const History& h);
+// Seed 002's second "sanity check": per branch, per customer, every event the branch
+// served or applied, in that order: {"branch_1": {"1": {"1": {"interface", "money",
+// "event_id"}}}} (a query's money is 0).
+nlohmann::ordered_json events_per_branch_json(const History& h);
 
-std::string summary_text(const ExecutionRecord& r, const RunFacts& facts);
-std::string summary_text(const History& h, const RunFacts& facts);
+// `max_events`: list at most that many events (then one line saying how many were left
+// out); 0 lists every event.
+std::string summary_text(const ExecutionRecord& r, const RunFacts& facts, uint64_t max_events = 0);
+std::string summary_text(const History& h, const RunFacts& facts, uint64_t max_events = 0);
 std::string property_table(const RunFacts& facts);
 // With the record's violation counts, when it has them.
 std::string property_table(const ExecutionRecord& r, const RunFacts& facts);
-// The lines --debug prints for the step that just happened.
-std::string timeline_step(const World& world, int64_t now_us);
-std::string timeline_start(const World& world);
+// The lines --debug prints for the step that just happened: its time (`now_us`, or
+// "step N" when `step_times`), the message delivered and every message sent with their
+// ids (a schedule is a list of these ids), what the step observed, and a request the
+// session protocol holds ("held: waiting for write N of customer C") or releases.
+std::string timeline_step(const World& world, int64_t now_us, bool step_times = false);
+std::string timeline_start(const World& world, bool step_times = false);
 // The same lines from plain data, for executions without a World (the gRPC conductor):
 // the message delivered at `now_us`, what the step observed and what it sent, in order.
 std::string timeline_start(const Scenario& s, std::span<const Observation> observed,
-                           std::span<const Message> sent);
-std::string timeline_step(const Scenario& s, int64_t now_us, const Message& delivered,
-                          std::span<const Observation> observed, std::span<const Message> sent);
+                           std::span<const InFlight> sent, bool step_times = false);
+std::string timeline_step(const Scenario& s, int64_t now_us, const InFlight& delivered,
+                          std::span<const Observation> observed, std::span<const InFlight> sent,
+                          bool step_times = false);
+// --quiescent-queries: the query `held` reached its delivery time while write messages
+// were in flight, so the network holds it; and the line when such queries are released.
+std::string timeline_query_held(const World& world, int64_t now_us, const InFlight& held);
+std::string timeline_queries_released(int64_t now_us, size_t count);
 
 }  // namespace banksim

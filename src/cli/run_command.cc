@@ -53,6 +53,9 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   }
   if (!validate_output_flags(args.out)) return kExitBadInput;
+  // Every output path is checked now, before the run, and written together after it.
+  OutputPlan plan;
+  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
   const SimSettings& s = settings.value();
   if (args.backend == "grpc" && !args.viz.empty()) {
     fmt::print(stderr, "banksim: --viz: a gRPC run has no replayable schedule to draw; draw a "
@@ -64,6 +67,14 @@ int run_command(const RunArgs& args) {
     fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim or grpc)\n",
                args.backend);
     return kExitBadInput;
+  }
+  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--record", args.record},
+                                   {"--viz", args.viz}}) {
+    std::string error;
+    if (!path.empty() && !plan.add(flag, path, &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      return kExitBadInput;
+    }
   }
 
   // The run keeps no History: the record folds each step's observations into what the
@@ -94,6 +105,12 @@ int run_command(const RunArgs& args) {
     if (args.out.debug) timeline += timeline_step(w, now);
     if (keep_trace) times.push_back(now);
   };
+  if (args.out.debug && args.quiescent_queries) {
+    to.on_hold = [&](const World& w, int64_t now, const InFlight* held, size_t released) {
+      timeline += held != nullptr ? timeline_query_held(w, now, *held)
+                                  : timeline_queries_released(now, released);
+    };
+  }
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
   record.set_quiescent(!r.hit_step_bound);
@@ -112,8 +129,14 @@ int run_command(const RunArgs& args) {
                  .violations = world.violations(),
                  .final_balances = {},
                  .backend = {},
-                 .protocol_note = s.protocol_note};
+                 .protocol_note = s.protocol_note,
+                 .step_times = false,
+                 .in_flight_at_end = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
+  if (r.hit_step_bound) {
+    const auto in_flight = world.in_flight();
+    facts.in_flight_at_end.assign(in_flight.begin(), in_flight.end());
+  }
   // The World kept only the first violation of each property; the record has the counts.
   std::vector<uint64_t> counts;
   for (int i = 0; i < kPropertyCount; ++i) {
@@ -138,27 +161,17 @@ int run_command(const RunArgs& args) {
     }
     // Drawn from the trace before anything is written, so a page that cannot be drawn
     // leaves no file behind; it is the page 'banksim viz' draws of --record's trace.
-    std::string page;
     if (!args.viz.empty()) {
       auto picture = picture_trace(t, args.record.empty() ? args.scenario : args.record);
       if (!picture.ok()) {
         fmt::print(stderr, "banksim: --viz: {}\n", picture.error().message);
         return kExitBadInput;
       }
-      page = picture_html(picture.value(), VizOptions{});
+      plan.set(args.viz, picture_html(picture.value(), VizOptions{}));
     }
-    std::string error;
-    if (!args.record.empty() &&
-        !write_file_atomically(args.record, trace_to_json(t).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
-    if (!args.viz.empty() && !write_file_atomically(args.viz, page, &error)) {
-      fmt::print(stderr, "banksim: --viz: {}\n", error);
-      return kExitBadInput;
-    }
+    if (!args.record.empty()) plan.set(args.record, trace_to_json(t).dump(1) + "\n");
   }
-  return emit_outcome(record, facts, args.out, timeline);
+  return emit_outcome(record, facts, args.out, timeline, "", plan);
 }
 
 }  // namespace banksim

@@ -45,14 +45,14 @@ no_temporaries "long name"
 echo 'previous' >d/big.json
 expect_exit 2 bash -c 'ulimit -f 1 && exec "$@"' _ "$BANKSIM" run "$good" --format json \
   --history d/big.json
-[[ "$(cat "$WORK/err")" == "banksim: d/big.json: cannot write file: File too large" ]] ||
+[[ "$(cat "$WORK/err")" == "banksim: --history: d/big.json: cannot write file: File too large" ]] ||
   fail "ulimit -f: '$(cat "$WORK/err")'"
 [[ "$(cat d/big.json)" == previous ]] || fail "ulimit -f: the old file was changed"
 no_temporaries "ulimit -f"
 
 # A missing directory: the reason is given.
 expect_exit 2 "$BANKSIM" run "$good" -o d/no-such-dir/out.json
-[[ "$(cat "$WORK/err")" == "banksim: d/no-such-dir/out.json: cannot write file: No such file or directory" ]] ||
+[[ "$(cat "$WORK/err")" == "banksim: -o: d/no-such-dir/out.json: cannot write file: the folder d/no-such-dir does not exist" ]] ||
   fail "missing directory: '$(cat "$WORK/err")'"
 
 # -o (or --history, --record) naming the scenario itself, under any spelling or through a
