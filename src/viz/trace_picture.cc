@@ -19,7 +19,8 @@ std::string_view property_sentence(Property p) {
     case Property::kMonotonicWrites:
       return "every branch applies a customer's writes in the order the customer made them";
     case Property::kReadYourWrites:
-      return "a query sees every write its customer completed before issuing it";
+      return "a query or a withdraw decision sees every write its customer completed before "
+             "issuing it";
     case Property::kNoOverdraft:
       return "no replica's balance ever goes below zero";
     case Property::kLiveness:
@@ -155,8 +156,10 @@ class PictureBuilder {
       requests_[{m.customer, m.event}] = Delivery{step, d.to};
     }
     for (const Observation& o : w.last_observations()) observe(o, step);
-    for (size_t i = seen_violations_; i < w.violations().size(); ++i)
+    for (size_t i = seen_violations_; i < w.violations().size(); ++i) {
       violation_steps_.push_back(step);
+      violation_branches_.push_back(violation_branch(w.violations()[i], w));
+    }
     seen_violations_ = w.violations().size();
     ok_ = take_sends(w, step, error);
   }
@@ -187,7 +190,8 @@ class PictureBuilder {
                    fmt::format("{} served at {}: saw balance {}", name, when(step), o.balance), o);
         } else if (!o.success) {
           add_mark(branch_lane(o.branch), step, MarkKind::kServe,
-                   fmt::format("{} {} failed", interface_name(o.iface), o.money),
+                   fmt::format("refused {} {} on balance {}", interface_name(o.iface), o.money,
+                               o.balance),
                    fmt::format("{} refused at {}: balance {} too low", name, when(step), o.balance),
                    o);
         }
@@ -242,6 +246,7 @@ class PictureBuilder {
     }
     for (size_t i = seen_violations_; i < w.violations().size(); ++i) {
       violation_steps_.push_back(last_step);
+      violation_branches_.push_back(-1);  // judged at the end: no one branch shows it
     }
     for (size_t b = 0; b < w.branches().size(); ++b) {
       p_->lanes[static_cast<size_t>(branch_lane(static_cast<int32_t>(b)))].final_balance =
@@ -249,8 +254,26 @@ class PictureBuilder {
     }
   }
 
-  // Highlights the events of violation `v` (found at `step`).
-  void highlight(const Violation& v, int64_t step) {
+  // The branch where a violation found in the last step became visible: where its first
+  // event (the read that missed a write, the write applied too early or too low) was
+  // served or applied in that step; -1 if none was.
+  int32_t violation_branch(const Violation& v, const World& w) const {
+    if (v.events.empty()) return -1;
+    for (const Observation& o : w.last_observations()) {
+      if ((o.kind == ObservationKind::kServe || o.kind == ObservationKind::kApply) &&
+          o.customer == v.events[0].customer && o.event == v.events[0].event) {
+        return o.branch;
+      }
+    }
+    return -1;
+  }
+
+  // Highlights the events of violation `v` (found at `step`, visible at `branch`, -1 if
+  // at no one branch). With a branch, only what shows the violation is red: the named
+  // events' requests, replies and marks at the customers, at the branches that served
+  // them and at `branch`, and their messages between those lanes (the propagation to
+  // `branch` that had not arrived), not their propagations to the other branches.
+  void highlight(const Violation& v, int64_t step, int32_t branch) {
     p_->violation = PictureViolation{.property = v.property,
                                      .sentence = std::string(property_sentence(v.property)),
                                      .detail = v.detail,
@@ -260,12 +283,23 @@ class PictureBuilder {
         return r.customer == a.customer && r.event == a.event;
       });
     };
-    for (PictureMessage& m : p_->messages) m.highlighted = named(m.about);
-    for (PictureMark& m : p_->marks) m.highlighted = named(m.about);
-    for (PictureHold& h : p_->holds) h.highlighted = named(h.about);
+    std::vector<bool> shows(p_->lanes.size(), branch < 0);
+    if (branch >= 0) {
+      for (int32_t c = 0; c < customers_; ++c) shows[static_cast<size_t>(c)] = true;
+      shows[static_cast<size_t>(branch_lane(branch))] = true;
+      for (const PictureMessage& m : p_->messages) {
+        if (m.kind == MessageKind::kRequest && named(m.about))
+          shows[static_cast<size_t>(m.to)] = true;
+      }
+    }
+    const auto at = [&](int32_t lane) { return shows[static_cast<size_t>(lane)]; };
+    for (PictureMessage& m : p_->messages) m.highlighted = named(m.about) && at(m.from) && at(m.to);
+    for (PictureMark& m : p_->marks) m.highlighted = named(m.about) && at(m.lane);
+    for (PictureHold& h : p_->holds) h.highlighted = named(h.about) && at(h.lane);
   }
 
   const std::vector<int64_t>& violation_steps() const { return violation_steps_; }
+  const std::vector<int32_t>& violation_branches() const { return violation_branches_; }
   bool ok() const { return ok_; }
   std::string source_;
 
@@ -282,7 +316,8 @@ class PictureBuilder {
   std::map<uint64_t, size_t> index_;  // in-flight message id -> messages index
   std::map<std::pair<int32_t, int32_t>, Delivery> requests_;  // delivered, not yet served
   size_t seen_violations_ = 0;
-  std::vector<int64_t> violation_steps_;  // parallel to the World's violations
+  std::vector<int64_t> violation_steps_;     // parallel to the World's violations
+  std::vector<int32_t> violation_branches_;  // likewise: branch index, or -1
 };
 
 }  // namespace
@@ -330,7 +365,7 @@ Result<TracePicture> picture_trace(const Trace& t, const std::string& source) {
                              property_name(t.violation->property))};
   }
   if (shown) {
-    b.highlight(found[*shown], b.violation_steps()[*shown]);
+    b.highlight(found[*shown], b.violation_steps()[*shown], b.violation_branches()[*shown]);
   } else if (p.quiescent) {
     p.verdict = "no checked property is violated in this execution";
   } else {

@@ -323,9 +323,12 @@ const char* const kVizPageTail = R"PAGE(<script>
       });
     });
 
-    // Messages.
+    // Messages: the violation's first, so its labels get the free spots along their arrows.
     var drawn = 0;
-    D.messages.forEach(function (m) {
+    var hlGroups = [];
+    var byHighlight = D.messages.filter(function (m) { return m.hl; })
+        .concat(D.messages.filter(function (m) { return !m.hl; }));
+    byHighlight.forEach(function (m) {
       var end = m.fate === 'in_flight' ? END : m.end;
       if (end < lo || m.sent > hi) return;
       var x1 = laneX(m.from), x2 = laneX(m.to), y1 = rowY(m.sent), y2 = rowY(end);
@@ -333,6 +336,7 @@ const char* const kVizPageTail = R"PAGE(<script>
       var cls = 'msg ' + m.kind + ' ' + m.fate + (m.hl ? ' hl' : '') +
                 (m.sent < lo || end > hi ? ' cut' : '') + (isFound(m.c, m.e, m.id) ? ' found' : '');
       var g = el('g', { 'class': cls, 'data-id': m.id, 'data-detail': m.detail }, body);
+      if (m.hl) hlGroups.push(g);
       el('title', {}, g, m.detail);
       var ex = x2, ey = y2;
       // Open arrows stop on the end-of-trace line, above the final balances.
@@ -369,6 +373,8 @@ const char* const kVizPageTail = R"PAGE(<script>
       el('text', { x: best.x, y: best.y - 5 }, g, text);
       ++drawn;
     });
+    // ... and on top of the others' arrows.
+    hlGroups.forEach(function (g) { body.appendChild(g); });
 
     markText.forEach(function (p) {
       var m = p.m;

@@ -49,20 +49,24 @@ dom_check() {
   [[ "$open" == "$3" ]] || fail "$1: $open open arrows, expected $3"
 }
 
-# --- The read-your-writes counterexample of the issue, drawn by explore.
+# --- The read-your-writes counterexample of the issue, drawn by explore: customer 1's
+# withdraw 30 (event 2) refused at branch 2 on balance 0 while the propagation of its
+# deposit 100 (event 1) from branch 1 to branch 2 is still in flight.
 expect_exit 1 "$BANKSIM" explore "$SCENARIOS/moving-customer-3-branches.json" --protocol async \
   --trace-out "$WORK/ryw.json" -q
-expect_grep 'counterexample for read-your-writes: 5 deliveries' "$WORK/out"
+expect_grep 'counterexample for read-your-writes: 3 deliveries' "$WORK/out"
 expect_grep "^  drawn in $WORK/ryw.html\$" "$WORK/out"
 [[ -s ryw.html ]] || fail "explore wrote no page next to its trace"
 
-dom_check "$WORK/ryw.html" 5 3
-expect_grep '<span class="bad">VIOLATED</span> <b>read-your-writes</b>: <span>a query sees every write its customer completed before issuing it.' "$WORK/dom"
-expect_grep 'saw balance 0 without customer 1 event 1 \(deposit 100\)' "$WORK/dom"
-# The violation's row, the query's serve and the deposit's late propagation, highlighted.
+dom_check "$WORK/ryw.html" 3 3
+expect_grep '<span class="bad">VIOLATED</span> <b>read-your-writes</b>: <span>a query or a withdraw decision sees every write its customer completed before issuing it.' "$WORK/dom"
+expect_grep 'At step 3: customer 1 event 2 \(withdraw 30\) at branch 2 was refused on balance 0 without customer 1 event 1 \(deposit 100\)' "$WORK/dom"
+# The violation's row, the withdraw's serve and the deposit's late propagation to branch 2,
+# highlighted; its propagation to branch 3, which does not matter, is not.
 expect_grep '<rect class="vrow"' "$WORK/dom"
-expect_grep 'class="mark serve hl"' "$WORK/dom"
-expect_grep 'class="msg propagate (delivered|in_flight) hl"[^>]*data-detail="message #[0-9]+: propagation of customer 1 event 1 \(deposit 100\), branch 1 -&gt; branch 3' "$WORK/dom"
+expect_grep 'class="mark serve hl"[^>]*><title>[^<]*</title><circle[^>]*></circle><text[^>]*>refused withdraw 30 on balance 0</text>' "$WORK/dom"
+expect_grep 'class="msg propagate in_flight hl"[^>]*data-detail="message #[0-9]+: propagation of customer 1 event 1 \(deposit 100\), branch 1 -&gt; branch 2' "$WORK/dom"
+expect_grep 'class="msg propagate in_flight"[^>]*data-detail="message #[0-9]+: propagation of customer 1 event 1 \(deposit 100\), branch 1 -&gt; branch 3' "$WORK/dom"
 [[ $(count 'class="msg [a-z]+ [a-z_]+ hl' "$WORK/dom") -lt $(count 'class="msg ' "$WORK/dom") ]] ||
   fail "every arrow is highlighted"
 
@@ -71,17 +75,40 @@ browser --virtual-time-budget=5000 --hide-scrollbars --window-size=1300,720 \
 [[ $(head -c 8 "$SHOTS/moving-customer-ryw.png" | od -An -c | tr -d ' \n') == '211PNG\r\n032\n' ]] ||
   fail "no PNG screenshot in $SHOTS"
 
-# Search, opened as PAGE#find=QUERY: message #4 alone; event 3 (the query, its reply and
-# its serve mark); a query that matches nothing says so.
+# Search, opened as PAGE#find=QUERY: message #4 (the withdraw's request) alone; event 2
+# (the withdraw, its reply and its serve mark); a query that matches nothing says so.
 browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=%234"
 [[ $(count 'class="msg [a-z]+ [a-z_]+( hl)? found"' "$WORK/dom") == 1 ]] || fail "#4 not found once"
-expect_grep 'class="msg request delivered found" data-id="4"' "$WORK/dom"
+expect_grep 'class="msg request delivered hl found" data-id="4"' "$WORK/dom"
 expect_grep 'id="search-status">1 match, first at step 2<' "$WORK/dom"
-browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=1:3"
-[[ $(count 'class="msg [a-z]+ [a-z_]+( hl)? found"' "$WORK/dom") == 2 ]] || fail "event 1:3: not 2 arrows"
+browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=1:2"
+[[ $(count 'class="msg [a-z]+ [a-z_]+( hl)? found"' "$WORK/dom") == 2 ]] || fail "event 1:2: not 2 arrows"
 expect_grep 'class="mark serve hl found"' "$WORK/dom"
 browser --virtual-time-budget=5000 --dump-dom "$WORK/ryw.html#find=%2399"
 expect_grep 'id="search-status">nothing matches #99<' "$WORK/dom"
+
+# --- The query form of read-your-writes: the moving customer without its withdraw. The
+# query (event 3) is served at branch 3 and sees 0 while the deposit's propagation to
+# branch 3 is in flight; the propagation to branch 2 is not part of it.
+cat > "$WORK/query.scenario.json" <<'EOF'
+[
+  {"id": 1, "type": "customer", "events": [
+    {"id": 1, "interface": "deposit", "money": 100, "dest": 1},
+    {"id": 3, "interface": "query", "dest": 3},
+    {"id": 4, "interface": "deposit", "money": 20, "dest": 3}]},
+  {"id": 1, "type": "branch", "balance": 0},
+  {"id": 2, "type": "branch", "balance": 0},
+  {"id": 3, "type": "branch", "balance": 0}
+]
+EOF
+expect_exit 1 "$BANKSIM" explore "$WORK/query.scenario.json" --protocol async \
+  --check read-your-writes --trace-out "$WORK/query.json" -q
+expect_grep 'counterexample for read-your-writes: 3 deliveries' "$WORK/out"
+dom_check "$WORK/query.html" 3 3
+expect_grep 'At step 3: customer 1 event 3 \(query\) at branch 3 saw balance 0 without customer 1 event 1 \(deposit 100\)' "$WORK/dom"
+expect_grep 'class="mark serve hl"[^>]*><title>[^<]*</title><circle[^>]*></circle><text[^>]*>served query: saw 0</text>' "$WORK/dom"
+expect_grep 'class="msg propagate in_flight hl"[^>]*data-detail="message #[0-9]+: propagation of customer 1 event 1 \(deposit 100\), branch 1 -&gt; branch 3' "$WORK/dom"
+expect_grep 'class="msg propagate in_flight"[^>]*data-detail="message #[0-9]+: propagation of customer 1 event 1 \(deposit 100\), branch 1 -&gt; branch 2' "$WORK/dom"
 
 # --- banksim viz draws the same page from the trace, byte for byte, twice.
 expect_exit 0 "$BANKSIM" viz "$WORK/ryw.json" -o "$WORK/viz.html"
@@ -94,11 +121,11 @@ cp ryw.json other.json
 expect_exit 0 "$BANKSIM" viz other.json
 [[ -s other.html ]] || fail "viz wrote no other.html"
 
-# --- A long trace opens on a window around the violation (here 4 rows of 7: start, 5 steps, end).
-expect_exit 0 "$BANKSIM" viz "$WORK/ryw.json" -o "$WORK/win.html" --window 4
+# --- A long trace opens on a window around the violation (here 3 rows of 5: start, 3 steps, end).
+expect_exit 0 "$BANKSIM" viz "$WORK/ryw.json" -o "$WORK/win.html" --window 3
 browser --virtual-time-budget=5000 --dump-dom "$WORK/win.html"
 expect_grep '<span id="window-controls">' "$WORK/dom"
-expect_grep 'id="window-status">showing step 3 to end of 5 steps<' "$WORK/dom"
+expect_grep 'id="window-status">showing step 2 to end of 3 steps<' "$WORK/dom"
 if grep -q 'id="viz-error"' "$WORK/dom"; then fail "windowed page: script error"; fi
 
 # --- run --viz: the page viz draws of the run's recorded trace.

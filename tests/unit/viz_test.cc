@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "shipped_scenarios.h"
@@ -17,8 +18,8 @@ using namespace banksim;
 
 namespace {
 
-Trace ryw_counterexample() {
-  auto s = testing::load_shipped("moving-customer-3-branches.json");
+// The shortest read-your-writes counterexample exploration finds of `s` under async.
+Trace ryw_counterexample(const std::shared_ptr<const Scenario>& s) {
   ExploreOptions o;
   o.protocol = ProtocolKind::kAsync;
   o.checked = PropertySet().with(Property::kReadYourWrites);
@@ -35,6 +36,10 @@ Trace ryw_counterexample() {
   return t;
 }
 
+Trace ryw_counterexample() {
+  return ryw_counterexample(testing::load_shipped("moving-customer-3-branches.json"));
+}
+
 TracePicture picture_of(const Trace& t) {
   auto p = picture_trace(t, "t.json");
   REQUIRE_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
@@ -48,19 +53,9 @@ const PictureMark* find_mark(const TracePicture& p, MarkKind kind, int64_t event
   return nullptr;
 }
 
-}  // namespace
-
-TEST_CASE("viz: the read-your-writes counterexample shows the propagation still in flight") {
-  const Trace t = ryw_counterexample();
-  const TracePicture p = picture_of(t);
+// One arrow per delivery, in schedule order.
+void check_one_arrow_per_delivery(const Trace& t, const TracePicture& p) {
   CHECK(p.steps == static_cast<int64_t>(t.schedule.size()));
-  // Lanes: customer 1, then branches 1..3.
-  REQUIRE(p.lanes.size() == 4);
-  CHECK(!p.lanes[0].is_branch);
-  CHECK(p.lanes[3].is_branch);
-  CHECK(p.lanes[3].id == 3);
-
-  // One arrow per delivery, in schedule order.
   int64_t delivered = 0;
   for (const PictureMessage& m : p.messages) {
     if (m.fate != MessageFate::kDelivered) continue;
@@ -69,36 +64,107 @@ TEST_CASE("viz: the read-your-writes counterexample shows the propagation still 
     CHECK(t.schedule[static_cast<size_t>(m.end - 1)] == m.id);
   }
   CHECK(delivered == p.steps);
+}
+
+}  // namespace
+
+TEST_CASE("viz: the read-your-writes counterexample shows the propagation still in flight") {
+  // Customer 1 deposits 100 at branch 1 (event 1), then withdraws 30 at branch 2 (event 2):
+  // branch 2 refuses it on balance 0 while the deposit's propagation to it is in flight.
+  const Trace t = ryw_counterexample();
+  REQUIRE(t.schedule.size() == 3);
+  const TracePicture p = picture_of(t);
+  check_one_arrow_per_delivery(t, p);
+  // Lanes: customer 1, then branches 1..3.
+  REQUIRE(p.lanes.size() == 4);
+  CHECK(!p.lanes[0].is_branch);
+  CHECK(p.lanes[3].is_branch);
+  CHECK(p.lanes[3].id == 3);
 
   REQUIRE(p.violation.has_value());
   CHECK(p.violation->property == Property::kReadYourWrites);
   CHECK(p.violation->detail == t.violation->detail);
-  CHECK(p.violation->sentence.find("query sees every write") != std::string::npos);
+  CHECK(p.violation->sentence ==
+        "a query or a withdraw decision sees every write its customer completed before "
+        "issuing it");
 
-  // The query (event 3) was served at branch 3 and saw 0; the deposit's (event 1)
-  // propagation to branch 3 was sent before and had not arrived: highlighted, both.
+  // The withdraw (event 2) was refused at branch 2 on balance 0; the deposit's (event 1)
+  // propagation to branch 2 was sent before and had not arrived: highlighted, both.
+  const PictureMark* served = find_mark(p, MarkKind::kServe, 2);
+  REQUIRE(served != nullptr);
+  CHECK(served->lane == 2);
+  CHECK(served->label == "refused withdraw 30 on balance 0");
+  CHECK(served->highlighted);
+  CHECK(p.violation->step == served->step);
+  CHECK(p.violation->step == 3);
+  const auto propagation = [&](int32_t to) {
+    const auto it =
+        std::find_if(p.messages.begin(), p.messages.end(), [&](const PictureMessage& m) {
+          return m.kind == MessageKind::kPropagate && m.about.event_id == 1 && m.to == to;
+        });
+    REQUIRE(it != p.messages.end());
+    return *it;
+  };
+  const PictureMessage late = propagation(2);
+  CHECK(late.highlighted);
+  CHECK(late.label == "propagate +100");
+  CHECK(late.sent < served->step);
+  CHECK(late.fate == MessageFate::kInFlight);
+  CHECK(late.end == -1);
+  // Red is what shows the violation: the deposit's request and reply (the customer
+  // completed it), the withdraw's request and reply, the propagation to branch 2; not
+  // the propagation to branch 3, which has nothing to do with it.
+  CHECK(!propagation(3).highlighted);
+  int in_flight = 0;
+  for (const PictureMessage& m : p.messages) {
+    CHECK(m.highlighted == !(m.kind == MessageKind::kPropagate && m.to == 3));
+    if (m.fate == MessageFate::kInFlight) ++in_flight;
+  }
+  CHECK(in_flight == 3);  // both propagations and the withdraw's reply
+
+  // Applies carry the balance after them; the deposit's, where it was served, is red.
+  const PictureMark* applied = find_mark(p, MarkKind::kApply, 1);
+  REQUIRE(applied != nullptr);
+  CHECK(applied->lane == 1);
+  CHECK(applied->label == "+100 \u2192 100");
+  CHECK(applied->highlighted);
+}
+
+TEST_CASE("viz: a query that misses its customer's write shows the propagation still in flight") {
+  // The moving customer without the withdraw: deposit 100 at branch 1 (event 1), then
+  // query at branch 3 (event 3), which sees 0 with the propagation to branch 3 in flight.
+  Scenario s = *testing::load_shipped("moving-customer-3-branches.json");
+  auto& events = s.customers[0].events;
+  REQUIRE(events[1].iface == Interface::kWithdraw);
+  events.erase(events.begin() + 1);
+  s.finalize();
+  const Trace t = ryw_counterexample(std::make_shared<const Scenario>(std::move(s)));
+  REQUIRE(t.schedule.size() == 3);
+  const TracePicture p = picture_of(t);
+  check_one_arrow_per_delivery(t, p);
+  REQUIRE(p.violation.has_value());
+  CHECK(p.violation->property == Property::kReadYourWrites);
+  CHECK(p.violation->detail.find("(query) at branch 3 saw balance 0 without customer 1 event 1") !=
+        std::string::npos);
+
   const PictureMark* served = find_mark(p, MarkKind::kServe, 3);
   REQUIRE(served != nullptr);
   CHECK(served->lane == 3);
   CHECK(served->label == "served query: saw 0");
   CHECK(served->highlighted);
   CHECK(p.violation->step == served->step);
-  const auto late =
-      std::find_if(p.messages.begin(), p.messages.end(), [&](const PictureMessage& m) {
-        return m.kind == MessageKind::kPropagate && m.about.event_id == 1 && m.to == 3;
-      });
-  REQUIRE(late != p.messages.end());
-  CHECK(late->highlighted);
-  CHECK(late->label == "propagate +100");
-  CHECK(late->sent < served->step);
-  CHECK((late->fate == MessageFate::kInFlight || late->end > served->step));
-  // Not every arrow is highlighted: the withdraw (event 2) is not part of the violation.
-  for (const PictureMessage& m : p.messages) CHECK(m.highlighted == (m.about.event_id != 2));
-
-  // Applies carry the balance after them.
-  const PictureMark* applied = find_mark(p, MarkKind::kApply, 1);
-  REQUIRE(applied != nullptr);
-  CHECK(applied->label == "+100 \u2192 100");
+  int in_flight = 0;
+  for (const PictureMessage& m : p.messages) {
+    const bool late = m.kind == MessageKind::kPropagate && m.about.event_id == 1 && m.to == 3;
+    if (late) {
+      CHECK(m.fate == MessageFate::kInFlight);
+      CHECK(m.sent < served->step);
+    }
+    // Everything but the propagation to branch 2 is part of the violation.
+    CHECK(m.highlighted == !(m.kind == MessageKind::kPropagate && m.to == 2));
+    if (m.fate == MessageFate::kInFlight) ++in_flight;
+  }
+  CHECK(in_flight == 3);  // both propagations and the query's reply
 }
 
 TEST_CASE("viz: a request the session protocol holds is drawn held until served") {
