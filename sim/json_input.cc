@@ -196,4 +196,26 @@ Result<nlohmann::json> parse_json_input(std::string_view text, const std::string
   return doc;
 }
 
+const char* json_kind_name(const nlohmann::json& v) {
+  switch (v.type()) {
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned:
+      return "an integer";
+    case nlohmann::json::value_t::number_float:
+      return "a fractional number";
+    default:
+      return "something else";
+  }
+}
+
 }  // namespace banksim

@@ -40,6 +40,10 @@ std::optional<DuplicateKey> find_duplicate_key(std::string_view text);
 
 // Parses text of at most max_bytes with nesting at most max_depth, refusing an object
 // that gives a key twice.
+// What a JSON value is, for error messages: "an object", "a string", "a fractional
+// number", ...
+const char* json_kind_name(const nlohmann::json& v);
+
 Result<nlohmann::json> parse_json_input(std::string_view text, const std::string& source,
                                         int64_t max_bytes, int max_depth);
 

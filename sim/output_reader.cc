@@ -53,35 +53,13 @@ std::string at(const std::string& path, std::string_view key) {
   return json_path_child(path, key);
 }
 
-const char* kind_of(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a fractional number";
-    default:
-      return "something else";
-  }
-}
-
 const json& array_at(const json& v, const std::string& path) {
-  if (!v.is_array()) fail(path, fmt::format("must be an array, not {}", kind_of(v)));
+  if (!v.is_array()) fail(path, fmt::format("must be an array, not {}", json_kind_name(v)));
   return v;
 }
 
 const json& object_at(const json& v, const std::string& path) {
-  if (!v.is_object()) fail(path, fmt::format("must be an object, not {}", kind_of(v)));
+  if (!v.is_object()) fail(path, fmt::format("must be an object, not {}", json_kind_name(v)));
   return v;
 }
 
@@ -111,11 +89,11 @@ int64_t integer(const json& v, const std::string& path) {
     }
     return static_cast<int64_t>(d);
   }
-  fail(path, fmt::format("must be an integer, not {}", kind_of(v)));
+  fail(path, fmt::format("must be an integer, not {}", json_kind_name(v)));
 }
 
 const std::string& text(const json& v, const std::string& path) {
-  if (!v.is_string()) fail(path, fmt::format("must be a string, not {}", kind_of(v)));
+  if (!v.is_string()) fail(path, fmt::format("must be a string, not {}", json_kind_name(v)));
   return v.get_ref<const std::string&>();
 }
 
@@ -353,7 +331,7 @@ class Reader {
 std::optional<OutputForm> recognise(const json& doc) {
   if (!doc.is_array() || doc.empty()) return std::nullopt;
   const json& first = doc[0];
-  if (!first.is_object()) fail("$[0]", fmt::format("must be an object, not {}", kind_of(first)));
+  if (!first.is_object()) fail("$[0]", fmt::format("must be an object, not {}", json_kind_name(first)));
   if (first.contains("kind")) return OutputForm::kHistory;
   if (first.contains("recv")) {
     const json& r = first["recv"];

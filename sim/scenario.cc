@@ -45,28 +45,6 @@ std::string index(const std::string& path, size_t i) {
   return fmt::format("{}[{}]", path, i);
 }
 
-const char* kind_of(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    case json::value_t::number_integer:
-    case json::value_t::number_unsigned:
-      return "an integer";
-    case json::value_t::number_float:
-      return "a fractional number";
-    default:
-      return "something else";
-  }
-}
-
 // The helpers take a JSON path as a string or as a callable that builds it: a path is
 // needed only on the way to an error, and a scenario can hold millions of fields.
 template <class Path>
@@ -103,12 +81,12 @@ int64_t non_negative_integer(const json& v, const Path& at) {
                          : "must be a non-negative integer, not a negative number");
     }
   }
-  fail(path(), fmt::format("must be a non-negative integer, not {}", kind_of(v)));
+  fail(path(), fmt::format("must be a non-negative integer, not {}", json_kind_name(v)));
 }
 
 template <class Path>
 const std::string& string_field(const json& v, const Path& path) {
-  if (!v.is_string()) fail(path_of(path), fmt::format("must be a string, not {}", kind_of(v)));
+  if (!v.is_string()) fail(path_of(path), fmt::format("must be a string, not {}", json_kind_name(v)));
   return v.get_ref<const std::string&>();
 }
 
@@ -154,7 +132,7 @@ void parse_settings(const json& doc, Scenario& s) {
     s.protocol = *p;
   }
   if (auto it = doc.find("network"); it != doc.end()) {
-    if (!it->is_object()) fail("$.network", fmt::format("must be an object, not {}", kind_of(*it)));
+    if (!it->is_object()) fail("$.network", fmt::format("must be an object, not {}", json_kind_name(*it)));
     only_known_fields(*it, "$.network", {"latency", "fifo"});
     if (auto l = it->find("latency"); l != it->end()) {
       std::string error;
@@ -181,7 +159,7 @@ class Validator {
 
   void item(const json& item, size_t i) {
     const std::string path = index(root_, i);
-    if (!item.is_object()) fail(path, fmt::format("must be an object, not {}", kind_of(item)));
+    if (!item.is_object()) fail(path, fmt::format("must be an object, not {}", json_kind_name(item)));
     const std::string& type = string_field(required(item, path, "type"), child(path, "type"));
     const int64_t id = non_negative_integer(required(item, path, "id"), child(path, "id"));
     if (type == "branch") {
@@ -206,7 +184,7 @@ class Validator {
       }
       const json& events = required(item, path, "events");
       if (!events.is_array()) {
-        fail(child(path, "events"), fmt::format("must be a list, not {}", kind_of(events)));
+        fail(child(path, "events"), fmt::format("must be a list, not {}", json_kind_name(events)));
       }
       RawCustomer rc{id, {}};
       rc.events.reserve(events.size());
@@ -278,7 +256,7 @@ class Validator {
     const auto at = [&](std::string_view key) {
       return [this, item, j, key] { return child(event_path(item, j), key); };
     };
-    if (!ev.is_object()) fail(path(), fmt::format("must be an object, not {}", kind_of(ev)));
+    if (!ev.is_object()) fail(path(), fmt::format("must be an object, not {}", json_kind_name(ev)));
     only_known_fields(ev, path, {"id", "interface", "money", "dest", "branch", "think_us"});
     if (++event_count_ > kMaxEvents) fail(path(), fmt::format("more than {} events", kMaxEvents));
     RawEvent re;
@@ -342,7 +320,7 @@ Scenario validate(const json& doc) {
   if (doc.is_object()) parse_settings(doc, v.scenario());
   if (!processes->is_array()) {
     fail(root,
-         fmt::format("must be a list of branches and customers, not {}", kind_of(*processes)));
+         fmt::format("must be a list of branches and customers, not {}", json_kind_name(*processes)));
   }
   for (size_t i = 0; i < processes->size(); ++i) v.item((*processes)[i], i);
   return v.finish();
