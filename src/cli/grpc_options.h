@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "orchestration/grpc_timeouts.h"
+
 namespace banksim {
 
 // Exit status of a gRPC execution that could not finish: a branch process died, hung, or a
@@ -16,11 +18,6 @@ namespace banksim {
 constexpr int kExitBackendFailed = 3;
 // Interrupted by SIGINT/SIGTERM/SIGHUP (every process it started is gone).
 constexpr int kExitInterrupted = 130;
-
-struct GrpcTimeouts {
-  int64_t idle_ms = 5000;  // --timeout-ms: fail when nothing happens for this long
-  int64_t rpc_ms = 2000;   // --rpc-timeout-ms: deadline of every RPC
-};
 
 // The process boundary of a gRPC command: runs `body` and turns running out of threads or
 // memory (std::system_error, std::bad_alloc) into one line on stderr, "PREFIX: out of

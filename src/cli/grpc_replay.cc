@@ -16,7 +16,6 @@
 #include <chrono>
 #include <thread>
 
-#include "cli/grpc_cluster.h"
 #include "cli/grpc_run.h"
 #include "cli/outcome.h"
 #include "cli/replay_command.h"
@@ -24,6 +23,7 @@
 #include "grpc/branch_client.h"
 #include "grpc/message_guard.h"
 #include "grpc/wire_convert.h"
+#include "orchestration/grpc_cluster.h"
 #include "protocol/codec.h"
 #include "protocol/customer.h"
 #include "sim/monitor.h"

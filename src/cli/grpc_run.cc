@@ -7,11 +7,11 @@
 
 #include <fmt/format.h>
 
-#include "cli/grpc_cluster.h"
 #include "cli/outcome.h"
 #include "cli/report.h"
 #include "grpc/branch_client.h"
 #include "grpc/driver_node.h"
+#include "orchestration/grpc_cluster.h"
 #include "sim/monitor.h"
 
 namespace banksim {

@@ -8,11 +8,11 @@
 
 #include <fmt/format.h>
 
-#include "cli/grpc_cluster.h"
 #include "cli/grpc_options.h"
 #include "cli/settings.h"
 #include "grpc/branch_node.h"
 #include "grpc/node_config.h"
+#include "orchestration/grpc_cluster.h"
 
 namespace banksim {
 

@@ -15,10 +15,10 @@
 #include "cli/explore_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
-#include "cli/self_process.h"
 #include "cli/serve_command.h"
 #include "cli/settings.h"
 #include "cli/viz_command.h"
+#include "orchestration/self_process.h"
 #include "sim/atomic_file.h"
 
 #ifndef BANKSIM_VERSION

@@ -1,7 +1,8 @@
 // GrpcCluster: the branch processes of one gRPC execution: one `banksim serve` per
 // scenario branch on 127.0.0.1, ports chosen by the OS, each told by the Configure RPC
 // where its peers and the driver are. Owns the processes: destroying it kills and reaps
-// every one.
+// every one. Orchestration layer (banksim_orchestration): sees sim and grpc, never cli;
+// `run --backend grpc` and `replay --backend grpc` (src/cli) start clusters through it.
 #pragma once
 
 #include <memory>
@@ -9,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "cli/grpc_options.h"
-#include "cli/grpc_processes.h"
 #include "grpc/layout.h"
 #include "grpc/node_config.h"
+#include "orchestration/grpc_processes.h"
+#include "orchestration/grpc_timeouts.h"
 #include "sim/scenario.h"
 
 namespace banksim {

@@ -1,4 +1,4 @@
-#include "cli/self_process.h"
+#include "orchestration/self_process.h"
 
 #include <unistd.h>
 

@@ -1,7 +1,8 @@
-#include "cli/grpc_cluster.h"
+#include "orchestration/grpc_cluster.h"
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -10,8 +11,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "cli/self_process.h"
 #include "grpc/branch_client.h"
+#include "orchestration/self_process.h"
 
 namespace banksim {
 

@@ -1,6 +1,7 @@
 // The operating-system side of a gRPC execution: starting one `banksim serve` process per
 // branch, learning the port each one bound, noticing one that dies, and killing and reaping
-// them all on every exit path.
+// them all on every exit path. Orchestration layer (banksim_orchestration): plain POSIX,
+// no gRPC calls; GrpcCluster (grpc_cluster.h) is its user.
 //
 // Guarantees: a child runs in its own process group (a terminal's Ctrl-C reaches only this
 // process, which then stops the children itself) and gets SIGKILL if this process dies

@@ -1,4 +1,4 @@
-#include "cli/grpc_processes.h"
+#include "orchestration/grpc_processes.h"
 
 #include <fcntl.h>
 #include <poll.h>

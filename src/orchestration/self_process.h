@@ -1,4 +1,6 @@
 // The running banksim process: its binary, and the one restart it may make of itself.
+// Orchestration layer (banksim_orchestration), built with or without gRPC: GrpcCluster
+// starts children from self_executable(), and main() (src/cli) restarts itself through it.
 #pragma once
 
 #include <string>
