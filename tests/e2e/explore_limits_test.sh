@@ -23,9 +23,26 @@ expect_exit 0 "$GEN" --branches 4 --customers 4 --events 3 --seed 1 \
   --mix deposit=1,query=1,moving=100 -o big-space.json
 
 # Ctrl-C: the partial summary, "search: interrupted", and the counterexample found so far.
-got=0
-timeout --preserve-status -s INT 3 "$BANKSIM" explore big-space.json --protocol async --no-reduction \
-  --keep-going --trace-out int.json -q >out.txt 2>err.txt || got=$?
+# signal_when_searching SIGNAL ARGS...: runs banksim ARGS, sends SIGNAL once its first
+# progress line shows the search running (not after a fixed time: a loaded machine may
+# still be starting it), and sets $got to its exit status.
+signal_when_searching() {
+  local sig=$1
+  shift
+  "$BANKSIM" "$@" >out.txt 2>err.txt &
+  local pid=$!
+  for _ in $(seq 1 600); do
+    grep -q '^explore: ' err.txt 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  grep -q '^explore: ' err.txt || { cat out.txt err.txt >&2; fail "no progress line from: $*"; }
+  kill -s "$sig" "$pid"
+  got=0
+  wait "$pid" || got=$?
+}
+signal_when_searching INT explore big-space.json --protocol async --no-reduction \
+  --keep-going --trace-out int.json
 [[ $got == 1 ]] || { cat out.txt err.txt >&2; fail "interrupted search: exit status $got, expected 1"; }
 expect_grep '^search: interrupted \(SIGINT\): not complete' out.txt
 expect_grep '^states visited [0-9,]+, distinct [0-9,]+' out.txt
@@ -37,9 +54,7 @@ expect_exit 1 "$BANKSIM" replay int-read-your-writes.json --no-timeline
 expect_grep '^reproduced the recorded read-your-writes violation' "$WORK/out"
 
 # SIGTERM, the same way; nothing violated under sync so far: exit status 0.
-got=0
-timeout --preserve-status -s TERM 2 "$BANKSIM" explore big-space.json --protocol sync --no-reduction -q \
-  >out.txt 2>err.txt || got=$?
+signal_when_searching TERM explore big-space.json --protocol sync --no-reduction
 [[ $got == 0 ]] || { cat out.txt err.txt >&2; fail "SIGTERM: exit status $got, expected 0"; }
 expect_grep '^search: interrupted \(SIGTERM\): not complete' out.txt
 
