@@ -143,6 +143,14 @@ class Reader {
     return e;
   }
 
+  // The customer a per-customer element ($[i], at path p) names; each may be listed once.
+  size_t listed_once(const json& elem, const std::string& p, std::vector<bool>* listed) {
+    const size_t c = customer(member(elem, p, "id"), at(p, "id"));
+    if ((*listed)[c]) fail(at(p, "id"), fmt::format("customer {} listed twice", s_.customers[c].id));
+    (*listed)[c] = true;
+    return c;
+  }
+
   // Seeds 000/001: per customer, the replies in order.
   void recv(const json& doc) {
     array_at(doc, "$");
@@ -150,9 +158,7 @@ class Reader {
     for (size_t i = 0; i < doc.size(); ++i) {
       const std::string p = at("$", i);
       const json& elem = object_at(doc[i], p);
-      const size_t c = customer(member(elem, p, "id"), at(p, "id"));
-      if (listed[c]) fail(at(p, "id"), fmt::format("customer {} listed twice", s_.customers[c].id));
-      listed[c] = true;
+      const size_t c = listed_once(elem, p, &listed);
       const std::string rp = at(p, "recv");
       const json& replies = array_at(member(elem, p, "recv"), rp);
       for (size_t e = 0; e < replies.size(); ++e) {
@@ -207,9 +213,7 @@ class Reader {
     for (size_t i = 0; i < doc.size(); ++i) {
       const std::string p = at("$", i);
       const json& elem = object_at(doc[i], p);
-      const size_t c = customer(member(elem, p, "id"), at(p, "id"));
-      if (listed[c]) fail(at(p, "id"), fmt::format("customer {} listed twice", s_.customers[c].id));
-      listed[c] = true;
+      const size_t c = listed_once(elem, p, &listed);
       const auto& evs = s_.customers[c].events;
       size_t q = evs.size();
       for (size_t e = 0; e < evs.size(); ++e) {

@@ -129,6 +129,8 @@ std::optional<std::string> BranchProcesses::exited() {
 
 bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string>* out,
                                      std::string* error) {
+  // A wall clock on purpose: this supervises real processes (orchestration, beside the gRPC
+  // transport); nothing it decides reaches a simulated order or an output.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   std::vector<std::optional<std::string>> found(children_.size());
   size_t missing = children_.size();
