@@ -208,6 +208,37 @@ class Search {
 
   // Expands a freshly reached state: terminal check, or the choices to explore.
   // Returns false when it has nothing to explore.
+  enum class Step { kStop, kBacktrack, kDescend };
+  // One transition of the depth-first search (dfs and dfs_checkpointed): `child`, a copy
+  // of the state at depth - 1, takes `choice`. Records a violation, the visit and the
+  // bounds. kDescend: the state is new and has successors, now in *choices, and `path`
+  // ends with the choice; kBacktrack: `path` is as it was; kStop: the search ends.
+  Step step(World& child, const Choice& choice, int64_t depth, std::vector<Choice>* choices,
+            std::vector<uint64_t>& path) {
+    const size_t before = child.violations().size();
+    child.apply(choice, depth);
+    const bool stop_now = tick(static_cast<uint64_t>(depth));
+    path.push_back(choice.message_id);
+    if (record(child, before, path) || stop_now) return Step::kStop;
+    if (!visited_.insert(fingerprint_of(child, scratch_))) {
+      path.pop_back();
+      return Step::kBacktrack;
+    }
+    if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+    if (visited_.size() >= options_.max_states) {
+      result_.stats.state_bounded = true;
+      return Step::kStop;
+    }
+    bool stop = false;
+    const bool expand = successors(child, depth, choices, &stop, path);
+    if (stop) return Step::kStop;
+    if (!expand) {
+      path.pop_back();
+      return Step::kBacktrack;
+    }
+    return Step::kDescend;
+  }
+
   bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
                   const std::vector<uint64_t>& path) {
     enabled_.clear();
@@ -263,27 +294,9 @@ class Search {
       const int64_t depth = static_cast<int64_t>(top + 1);
       World& child = next.world;
       child = f.world;
-      const size_t before = child.violations().size();
-      child.apply(choice, depth);
-      const bool stop_now = tick(top + 1);
-      path.push_back(choice.message_id);
-      if (record(child, before, path) || stop_now) return;
-      if (!visited_.insert(fingerprint_of(child, scratch_))) {
-        path.pop_back();
-        continue;
-      }
-      if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
-      if (visited_.size() >= options_.max_states) {
-        result_.stats.state_bounded = true;
-        return;
-      }
-      bool stop = false;
-      const bool expand = successors(child, depth, &next.choices, &stop, path);
-      if (stop) return;
-      if (!expand) {
-        path.pop_back();
-        continue;
-      }
+      const Step taken = step(child, choice, depth, &next.choices, path);
+      if (taken == Step::kStop) return;
+      if (taken == Step::kBacktrack) continue;
       next.next = 0;
       next.via = choice.message_id;
       ++top;
@@ -342,27 +355,9 @@ class Search {
       const Choice choice = f.choices[f.next++];
       const int64_t depth = static_cast<int64_t>(top + 1);
       child = parent;
-      const size_t before = child.violations().size();
-      child.apply(choice, depth);
-      const bool stop_now = tick(top + 1);
-      path.push_back(choice.message_id);
-      if (record(child, before, path) || stop_now) return;
-      if (!visited_.insert(fingerprint_of(child, scratch_))) {
-        path.pop_back();
-        continue;
-      }
-      if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
-      if (visited_.size() >= options_.max_states) {
-        result_.stats.state_bounded = true;
-        return;
-      }
-      bool stop = false;
-      const bool expand = successors(child, depth, &choices, &stop, path);
-      if (stop) return;
-      if (!expand) {
-        path.pop_back();
-        continue;
-      }
+      const Step taken = step(child, choice, depth, &choices, path);
+      if (taken == Step::kStop) return;
+      if (taken == Step::kBacktrack) continue;
       if (levels.size() == top + 1) {
         // A new level; a World with it when it is a checkpoint. Asked before.
         if (poll(top + 1)) return;
