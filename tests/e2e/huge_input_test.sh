@@ -29,6 +29,9 @@ expect_exit 2 "$BANKSIM" run big.json --latency sideways
 # Whether it restarted shows in a long-lived process's environment: banksim serve.
 # environ_of ARGS...: starts banksim serve ARGS, prints its environment once it listens.
 environ_of() {
+  # Truncate before starting: the background child truncates only once it runs, so a
+  # check right after `&` could still see the previous call's "listening on".
+  : >serve.out
   "$BANKSIM" serve "$@" >serve.out 2>serve.err &
   local pid=$!
   for _ in $(seq 1 200); do
