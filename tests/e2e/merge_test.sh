@@ -103,6 +103,7 @@ refused() {  # refused PATTERN SUMMARY...
 refused 'missing.json: cannot open file' out-1.json missing.json
 head -c 2000 out-2.json >truncated.json
 refused 'truncated.json: \$: malformed JSON' out-1.json truncated.json
+(($(wc -c <"$WORK/err") < 600)) || fail "the error for a truncated summary is $(wc -c <"$WORK/err") bytes long"
 jq -c '.fingerprints.data |= .[:-4]' out-2.json >short.json
 refused 'short.json: \$\.fingerprints\.data: ' out-1.json short.json
 jq -c '.coverage.distinct += 1' out-2.json >count.json
