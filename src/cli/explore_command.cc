@@ -271,8 +271,12 @@ int explore_command(const ExploreArgs& args) {
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
   if (!random && args.seed) return refuse("--seed: applies only with --strategy random");
   if (!random && !args.summary_json.empty()) {
-    return refuse("--summary-json: applies only with --strategy random (a swarm task's summary "
-                  "for banksim merge; a dfs search is not split into tasks)");
+    return refuse(
+        "--summary-json: applies only with --strategy random (a swarm task's summary for "
+        "banksim merge; a dfs search is not split into tasks)");
+  }
+  if (!args.summary_json.empty() && args.summary_json == args.trace_out) {
+    return refuse("--summary-json: names the --trace-out file; give each its own");
   }
   if (random && args.no_reduction) {
     return refuse("--no-reduction: does not apply to --strategy random (random walks never reduce)");
@@ -565,23 +569,21 @@ int explore_command(const ExploreArgs& args) {
   }
   if (!args.summary_json.empty()) {
     // A task's summary for banksim merge: only with every counterexample reproduced.
-    std::string error;
     const SwarmSearch search{.protocol = s.protocol,
                              .checked = s.checked,
                              .fifo = s.network.fifo,
                              .max_depth = o.max_depth,
                              .keep_going = o.keep_going,
                              .minimize = o.minimize};
+    const SwarmSummary summary =
+        task_summary(*scenario, args.scenario, search, seed, walks, r, traces);
+    std::string error;
     if (broken) {
-      fmt::print(stderr, "banksim: --summary-json: {} not written (a counterexample did not "
-                 "reproduce)\n", args.summary_json);
-    } else if (!write_file_atomically(
-                   args.summary_json,
-                   summary_to_json(task_summary(*scenario, args.scenario, search, seed, walks, r,
-                                                traces))
-                           .dump(1) +
-                       "\n",
-                   &error)) {
+      fmt::print(stderr,
+                 "banksim: --summary-json: {} not written (a counterexample did not reproduce)\n",
+                 args.summary_json);
+    } else if (!write_file_atomically(args.summary_json, summary_to_json(summary).dump(1) + "\n",
+                                      &error)) {
       fmt::print(stderr, "banksim: {}\n", error);
       unwritable = true;
     } else {

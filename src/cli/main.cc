@@ -124,9 +124,10 @@ int parse_and_run(int argc, char** argv) {
                                                  {"--record", run_args.record}})) {
     return banksim::kExitBadInput;
   }
-  if (explore->parsed() && refuse_output_over_input(explore_args.scenario, "scenario",
-                                                    {{"--trace-out", explore_args.trace_out},
-                                                     {"--summary-json", explore_args.summary_json}})) {
+  if (explore->parsed() &&
+      refuse_output_over_input(explore_args.scenario, "scenario",
+                               {{"--trace-out", explore_args.trace_out},
+                                {"--summary-json", explore_args.summary_json}})) {
     return banksim::kExitBadInput;
   }
   if (replay->parsed() && refuse_output_over_input(replay_args.trace, "trace",

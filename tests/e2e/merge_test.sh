@@ -14,6 +14,13 @@ moving="$SCENARIOS/moving-customer-3-branches.json"
 expect_exit 2 "$BANKSIM" explore "$deposits" --summary-json s.json
 expect_grep 'summary-json: applies only with --strategy random' "$WORK/err"
 [[ ! -e s.json ]] || fail "a refused option wrote its file"
+expect_exit 2 "$BANKSIM" explore "$deposits" --strategy random --summary-json s.json --trace-out s.json
+expect_grep 'summary-json: names the --trace-out file' "$WORK/err"
+# A task whose counterexample does not reproduce writes no summary (exit 3).
+BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 expect_exit 3 "$BANKSIM" explore "$SCENARIOS/moving-customer-3-branches.json" \
+  --protocol async --strategy random --walks 5 --summary-json s.json --trace-out st.json -q
+expect_grep 'summary-json: s.json not written' "$WORK/err"
+[[ ! -e s.json ]] || fail "a task with a broken counterexample wrote its summary"
 
 # Four tasks on a scenario where sync violates nothing.
 for s in 1 2 3 4; do
