@@ -4,6 +4,7 @@
 // reader refuses a summary whose verdicts or coverage do not add up.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 
@@ -11,6 +12,7 @@
 #include "cli/summary_json.h"
 #include "shipped_scenarios.h"
 #include "sim/explorer.h"
+#include "sim/visited_set.h"
 
 using namespace banksim;
 
@@ -174,4 +176,18 @@ TEST_CASE("summary: the reader refuses coverage and verdicts that do not add up"
   REQUIRE_FALSE(r.ok());
   CHECK(r.error().message.find("s.json: $.counterexamples[0].trace.scenario: its scenario does not "
                                "hash to $.identity") == 0);
+}
+
+TEST_CASE("visited set: sorted() lists every stored fingerprint once, ascending") {
+  VisitedSet set(16);
+  std::set<uint64_t> want;
+  for (uint64_t i = 0; i < 1000; ++i) {
+    const uint64_t fp = (i * 0x9e3779b97f4a7c15ULL) % 977;  // repeats, and a 0 (stored as 1)
+    set.insert(fp);
+    want.insert(fp == 0 ? 1 : fp);
+  }
+  const std::vector<uint64_t> got = set.sorted();
+  CHECK(got.size() == set.size());
+  CHECK(std::set<uint64_t>(got.begin(), got.end()) == want);
+  CHECK(std::is_sorted(got.begin(), got.end()));
 }
