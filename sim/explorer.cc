@@ -127,6 +127,7 @@ class Search {
     result_.stats.distinct = visited_.size();
     result_.stats.visited_bytes = visited_.bytes();
     result_.stats.stack = 0;
+    if (options_.keep_fingerprints) result_.fingerprints = visited_.sorted();
     if (options_.minimize && result_.stats.stopped_by == StopReason::kNone) {
       try {
         minimize_all();
@@ -377,6 +378,7 @@ class Search {
     Prng prng(options_.seed);
     std::vector<uint64_t> path;
     for (uint64_t walk = 0; walk < options_.walks; ++walk) {
+      result_.stats.walks += 1;
       World w = root;
       path.clear();
       int64_t depth = 0;

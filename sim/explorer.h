@@ -40,6 +40,7 @@ struct ExploreStats {
   bool stopped_early = false;  // stopped at the first violation
   uint64_t visited_bytes = 0;  // memory of the visited set
   uint64_t stack = 0;          // states on the search stack (dfs) or the walk's length, now
+  uint64_t walks = 0;          // random strategy: walks begun
   StopReason stopped_by = StopReason::kNone;
   bool complete() const {
     return !depth_bounded && !state_bounded && !stopped_early && stopped_by == StopReason::kNone;
@@ -72,6 +73,9 @@ struct ExploreOptions {
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
+  // Fill ExploreResult::fingerprints: every distinct state's fingerprint, sorted (the
+  // swarm summaries of banksim merge take the union of several searches' states).
+  bool keep_fingerprints = false;
   // Called every kPollEvery transitions, whenever the depth-first stack grows deeper than
   // before (each new level holds a World copy), and during minimization, with the
   // statistics so far. Anything but kNone ends the search there with a partial result
@@ -84,6 +88,7 @@ struct ExploreResult {
   std::vector<Counterexample> counterexamples;  // in the order found, one per property
   // Minimization ended early (poll or memory): the schedules not marked minimal stand.
   StopReason minimize_stopped_by = StopReason::kNone;
+  std::vector<uint64_t> fingerprints;  // ExploreOptions::keep_fingerprints: sorted
 };
 
 constexpr uint64_t kPollEvery = 1024;

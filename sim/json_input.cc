@@ -187,6 +187,14 @@ Result<nlohmann::json> parse_json_input(std::string_view text, const std::string
     // "[json.exception.parse_error.101] parse error at line 1, column 2: ..." -> after "] ".
     const size_t at = what.find("] ");
     if (at != std::string::npos) what = what.substr(at + 2);
+    // Its "last read: '...'" holds the whole token read so far: a truncated 10 MB string
+    // (a swarm summary's fingerprints) would make a 10 MB error line.
+    constexpr size_t kMaxWhat = 300;
+    if (what.size() > kMaxWhat) {
+      size_t cut = kMaxWhat;  // not inside a UTF-8 sequence
+      while (cut > 0 && (static_cast<unsigned char>(what[cut]) & 0xc0) == 0x80) --cut;
+      what = fmt::format("{}... ({} more bytes)", what.substr(0, cut), what.size() - cut);
+    }
     return Error{fmt::format("{}: $: malformed JSON: {}", source, what)};
   }
   if (auto dup = find_duplicate_key(text)) {

@@ -3,9 +3,10 @@
 // 1/2 and 3/4 and a stored state costs 10.7 to 16 bytes (the bound: 100 million
 // states in 2 GiB). The home slot is the fingerprint scaled to the table size
 // (multiply-high), so the size need not be a power of two. Fingerprint 0 is remapped
-// (0 marks an empty slot). Iteration order is never used: lookup only.
+// (0 marks an empty slot). Iteration order is never used: lookup, and sorted().
 #pragma once
 
+#include <algorithm>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
@@ -33,6 +34,17 @@ class VisitedSet {
     }
   }
   size_t size() const { return size_; }
+  // Every fingerprint stored, in ascending order (sorted, so the order is deterministic;
+  // for the swarm summaries of banksim merge). 1 stands for a fingerprint 0 too.
+  std::vector<uint64_t> sorted() const {
+    std::vector<uint64_t> out;
+    out.reserve(size_);
+    for (uint64_t fp : slots_) {
+      if (fp != 0) out.push_back(fp);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
   size_t bytes() const { return slots_.size() * sizeof(uint64_t); }
 
  private:

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/report.h"
+#include "cli/summary_json.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
 #include "viz/viz_html.h"
@@ -62,6 +63,9 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "Trace file for the counterexample (default banksim-trace-<property>.json). "
                   "With --keep-going, one file per violated property: FILE-<property>.json "
                   "(a .json suffix of FILE goes after the property), never FILE itself");
+  cmd->add_option("--summary-json", args.summary_json,
+                  "Write this task's summary (coverage with every state's fingerprint, verdicts, "
+                  "counterexample traces) for banksim merge (--strategy random only)");
   cmd->add_option("--max-memory", args.max_memory,
                   "End the search, with a partial summary, before its memory (peak resident "
                   "set, with room for the visited set's next growth) passes SIZE: 512M, 4G... "
@@ -266,6 +270,14 @@ int explore_command(const ExploreArgs& args) {
   };
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
   if (!random && args.seed) return refuse("--seed: applies only with --strategy random");
+  if (!random && !args.summary_json.empty()) {
+    return refuse(
+        "--summary-json: applies only with --strategy random (a swarm task's summary for "
+        "banksim merge; a dfs search is not split into tasks)");
+  }
+  if (!args.summary_json.empty() && args.summary_json == args.trace_out) {
+    return refuse("--summary-json: names the --trace-out file; give each its own");
+  }
   if (random && args.no_reduction) {
     return refuse("--no-reduction: does not apply to --strategy random (random walks never reduce)");
   }
@@ -320,6 +332,7 @@ int explore_command(const ExploreArgs& args) {
   o.strategy = random ? ExploreStrategy::kRandom : ExploreStrategy::kDfs;
   o.walks = walks;
   o.seed = seed;
+  o.keep_fingerprints = !args.summary_json.empty();
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const Clock::time_point start = Clock::now();
@@ -553,6 +566,29 @@ int explore_command(const ExploreArgs& args) {
                        property_name(c.property), c.schedule.size(), how);
     out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
                        path, page, path);
+  }
+  if (!args.summary_json.empty()) {
+    // A task's summary for banksim merge: only with every counterexample reproduced.
+    const SwarmSearch search{.protocol = s.protocol,
+                             .checked = s.checked,
+                             .fifo = s.network.fifo,
+                             .max_depth = o.max_depth,
+                             .keep_going = o.keep_going,
+                             .minimize = o.minimize};
+    const SwarmSummary summary =
+        task_summary(*scenario, args.scenario, search, seed, walks, r, traces);
+    std::string error;
+    if (broken) {
+      fmt::print(stderr,
+                 "banksim: --summary-json: {} not written (a counterexample did not reproduce)\n",
+                 args.summary_json);
+    } else if (!write_file_atomically(args.summary_json, summary_to_json(summary).dump(1) + "\n",
+                                      &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      unwritable = true;
+    } else {
+      out += fmt::format("\nsummary for banksim merge written to {}\n", args.summary_json);
+    }
   }
   std::fputs(out.c_str(), stdout);
   if (broken) return kExitUnreproduced;

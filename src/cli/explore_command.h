@@ -25,6 +25,7 @@ struct ExploreArgs {
   std::optional<int64_t> walks;   // --strategy random only; default 1000; refused below 1
   std::optional<uint64_t> seed;   // --strategy random only; default 1
   std::string trace_out;
+  std::string summary_json;  // --strategy random only: the task's summary for banksim merge
   std::string max_memory;             // a size (512M, 4G); empty: half the physical memory
   std::optional<double> max_seconds;  // wall-clock bound of the search
   bool quiet = false;

@@ -13,6 +13,7 @@
 #include "cli/check_command.h"
 #include "cli/cli_style.h"
 #include "cli/explore_command.h"
+#include "cli/merge_command.h"
 #include "cli/replay_command.h"
 #include "cli/run_command.h"
 #include "cli/serve_command.h"
@@ -63,6 +64,7 @@ int parse_and_run(int argc, char** argv) {
       "  banksim run      scenario.json --seed 42      one simulated execution\n"
       "  banksim explore  scenario.json --max-depth 8  every interleaving (bounded or complete)\n"
       "  banksim replay   trace.json                   reproduce a saved schedule exactly\n"
+      "  banksim merge    out-*.json -o merged.json    combine a swarm's random-walk tasks\n"
       "  banksim serve    --branch ID --scenario F     one branch as a real gRPC process\n"
       "  banksim viz      trace.json -o trace.html     draw a trace as a sequence diagram\n"
       "  banksim check    --input IN --output OUT      judge another program's output\n"
@@ -89,6 +91,8 @@ int parse_and_run(int argc, char** argv) {
   CLI::App* viz = banksim::add_viz_command(app, viz_args);
   banksim::CheckArgs check_args;
   CLI::App* check = banksim::add_check_command(app, check_args);
+  banksim::MergeArgs merge_args;
+  CLI::App* merge = banksim::add_merge_command(app, merge_args);
 
   // App-wide: the help layout, and --seed refuses what would wrap or saturate.
   for (CLI::App* sub : app.get_subcommands({})) {
@@ -120,8 +124,10 @@ int parse_and_run(int argc, char** argv) {
                                                  {"--record", run_args.record}})) {
     return banksim::kExitBadInput;
   }
-  if (explore->parsed() && refuse_output_over_input(explore_args.scenario, "scenario",
-                                                    {{"--trace-out", explore_args.trace_out}})) {
+  if (explore->parsed() &&
+      refuse_output_over_input(explore_args.scenario, "scenario",
+                               {{"--trace-out", explore_args.trace_out},
+                                {"--summary-json", explore_args.summary_json}})) {
     return banksim::kExitBadInput;
   }
   if (replay->parsed() && refuse_output_over_input(replay_args.trace, "trace",
@@ -149,6 +155,7 @@ int parse_and_run(int argc, char** argv) {
   if (serve->parsed()) return banksim::serve_command(serve_args);
   if (viz->parsed()) return banksim::viz_command(viz_args);
   if (check->parsed()) return banksim::check_command(check_args);
+  if (merge->parsed()) return banksim::merge_command(merge_args);
   return banksim::kExitBadInput;
 }
 

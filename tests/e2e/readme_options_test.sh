@@ -38,4 +38,5 @@ check_options replay '^### banksim replay' "$BANKSIM" replay
 check_options serve '^### banksim serve' "$BANKSIM" serve
 check_options viz '^### banksim viz' "$BANKSIM" viz
 check_options check '^### banksim check' "$BANKSIM" check
+check_options merge '^### banksim merge' "$BANKSIM" merge
 check_options banksim_gen '^Large scenarios come from `banksim_gen`' "$GEN"
