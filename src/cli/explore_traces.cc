@@ -1,0 +1,136 @@
+#include "cli/explore_detail.h"
+
+#include <cstdlib>
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "sim/atomic_file.h"
+#include "viz/viz_html.h"
+
+namespace banksim {
+
+namespace {
+
+// --trace-out F: F; with --keep-going always F-<property>.json (F's .json suffix moved
+// after the property), however many properties turn out violated.
+std::string trace_path(const ExploreArgs& args, Property p) {
+  const std::string name(property_name(p));
+  if (args.trace_out.empty()) return fmt::format("banksim-trace-{}.json", name);
+  if (!args.keep_going) return args.trace_out;
+  std::string base = args.trace_out;
+  if (base.size() > 5 && base.substr(base.size() - 5) == ".json") base.resize(base.size() - 5);
+  return fmt::format("{}-{}.json", base, name);
+}
+
+constexpr int kExitUnreproduced = 3;
+
+// Test hook: BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 drops the last delivery of every
+// counterexample before it is checked, so tests can see a non-reproducing one refused.
+bool testing_break_counterexamples() {
+  const char* v = std::getenv("BANKSIM_TEST_BREAK_COUNTEREXAMPLES");
+  return v != nullptr && std::string_view(v) == "1";
+}
+
+}  // namespace
+
+std::string check_reproduces(const Trace& t, const std::string& source) {
+  if (!t.violation) return "the trace records no violation";
+  auto replayed = replay_trace(t, source, ReplayOptions{});
+  if (!replayed.ok()) return replayed.error().message;
+  for (const Violation& v : replayed.value().world.violations()) {
+    if (v.property == t.violation->property && v.detail == t.violation->detail) return "";
+  }
+  return fmt::format("replaying its {} deliveries shows no {} violation \"{}\"",
+                     t.schedule.size(), property_name(t.violation->property),
+                     t.violation->detail);
+}
+
+namespace explore_detail {
+
+Counterexamples replay_counterexamples(const ExploreRun& run) {
+  const ExploreArgs& args = run.args;
+  const SimSettings& s = run.s;
+  const ExploreResult& r = run.r;
+  const std::shared_ptr<const Scenario>& scenario = run.scenario;
+  const bool random = run.random;
+  const uint64_t seed = run.seed;
+  // Every counterexample is replayed as `banksim replay` would before it is claimed or
+  // written; one that does not reproduce is reported as a bug, and not written.
+  std::vector<Trace> traces;
+  std::vector<std::string> unreproduced(r.counterexamples.size());
+  for (size_t i = 0; i < r.counterexamples.size(); ++i) {
+    const Counterexample& c = r.counterexamples[i];
+    traces.push_back(Trace{.origin = "explore",
+                           .scenario_source = args.scenario,
+                           .scenario = scenario,
+                           .protocol = s.protocol,
+                           .network = s.network,
+                           .seed = random ? seed : 0,
+                           .quiescent_queries = false,
+                           .checked = s.checked,
+                           .schedule = c.schedule,
+                           .times_us = {},
+                           .violation = TraceViolation{c.property, c.detail}});
+    if (testing_break_counterexamples() && !traces.back().schedule.empty()) {
+      traces.back().schedule.pop_back();
+    }
+    unreproduced[i] = check_reproduces(traces.back(), trace_path(args, c.property));
+  }
+  return Counterexamples{std::move(traces), std::move(unreproduced)};
+}
+
+int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
+                          std::string& out) {
+  const ExploreArgs& args = run.args;
+  const ExploreOptions& o = run.o;
+  const ExploreResult& r = run.r;
+  const ExploreStats& st = r.stats;
+  const int signal = run.signal;
+  const std::vector<Trace>& traces = found.traces;
+  const std::vector<std::string>& unreproduced = found.unreproduced;
+  bool written = false, unwritable = false, broken = false;
+  for (size_t i = 0; i < r.counterexamples.size(); ++i) {
+    const Counterexample& c = r.counterexamples[i];
+    const std::string path = trace_path(args, c.property);
+    if (!unreproduced[i].empty()) {
+      fmt::print(stderr, "banksim: explore: the {} counterexample does not reproduce, {} not "
+                 "written: {}\n", property_name(c.property), path, unreproduced[i]);
+      broken = true;
+      continue;
+    }
+    std::string error;
+    if (!write_file_atomically(path, trace_to_json(traces[i]).dump(1) + "\n", &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      unwritable = true;
+      continue;
+    }
+    const std::string page = html_path_for_trace(path);  // banksim viz of the trace
+    if (!write_trace_html(traces[i], path, page, VizOptions{}, &error)) {
+      fmt::print(stderr, "banksim: {}\n", error);
+      unwritable = true;
+      continue;
+    }
+    written = true;
+    std::string how;
+    if (c.minimal) {
+      how = " (shortest possible)";
+    } else if (o.minimize && r.minimize_stopped_by != StopReason::kNone) {
+      how = fmt::format(" (the first found: shortening it {})",
+                        stop_text(r.minimize_stopped_by, signal));
+    } else if (o.minimize && st.stopped_by != StopReason::kNone) {
+      how = " (the first found: not shortened, the search was cut short)";
+    }
+    out += fmt::format("\ncounterexample for {}: {} deliveries{}, replayed and reproduced\n",
+                       property_name(c.property), c.schedule.size(), how);
+    out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
+                       path, page, path);
+  }
+  if (broken) return kExitUnreproduced;
+  if (unwritable) return kExitBadInput;
+  return written ? kExitViolation : kExitOk;
+}
+
+}  // namespace explore_detail
+
+}  // namespace banksim
