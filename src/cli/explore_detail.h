@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/explore_command.h"
 #include "cli/settings.h"
 #include "sim/explorer.h"
@@ -50,7 +52,12 @@ std::string stop_text(StopReason r, int signal);
 std::string search_text(const ExploreRun& run);
 // The summary up to the property table: the search, its network, its counts and costs.
 std::string summary_head(const ExploreRun& run, const std::string& search);
-// The property table. unreproduced[i]: why counterexample i did not reproduce, or empty.
+// Per checked property, property_entry (cli/report.h) with explore's verdict sentence.
+// unreproduced[i]: why counterexample i did not reproduce, or empty.
+nlohmann::ordered_json verdicts_json(const ExploreRun& run,
+                                     const std::vector<std::string>& unreproduced,
+                                     const std::string& search);
+// The property table: verdicts_json as text. unreproduced[i]: why counterexample i did not reproduce, or empty.
 std::string verdict_table(const ExploreRun& run, const std::vector<std::string>& unreproduced,
                           const std::string& search);
 

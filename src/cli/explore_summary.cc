@@ -9,6 +9,8 @@
 
 namespace banksim::explore_detail {
 
+using ojson = nlohmann::ordered_json;
+
 std::string grouped(uint64_t n) {
   std::string s = std::to_string(n);
   for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
@@ -117,15 +119,12 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
   return out;
 }
 
-std::string verdict_table(const ExploreRun& run, const std::vector<std::string>& unreproduced,
-                          const std::string& search) {
+ojson verdicts_json(const ExploreRun& run, const std::vector<std::string>& unreproduced,
+                   const std::string& search) {
   const SimSettings& s = run.s;
   const ExploreResult& r = run.r;
   const ExploreStats& st = r.stats;
-  std::string out;
-  // Verdicts.
-  const PropertySet promised = promised_properties(s.protocol);
-  out += fmt::format("{:<18} {:<9} {}\n", "property", "promised", "verdict");
+  ojson rows = ojson::array();
   for (int i = 0; i < kPropertyCount; ++i) {
     const Property p = static_cast<Property>(i);
     if (!s.checked.has(p)) continue;
@@ -138,8 +137,7 @@ std::string verdict_table(const ExploreRun& run, const std::vector<std::string>&
                       "bug; see stderr)";
     }
     // Convergence, conservation and liveness are judged at quiescent (terminal) states.
-    const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
-                               p == Property::kLiveness;
+    const bool at_quiescence = judged_at_quiescence(p);
     if (verdict.empty()) {
       if (st.complete()) {
         verdict = "holds in every interleaving";
@@ -154,8 +152,20 @@ std::string verdict_table(const ExploreRun& run, const std::vector<std::string>&
         verdict = "not violated in the states searched (" + search + ")";
       }
     }
-    out += fmt::format("{:<18} {:<9} {}\n", property_name(p), promised.has(p) ? "yes" : "no",
-                       verdict);
+    ojson row = property_entry(p, s.protocol);
+    row["verdict"] = std::move(verdict);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string verdict_table(const ExploreRun& run, const std::vector<std::string>& unreproduced,
+                          const std::string& search) {
+  std::string out = fmt::format("{:<18} {:<9} {}\n", "property", "promised", "verdict");
+  for (const ojson& row : verdicts_json(run, unreproduced, search)) {
+    out += fmt::format("{:<18} {:<9} {}\n", row["property"].get<std::string>(),
+                       row["promised"].get<bool>() ? "yes" : "no",
+                       row["verdict"].get<std::string>());
   }
   return out;
 }

@@ -14,18 +14,25 @@ using report_detail::branch_id;
 using report_detail::message_text;
 using report_detail::result_word;
 
+ojson property_entry(Property p, ProtocolKind protocol) {
+  return ojson{{"property", std::string(property_name(p))},
+               {"promised", promised_properties(protocol).has(p)}};
+}
+
+bool judged_at_quiescence(Property p) {
+  return p == Property::kConvergence || p == Property::kConservation || p == Property::kLiveness;
+}
+
 namespace report_detail {
 
 // `counts`: per property, the number of violations when f.violations holds only the
 // first of each; empty: count f.violations.
 ojson property_json(const RunFacts& f, const std::vector<uint64_t>& counts) {
   ojson props = ojson::array();
-  const PropertySet promised = promised_properties(f.protocol);
   for (int i = 0; i < kPropertyCount; ++i) {
     const Property p = static_cast<Property>(i);
     if (!f.checked.has(p)) continue;
-    ojson entry = {{"property", std::string(property_name(p))},
-                   {"promised", promised.has(p)}};
+    ojson entry = property_entry(p, f.protocol);
     const Violation* first = nullptr;
     size_t count = 0;
     for (const Violation& v : f.violations) {
@@ -37,8 +44,7 @@ ojson property_json(const RunFacts& f, const std::vector<uint64_t>& counts) {
       assert(counts.at(static_cast<size_t>(i)) >= count);
       count = static_cast<size_t>(counts[static_cast<size_t>(i)]);
     }
-    const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
-                               p == Property::kLiveness;
+    const bool at_quiescence = judged_at_quiescence(p);
     if (first != nullptr) {
       entry["verdict"] = "violated";
       entry["violations"] = count;
