@@ -22,13 +22,12 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
       "Check every interleaving: enumerate the orders in which in-flight messages can be "
       "delivered (each customer's events stay sequential), check every property on every "
       "state, and on a violation write the shortest schedule found as a replayable trace.\n"
-      "Exit status: 0 no checked property was violated in what was searched (the summary "
-      "says whether that is a proof: search complete, or bounded or stopped; a search that "
-      "reached no quiescent state leaves convergence, conservation and liveness \"not "
-      "judged\", still exit status 0), 1 a violation was found, 2 bad input, 3 a "
-      "counterexample did not reproduce on replay (a banksim bug; no trace written for it). "
-      "Ctrl-C, SIGTERM, --max-seconds and --max-memory end the search with a partial summary "
-      "and the same statuses.");
+      "Exit status 0 means no checked property was violated in what was searched: the summary "
+      "says whether that is a proof (search complete) or not (bounded or stopped; a search "
+      "that reached no quiescent state leaves convergence, conservation and liveness \"not "
+      "judged\"). A counterexample that does not reproduce on replay is a banksim bug: it "
+      "is not written, exit status 70. Ctrl-C, SIGTERM, --max-seconds and --max-memory end "
+      "the search with a partial summary and the statuses of what it found.");
   cmd->add_option("scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   add_sim_flags(*cmd, args.sim);
   // Shared with run and replay; explore overrides what differs. Time is not simulated,
@@ -168,28 +167,20 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   return value << shift;
 }
 
-int explore_command(const ExploreArgs& args) {
+CommandResult explore_command(const ExploreArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
-  if (!loaded.ok()) {
-    fmt::print(stderr, "banksim: {}\n", loaded.error().message);
-    return kExitBadInput;
-  }
+  if (!loaded.ok()) return loaded.error();
   auto scenario = std::make_shared<const Scenario>(std::move(loaded.value()));
   auto settings = resolve_settings(args.sim, *scenario);
-  if (!settings.ok()) {
-    fmt::print(stderr, "banksim: {}\n", settings.error().message);
-    return kExitBadInput;
-  }
+  if (!settings.ok()) return settings.error();
   if (args.strategy != "dfs" && args.strategy != "random") {
-    fmt::print(stderr, "banksim: --strategy: unknown strategy \"{}\" (expected dfs or random)\n",
-               args.strategy);
-    return kExitBadInput;
+    return Error{
+        fmt::format("--strategy: unknown strategy \"{}\" (expected dfs or random)", args.strategy)};
   }
   if (!args.sim.latency.empty()) {
-    fmt::print(stderr,
-               "banksim: --latency: does not apply to explore (it enumerates delivery orders; "
-               "no time is simulated)\n");
-    return kExitBadInput;
+    return Error{
+        "--latency: does not apply to explore (it enumerates delivery orders; no time "
+        "is simulated)"};
   }
   SimSettings s = settings.value();
   // Explore's network model: the flag, else the scenario's network.fifo, else reordering
@@ -205,9 +196,8 @@ int explore_command(const ExploreArgs& args) {
   }
   const bool random = args.strategy == "random";
   // Options that do not apply are refused, not ignored.
-  const auto refuse = [](std::string_view message) {
-    fmt::print(stderr, "banksim: {}\n", message);
-    return kExitBadInput;
+  const auto refuse = [](std::string message) -> CommandResult {
+    return Error{std::move(message)};
   };
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
   if (!random && args.seed) return refuse("--seed: applies only with --strategy random");

@@ -1,10 +1,12 @@
 #include "cli/explore_detail.h"
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "cli/exit_status.h"
 #include "sim/atomic_file.h"
 #include "viz/viz_html.h"
 
@@ -23,8 +25,6 @@ std::string trace_path(const ExploreArgs& args, Property p) {
   return fmt::format("{}-{}.json", base, name);
 }
 
-constexpr int kExitUnreproduced = 3;
-
 // Test hook: BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 drops the last delivery of every
 // counterexample before it is checked, so tests can see a non-reproducing one refused.
 bool testing_break_counterexamples() {
@@ -34,16 +34,17 @@ bool testing_break_counterexamples() {
 
 }  // namespace
 
-std::string check_reproduces(const Trace& t, const std::string& source) {
-  if (!t.violation) return "the trace records no violation";
+Status check_reproduces(const Trace& t, const std::string& source) {
+  if (!t.violation) return internal_error("the trace records no violation");
   auto replayed = replay_trace(t, source, ReplayOptions{});
-  if (!replayed.ok()) return replayed.error().message;
+  // explore made the trace: one its own replay refuses is a banksim bug too.
+  if (!replayed.ok()) return internal_error(replayed.error().message);
   for (const Violation& v : replayed.value().world.violations()) {
-    if (v.property == t.violation->property && v.detail == t.violation->detail) return "";
+    if (v.property == t.violation->property && v.detail == t.violation->detail) return {};
   }
-  return fmt::format("replaying its {} deliveries shows no {} violation \"{}\"",
-                     t.schedule.size(), property_name(t.violation->property),
-                     t.violation->detail);
+  return internal_error(fmt::format("replaying its {} deliveries shows no {} violation \"{}\"",
+                                    t.schedule.size(), property_name(t.violation->property),
+                                    t.violation->detail));
 }
 
 namespace explore_detail {
@@ -75,7 +76,8 @@ Counterexamples replay_counterexamples(const ExploreRun& run) {
     if (testing_break_counterexamples() && !traces.back().schedule.empty()) {
       traces.back().schedule.pop_back();
     }
-    unreproduced[i] = check_reproduces(traces.back(), trace_path(args, c.property));
+    const Status reproduced = check_reproduces(traces.back(), trace_path(args, c.property));
+    if (!reproduced.ok()) unreproduced[i] = reproduced.error().message;
   }
   return Counterexamples{std::move(traces), std::move(unreproduced)};
 }
@@ -89,26 +91,32 @@ int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
   const int signal = run.signal;
   const std::vector<Trace>& traces = found.traces;
   const std::vector<std::string>& unreproduced = found.unreproduced;
-  bool written = false, unwritable = false, broken = false;
+  // The worst failure decides the status: a counterexample that did not reproduce (a
+  // banksim bug), then one that could not be written; both are reported as they happen,
+  // and the other counterexamples are still written.
+  bool written = false;
+  std::optional<ErrorCode> failed;
+  const auto report = [&failed](const Error& e) {
+    report_error(e);
+    if (!failed || e.code == ErrorCode::kInternal) failed = e.code;
+  };
   for (size_t i = 0; i < r.counterexamples.size(); ++i) {
     const Counterexample& c = r.counterexamples[i];
     const std::string path = trace_path(args, c.property);
     if (!unreproduced[i].empty()) {
-      fmt::print(stderr, "banksim: explore: the {} counterexample does not reproduce, {} not "
-                 "written: {}\n", property_name(c.property), path, unreproduced[i]);
-      broken = true;
+      report(
+          internal_error(fmt::format("explore: the {} counterexample does not reproduce, {} "
+                                     "not written: {}",
+                                     property_name(c.property), path, unreproduced[i])));
       continue;
     }
-    std::string error;
-    if (!write_file_atomically(path, trace_to_json(traces[i]).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      unwritable = true;
+    if (Status w = write_file_atomically(path, trace_to_json(traces[i]).dump(1) + "\n"); !w.ok()) {
+      report(w.error());
       continue;
     }
     const std::string page = html_path_for_trace(path);  // banksim viz of the trace
-    if (!write_trace_html(traces[i], path, page, VizOptions{}, &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      unwritable = true;
+    if (Status w = write_trace_html(traces[i], path, page, VizOptions{}); !w.ok()) {
+      report(w.error());
       continue;
     }
     written = true;
@@ -126,8 +134,7 @@ int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
     out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
                        path, page, path);
   }
-  if (broken) return kExitUnreproduced;
-  if (unwritable) return kExitBadInput;
+  if (failed) return exit_status(*failed);
   return written ? kExitViolation : kExitOk;
 }
 
