@@ -133,19 +133,18 @@ int write_all(int fd, std::string_view text) {
 }
 
 // A device, pipe or socket that exists: written in place.
-bool write_in_place(const std::string& path, std::string_view text, std::string* error) {
+// "PATH: cannot write file: REASON", an I/O error.
+Error cannot_write(const std::string& path, int err) {
+  return io_error(fmt::format("{}: cannot write file: {}", path, reason(err)));
+}
+
+Status write_in_place(const std::string& path, std::string_view text) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    *error = fmt::format("{}: cannot write file: {}", path, reason(errno));
-    return false;
-  }
+  if (fd < 0) return cannot_write(path, errno);
   int err = write_all(fd, text);
   if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
-  if (err != 0) {
-    *error = fmt::format("{}: cannot write file: {}", path, reason(err));
-    return false;
-  }
-  return true;
+  if (err != 0) return cannot_write(path, err);
+  return {};
 }
 
 // "DIR/NAME" -> "DIR/" + at most 100 bytes of NAME + ".tmp.XXXXXX": in the target's
@@ -168,16 +167,23 @@ mode_t default_file_mode() {
 
 }  // namespace
 
-bool write_file_atomically(const std::string& path, std::string_view text, std::string* error) {
+Status write_file_atomically(const std::string& path, std::string_view text) {
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
     // A device, pipe or socket: there is nothing to replace atomically, and renaming a
     // temporary file over /dev/null (as root) would turn it into a regular file.
     // Directories fail here with "cannot write file: Is a directory".
-    return write_in_place(path, text, error);
+    return write_in_place(path, text);
   }
   StagedFile file;
-  return file.stage(path, text, error) && file.commit(error);
+  if (Status staged = file.stage(path, text); !staged.ok()) return staged;
+  return file.commit();
+}
+
+bool write_file_atomically(const std::string& path, std::string_view text, std::string* error) {
+  const Status written = write_file_atomically(path, text);
+  if (!written.ok()) *error = written.error().message;
+  return written.ok();
 }
 
 StagedFile::StagedFile(StagedFile&& other) noexcept
@@ -198,7 +204,7 @@ StagedFile& StagedFile::operator=(StagedFile&& other) noexcept {
   return *this;
 }
 
-bool StagedFile::stage(const std::string& path, std::string_view text, std::string* error) {
+Status StagedFile::stage(const std::string& path, std::string_view text) {
   assert(!staged());
   struct stat st {};
   const bool exists = ::stat(path.c_str(), &st) == 0;
@@ -211,10 +217,7 @@ bool StagedFile::stage(const std::string& path, std::string_view text, std::stri
     // mkostemp opens with O_CREAT|O_EXCL (never through a planted symlink or file) and
     // passes O_NOFOLLOW on.
     fd = ::mkostemp(tmp.data(), O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0) {
-      *error = fmt::format("{}: cannot write file: {}", path, reason(errno));
-      return false;
-    }
+    if (fd < 0) return cannot_write(path, errno);
     slot_ = register_temporary(tmp);
   }
   path_ = path;
@@ -224,24 +227,21 @@ bool StagedFile::stage(const std::string& path, std::string_view text, std::stri
   if (::close(fd) != 0 && err == 0 && errno != EINTR) err = errno;
   if (err != 0) {
     discard();
-    *error = fmt::format("{}: cannot write file: {}", path, reason(err));
-    return false;
+    return cannot_write(path, err);
   }
-  return true;
+  return {};
 }
 
-bool StagedFile::commit(std::string* error) {
+Status StagedFile::commit() {
   assert(staged());
   CleanupSignalsBlocked blocked;
   const int err = ::rename(temporary_.c_str(), path_.c_str()) == 0 ? 0 : errno;
-  if (err != 0) {
-    ::unlink(temporary_.c_str());
-    *error = fmt::format("{}: cannot write file: {}", path_, reason(err));
-  }
+  if (err != 0) ::unlink(temporary_.c_str());
   unregister_temporary(slot_);
   slot_ = -1;
   temporary_.clear();
-  return err == 0;
+  if (err != 0) return cannot_write(path_, err);
+  return {};
 }
 
 void StagedFile::discard() {
@@ -333,17 +333,23 @@ void guard_standard_streams() {
   }
 }
 
-int finish_stdout(int status, std::string_view program, int write_errno) {
+Status flush_stdout(int write_errno) {
   errno = 0;
   const bool flushed = std::fflush(stdout) == 0;
   const int flush_errno = errno;
   const int recorded = g_stdout_errno.load();
-  if (write_errno == 0 && recorded == 0 && flushed && !std::ferror(stdout)) return status;
+  if (write_errno == 0 && recorded == 0 && flushed && !std::ferror(stdout)) return {};
   const int err = write_errno != 0   ? write_errno
                   : recorded != 0    ? recorded
                   : flush_errno != 0 ? flush_errno
                                      : EIO;
-  fmt::print(stderr, "{}: cannot write to stdout: {}\n", program, reason(err));
+  return io_error(fmt::format("cannot write to stdout: {}", reason(err)));
+}
+
+int finish_stdout(int status, std::string_view program, int write_errno) {
+  const Status flushed = flush_stdout(write_errno);
+  if (flushed.ok()) return status;
+  fmt::print(stderr, "{}: {}\n", program, flushed.error().message);
   return kExitOutputFailed;
 }
 

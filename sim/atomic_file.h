@@ -19,10 +19,14 @@
 #include <string>
 #include <string_view>
 
+#include "sim/error.h"
+
 namespace banksim {
 
-// Writes `text` to `path` as described above. On failure returns false and sets *error
-// to a one-line message naming the path and the reason (the system's error text).
+// Writes `text` to `path` as described above. On failure an I/O Error, one line naming
+// the path and the reason (the system's error text): "PATH: cannot write file: REASON".
+Status write_file_atomically(const std::string& path, std::string_view text);
+// The same, for callers written before Status: false and *error set on failure.
 bool write_file_atomically(const std::string& path, std::string_view text, std::string* error);
 
 // One output file written in two steps, so several outputs can appear together: stage()
@@ -39,10 +43,10 @@ class StagedFile {
   StagedFile(const StagedFile&) = delete;
   StagedFile& operator=(const StagedFile&) = delete;
 
-  // Returns false and sets *error ("PATH: cannot write file: REASON") on failure; then
-  // nothing is left behind.
-  bool stage(const std::string& path, std::string_view text, std::string* error);
-  bool commit(std::string* error);
+  // On failure an I/O Error ("PATH: cannot write file: REASON"); then nothing is left
+  // behind.
+  Status stage(const std::string& path, std::string_view text);
+  Status commit();
   void discard();
   bool staged() const { return !temporary_.empty(); }
 
@@ -65,11 +69,14 @@ bool same_existing_file(const std::string& a, const std::string& b);
 // Ignores SIGXFSZ, so a write past a file size limit is an error (EFBIG) like any other.
 void guard_standard_streams();
 
-// Call at the end of main with the command's exit status: flushes stdout and, when any
-// write to it failed, prints "PROGRAM: cannot write to stdout: REASON" on stderr and
-// returns kExitOutputFailed; otherwise returns `status`. `write_errno` is the error of a
-// write that failed earlier and threw (0 if none).
-constexpr int kExitOutputFailed = 4;
+// Call at the end of main: flushes stdout; when any write to it failed, an I/O Error
+// "cannot write to stdout: REASON". `write_errno` is the error of a write that failed
+// earlier and threw (0 if none).
+Status flush_stdout(int write_errno = 0);
+// flush_stdout for a program without banksim's exit table (banksim_gen): on failure prints
+// "PROGRAM: cannot write to stdout: REASON" on stderr and returns kExitOutputFailed;
+// otherwise returns `status`.
+constexpr int kExitOutputFailed = exit_status(ErrorCode::kIo);
 int finish_stdout(int status, std::string_view program, int write_errno = 0);
 
 }  // namespace banksim

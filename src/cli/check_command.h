@@ -9,6 +9,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"
+
 namespace banksim {
 
 struct CheckArgs {
@@ -23,6 +25,6 @@ struct CheckArgs {
 CLI::App* add_check_command(CLI::App& app, CheckArgs& args);
 // Exit status: 0 nothing violated (held, not judged or undecided), 1 a property is
 // violated, 2 bad input.
-int check_command(const CheckArgs& args);
+CommandResult check_command(const CheckArgs& args);
 
 }  // namespace banksim

@@ -1,5 +1,7 @@
 #include "cli/explore_command.h"
 
+#include "cli/explore_detail.h"
+
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -10,11 +12,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cli/report.h"
-#include "cli/summary_json.h"
 #include "sim/explorer.h"
-#include "sim/trace.h"
-#include "viz/viz_html.h"
 
 namespace banksim {
 
@@ -24,13 +22,12 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
       "Check every interleaving: enumerate the orders in which in-flight messages can be "
       "delivered (each customer's events stay sequential), check every property on every "
       "state, and on a violation write the shortest schedule found as a replayable trace.\n"
-      "Exit status: 0 no checked property was violated in what was searched (the summary "
-      "says whether that is a proof: search complete, or bounded or stopped; a search that "
-      "reached no quiescent state leaves convergence, conservation and liveness \"not "
-      "judged\", still exit status 0), 1 a violation was found, 2 bad input, 3 a "
-      "counterexample did not reproduce on replay (a banksim bug; no trace written for it). "
-      "Ctrl-C, SIGTERM, --max-seconds and --max-memory end the search with a partial summary "
-      "and the same statuses.");
+      "Exit status 0 means no checked property was violated in what was searched: the summary "
+      "says whether that is a proof (search complete) or not (bounded or stopped; a search "
+      "that reached no quiescent state leaves convergence, conservation and liveness \"not "
+      "judged\"). A counterexample that does not reproduce on replay is a banksim bug: it "
+      "is not written, exit status 70. Ctrl-C, SIGTERM, --max-seconds and --max-memory end "
+      "the search with a partial summary and the statuses of what it found.");
   cmd->add_option("scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   add_sim_flags(*cmd, args.sim);
   // Shared with run and replay; explore overrides what differs. Time is not simulated,
@@ -81,32 +78,8 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string grouped(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
-// --trace-out F: F; with --keep-going always F-<property>.json (F's .json suffix moved
-// after the property), however many properties turn out violated.
-std::string trace_path(const ExploreArgs& args, Property p) {
-  const std::string name(property_name(p));
-  if (args.trace_out.empty()) return fmt::format("banksim-trace-{}.json", name);
-  if (!args.keep_going) return args.trace_out;
-  std::string base = args.trace_out;
-  if (base.size() > 5 && base.substr(base.size() - 5) == ".json") base.resize(base.size() - 5);
-  return fmt::format("{}-{}.json", base, name);
-}
-
-constexpr int kExitUnreproduced = 3;
-
-// Test hook: BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 drops the last delivery of every
-// counterexample before it is checked, so tests can see a non-reproducing one refused.
-bool testing_break_counterexamples() {
-  const char* v = std::getenv("BANKSIM_TEST_BREAK_COUNTEREXAMPLES");
-  return v != nullptr && std::string_view(v) == "1";
-}
+using explore_detail::grouped;
+using explore_detail::mib;
 
 // Set by SIGINT/SIGTERM; the search polls it. A second signal kills as usual.
 volatile std::sig_atomic_t g_interrupt = 0;
@@ -169,24 +142,6 @@ uint64_t address_space_limit() {
   return static_cast<uint64_t>(r.rlim_cur);
 }
 
-double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); }
-
-std::string stop_text(StopReason r, int signal) {
-  switch (r) {
-    case StopReason::kNone:
-      return "";
-    case StopReason::kInterrupted:
-      return signal == SIGTERM ? "interrupted (SIGTERM)" : "interrupted (SIGINT)";
-    case StopReason::kTimeLimit:
-      return "stopped at the time limit (--max-seconds)";
-    case StopReason::kMemoryLimit:
-      return "stopped at the memory limit (--max-memory)";
-    case StopReason::kOutOfMemory:
-      return "stopped: out of memory (an allocation failed)";
-  }
-  return "";
-}
-
 }  // namespace
 
 std::optional<uint64_t> parse_size(const std::string& text) {
@@ -215,40 +170,20 @@ std::optional<uint64_t> parse_size(const std::string& text) {
   return value << shift;
 }
 
-std::string check_reproduces(const Trace& t, const std::string& source) {
-  if (!t.violation) return "the trace records no violation";
-  auto replayed = replay_trace(t, source, ReplayOptions{});
-  if (!replayed.ok()) return replayed.error().message;
-  for (const Violation& v : replayed.value().world.violations()) {
-    if (v.property == t.violation->property && v.detail == t.violation->detail) return "";
-  }
-  return fmt::format("replaying its {} deliveries shows no {} violation \"{}\"",
-                     t.schedule.size(), property_name(t.violation->property),
-                     t.violation->detail);
-}
-
-int explore_command(const ExploreArgs& args) {
+CommandResult explore_command(const ExploreArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
-  if (!loaded.ok()) {
-    fmt::print(stderr, "banksim: {}\n", loaded.error().message);
-    return kExitBadInput;
-  }
+  if (!loaded.ok()) return loaded.error();
   auto scenario = std::make_shared<const Scenario>(std::move(loaded.value()));
   auto settings = resolve_settings(args.sim, *scenario);
-  if (!settings.ok()) {
-    fmt::print(stderr, "banksim: {}\n", settings.error().message);
-    return kExitBadInput;
-  }
+  if (!settings.ok()) return settings.error();
   if (args.strategy != "dfs" && args.strategy != "random") {
-    fmt::print(stderr, "banksim: --strategy: unknown strategy \"{}\" (expected dfs or random)\n",
-               args.strategy);
-    return kExitBadInput;
+    return Error{
+        fmt::format("--strategy: unknown strategy \"{}\" (expected dfs or random)", args.strategy)};
   }
   if (!args.sim.latency.empty()) {
-    fmt::print(stderr,
-               "banksim: --latency: does not apply to explore (it enumerates delivery orders; "
-               "no time is simulated)\n");
-    return kExitBadInput;
+    return Error{
+        "--latency: does not apply to explore (it enumerates delivery orders; no time "
+        "is simulated)"};
   }
   SimSettings s = settings.value();
   // Explore's network model: the flag, else the scenario's network.fifo, else reordering
@@ -264,9 +199,8 @@ int explore_command(const ExploreArgs& args) {
   }
   const bool random = args.strategy == "random";
   // Options that do not apply are refused, not ignored.
-  const auto refuse = [](std::string_view message) {
-    fmt::print(stderr, "banksim: {}\n", message);
-    return kExitBadInput;
+  const auto refuse = [](std::string message) -> CommandResult {
+    return Error{std::move(message)};
   };
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
   if (!random && args.seed) return refuse("--seed: applies only with --strategy random");
@@ -407,193 +341,33 @@ int explore_command(const ExploreArgs& args) {
     unreduced = explore(scenario, plain).stats;
   }
 
-  const ExploreStats& st = r.stats;
-  std::string out = fmt::format("banksim explore: {}\n", args.scenario);
-  out += fmt::format("protocol {}{}, strategy {}, reduction {}, depth bound {}\n",
-                     protocol_name(s.protocol),
-                     s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
-                     args.strategy,
-                     o.reduction ? "on (persistent sets)" : "off",
-                     args.max_depth ? std::to_string(*args.max_depth) : "none");
-  out += fmt::format("network: {} ({})\n",
-                     s.network.fifo ? "per-link FIFO, only the oldest message of a link can be "
-                                      "delivered"
-                                    : "no FIFO, any in-flight message can be delivered next",
-                     fifo_source);
-  out += fmt::format(
-      "states visited {}, distinct {}, transitions {}, terminal {}, max depth {}\n",
-      grouped(st.transitions + 1), grouped(st.distinct), grouped(st.transitions),
-      grouped(st.terminal), st.max_depth);
-  if (unreduced) {
-    if (unreduced->complete()) {
-      out += fmt::format("without reduction: distinct {}, transitions {} ({:.1f}x the states)\n",
-                         grouped(unreduced->distinct), grouped(unreduced->transitions),
-                         static_cast<double>(unreduced->distinct) /
-                             static_cast<double>(std::max<uint64_t>(st.distinct, 1)));
-    } else {
-      out += fmt::format("without reduction: more than {} distinct (stopped counting)\n",
-                         grouped(unreduced->distinct));
-    }
-  }
-  out += fmt::format("elapsed {:.3f} s, {:.0f} distinct states/s, visited set {:.1f} MiB ({:.1f} "
-                     "bytes/state)\n",
-                     secs, static_cast<double>(st.distinct) / std::max(secs, 1e-9),
-                     static_cast<double>(st.visited_bytes) / (1 << 20),
-                     static_cast<double>(st.visited_bytes) /
-                         static_cast<double>(std::max<uint64_t>(st.distinct, 1)));
-  out += fmt::format("memory: peak {:.0f} MiB resident, limit {:.0f} MiB ({}){}\n",
-                     mib(memory_used), mib(max_memory),
-                     args.max_memory.empty() ? "half the physical memory" : "--max-memory",
-                     as_budget > 0 ? fmt::format(", address space limit {:.0f} MiB (ulimit -v)",
-                                                 mib(as_limit))
-                                   : "");
   const int signal = static_cast<int>(g_interrupt);
-  std::string search;
-  if (random) {
-    search = fmt::format("sampled by {} random walks (not a proof)", walks);
-    if (st.stopped_by != StopReason::kNone) {
-      search = fmt::format("{}: sampled by random walks (not a proof)",
-                           stop_text(st.stopped_by, signal));
-    }
-  } else if (st.stopped_early) {
-    search = "stopped at the first violation";
-  } else if (st.stopped_by != StopReason::kNone) {
-    search = stop_text(st.stopped_by, signal) + ": not complete";
-    if (st.stopped_by == StopReason::kMemoryLimit && memory_limit_hit == "ulimit -v") {
-      search = "stopped at the memory limit (85% of ulimit -v): not complete";
-    }
-  } else if (st.state_bounded) {
-    search = fmt::format("stopped at {} distinct states (--max-states): not complete",
-                         grouped(max_states));
-  } else if (st.depth_bounded) {
-    search = fmt::format("bounded at depth {}", *args.max_depth);
-  } else {
-    search = "complete";
-  }
-  out += "search: " + search + "\n\n";
-
-  // Every counterexample is replayed as `banksim replay` would before it is claimed or
-  // written; one that does not reproduce is reported as a bug, and not written.
-  std::vector<Trace> traces;
-  std::vector<std::string> unreproduced(r.counterexamples.size());
-  for (size_t i = 0; i < r.counterexamples.size(); ++i) {
-    const Counterexample& c = r.counterexamples[i];
-    traces.push_back(Trace{.origin = "explore",
-                           .scenario_source = args.scenario,
-                           .scenario = scenario,
-                           .protocol = s.protocol,
-                           .network = s.network,
-                           .seed = random ? seed : 0,
-                           .quiescent_queries = false,
-                           .checked = s.checked,
-                           .schedule = c.schedule,
-                           .times_us = {},
-                           .violation = TraceViolation{c.property, c.detail}});
-    if (testing_break_counterexamples() && !traces.back().schedule.empty()) {
-      traces.back().schedule.pop_back();
-    }
-    unreproduced[i] = check_reproduces(traces.back(), trace_path(args, c.property));
-  }
-
-  // Verdicts.
-  const PropertySet promised = promised_properties(s.protocol);
-  out += fmt::format("{:<18} {:<9} {}\n", "property", "promised", "verdict");
-  for (int i = 0; i < kPropertyCount; ++i) {
-    const Property p = static_cast<Property>(i);
-    if (!s.checked.has(p)) continue;
-    std::string verdict;
-    for (size_t k = 0; k < r.counterexamples.size(); ++k) {
-      if (r.counterexamples[k].property != p) continue;
-      verdict = unreproduced[k].empty()
-                    ? "VIOLATED: " + r.counterexamples[k].detail
-                    : "not judged: the violation found did not reproduce on replay (a banksim "
-                      "bug; see stderr)";
-    }
-    // Convergence, conservation and liveness are judged at quiescent (terminal) states.
-    const bool at_quiescence = p == Property::kConvergence || p == Property::kConservation ||
-                               p == Property::kLiveness;
-    if (verdict.empty()) {
-      if (st.complete()) {
-        verdict = "holds in every interleaving";
-      } else if (at_quiescence && st.terminal == 0) {
-        verdict = "not judged: no path searched reached quiescence (" + search + ")";
-      } else if (st.stopped_early) {
-        verdict = "not violated before the search stopped";
-      } else if (at_quiescence) {
-        verdict = fmt::format("not violated in the {} quiescent state{} reached ({})",
-                              grouped(st.terminal), st.terminal == 1 ? "" : "s", search);
-      } else {
-        verdict = "not violated in the states searched (" + search + ")";
-      }
-    }
-    out += fmt::format("{:<18} {:<9} {}\n", property_name(p), promised.has(p) ? "yes" : "no",
-                       verdict);
-  }
-
-  bool written = false, unwritable = false, broken = false;
-  for (size_t i = 0; i < r.counterexamples.size(); ++i) {
-    const Counterexample& c = r.counterexamples[i];
-    const std::string path = trace_path(args, c.property);
-    if (!unreproduced[i].empty()) {
-      fmt::print(stderr, "banksim: explore: the {} counterexample does not reproduce, {} not "
-                 "written: {}\n", property_name(c.property), path, unreproduced[i]);
-      broken = true;
-      continue;
-    }
-    std::string error;
-    if (!write_file_atomically(path, trace_to_json(traces[i]).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      unwritable = true;
-      continue;
-    }
-    const std::string page = html_path_for_trace(path);  // banksim viz of the trace
-    if (!write_trace_html(traces[i], path, page, VizOptions{}, &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      unwritable = true;
-      continue;
-    }
-    written = true;
-    std::string how;
-    if (c.minimal) {
-      how = " (shortest possible)";
-    } else if (o.minimize && r.minimize_stopped_by != StopReason::kNone) {
-      how = fmt::format(" (the first found: shortening it {})",
-                        stop_text(r.minimize_stopped_by, signal));
-    } else if (o.minimize && st.stopped_by != StopReason::kNone) {
-      how = " (the first found: not shortened, the search was cut short)";
-    }
-    out += fmt::format("\ncounterexample for {}: {} deliveries{}, replayed and reproduced\n",
-                       property_name(c.property), c.schedule.size(), how);
-    out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
-                       path, page, path);
-  }
-  if (!args.summary_json.empty()) {
-    // A task's summary for banksim merge: only with every counterexample reproduced.
-    const SwarmSearch search{.protocol = s.protocol,
-                             .checked = s.checked,
-                             .fifo = s.network.fifo,
-                             .max_depth = o.max_depth,
-                             .keep_going = o.keep_going,
-                             .minimize = o.minimize};
-    const SwarmSummary summary =
-        task_summary(*scenario, args.scenario, search, seed, walks, r, traces);
-    std::string error;
-    if (broken) {
-      fmt::print(stderr,
-                 "banksim: --summary-json: {} not written (a counterexample did not reproduce)\n",
-                 args.summary_json);
-    } else if (!write_file_atomically(args.summary_json, summary_to_json(summary).dump(1) + "\n",
-                                      &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      unwritable = true;
-    } else {
-      out += fmt::format("\nsummary for banksim merge written to {}\n", args.summary_json);
-    }
-  }
+  const explore_detail::ExploreRun run{.args = args,
+                                      .scenario = scenario,
+                                      .s = s,
+                                      .fifo_source = fifo_source,
+                                      .o = o,
+                                      .r = std::move(r),
+                                      .unreduced = unreduced,
+                                      .secs = secs,
+                                      .memory_used = memory_used,
+                                      .max_memory = max_memory,
+                                      .as_limit = as_limit,
+                                      .as_budget = as_budget,
+                                      .memory_limit_hit = memory_limit_hit,
+                                      .max_states = max_states,
+                                      .walks = walks,
+                                      .seed = seed,
+                                      .random = random,
+                                      .signal = signal};
+  const std::string search = explore_detail::search_text(run);
+  std::string out = explore_detail::summary_head(run, search);
+  const explore_detail::Counterexamples found =
+      explore_detail::replay_counterexamples(run);
+  out += explore_detail::verdict_table(run, found.unreproduced, search);
+  const int status = explore_detail::write_counterexamples(run, found, out);
   std::fputs(out.c_str(), stdout);
-  if (broken) return kExitUnreproduced;
-  if (unwritable) return kExitBadInput;
-  return written ? kExitViolation : kExitOk;
+  return status;
 }
 
 }  // namespace banksim

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"
 #include "cli/settings.h"
 #include "sim/trace.h"
 
@@ -32,12 +33,12 @@ struct ExploreArgs {
 };
 
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args);
-int explore_command(const ExploreArgs& args);
+CommandResult explore_command(const ExploreArgs& args);
 
 // Replays `t` through replay_trace (the code `banksim replay` runs) and checks that it
-// shows its recorded violation with the same detail. Returns an empty string when it
-// does, else why not. explore writes no trace that fails this.
-std::string check_reproduces(const Trace& t, const std::string& source);
+// shows its recorded violation with the same detail. An internal Error saying why not
+// when it does not (explore made the trace: a banksim bug); explore writes no such trace.
+Status check_reproduces(const Trace& t, const std::string& source);
 
 // "512M", "4G", "1048576" (bytes; K, M, G, T are powers of 1024). nullopt when malformed.
 std::optional<uint64_t> parse_size(const std::string& text);

@@ -9,15 +9,14 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"
 #include "orchestration/grpc_timeouts.h"
 
 namespace banksim {
 
-// Exit status of a gRPC execution that could not finish: a branch process died, hung, or a
-// message could not be delivered. (0, 1 and 2 keep their meaning; see cli/settings.h.)
-constexpr int kExitBackendFailed = 3;
-// Interrupted by SIGINT/SIGTERM/SIGHUP (every process it started is gone).
-constexpr int kExitInterrupted = 130;
+// kExitBackendFailed (a gRPC execution that could not finish: a branch process died, hung,
+// or a message could not be delivered) and kExitInterrupted (SIGINT/SIGTERM/SIGHUP; every
+// process it started is gone) are in cli/exit_status.h with the other statuses.
 
 // The process boundary of a gRPC command: runs `body` and turns running out of threads or
 // memory (std::system_error, std::bad_alloc) into one line on stderr, "PREFIX: out of

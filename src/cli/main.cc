@@ -12,6 +12,7 @@
 
 #include "cli/check_command.h"
 #include "cli/cli_style.h"
+#include "cli/exit_status.h"
 #include "cli/explore_command.h"
 #include "cli/merge_command.h"
 #include "cli/replay_command.h"
@@ -28,37 +29,38 @@
 
 namespace {
 
+using banksim::CommandResult;
+using banksim::Error;
+using banksim::Status;
+
 // A first argument that is neither an option nor a command: "unknown command 'X'" (CLI11
-// would say "A subcommand is required"). Returns true when it printed that error.
-bool refuse_unknown_command(const CLI::App& app, int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return false;
+// would say "A subcommand is required").
+Status refuse_unknown_command(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return {};
   const std::string word = argv[1];
   std::string known;
   for (const CLI::App* sub : app.get_subcommands({})) {
-    if (sub->check_name(word)) return false;
+    if (sub->check_name(word)) return {};
     known += (known.empty() ? "" : ", ") + sub->get_name();
   }
-  fmt::print(stderr, "banksim: unknown command '{}' (commands: {}; see banksim --help)\n", word,
-             known);
-  return true;
+  return Error{fmt::format("unknown command '{}' (commands: {}; see banksim --help)", word, known)};
 }
 
 // An output path naming the command's input would destroy the input: refused up front.
 // `outputs` holds (flag, path) pairs; empty paths and "-" are not files.
-bool refuse_output_over_input(
+Status refuse_output_over_input(
     const std::string& input, std::string_view what,
     const std::vector<std::pair<std::string_view, std::string>>& outputs) {
   for (const auto& [flag, path] : outputs) {
     if (path.empty() || path == "-" || !banksim::same_existing_file(path, input)) continue;
-    fmt::print(stderr, "banksim: {}: {} is the {} file itself; refusing to overwrite it\n", flag,
-               path, what);
-    return true;
+    return Error{
+        fmt::format("{}: {} is the {} file itself; refusing to overwrite it", flag, path, what)};
   }
-  return false;
+  return {};
 }
 
-// Parses, then runs the chosen command; its exit status.
-int parse_and_run(int argc, char** argv) {
+// Parses, then runs the chosen command: its exit status, or the Error main reports.
+CommandResult parse_and_run(int argc, char** argv) {
   CLI::App app{
       "banksim: deterministic simulator and model checker for a replicated bank.\n"
       "  banksim run      scenario.json --seed 42      one simulated execution\n"
@@ -68,10 +70,10 @@ int parse_and_run(int argc, char** argv) {
       "  banksim serve    --branch ID --scenario F     one branch as a real gRPC process\n"
       "  banksim viz      trace.json -o trace.html     draw a trace as a sequence diagram\n"
       "  banksim check    --input IN --output OUT      judge another program's output\n"
-      "  (run and replay take --backend grpc: one real process per branch)\n"
-      "Every command exits 0 when the checked properties hold, 1 on a violation, 2 on bad "
-      "input, 4 when its output cannot be written.",
+      "  (run and replay take --backend grpc: one real process per branch)",
       "banksim"};
+  // One table of exit statuses, under every command's help too (cli/exit_status.h).
+  app.footer(banksim::exit_status_help());
   app.require_subcommand(1);
   app.set_version_flag("--version", "banksim " BANKSIM_VERSION, "Print the version and exit");
   // Set before the commands are added: each subcommand takes its parent's formatter.
@@ -97,12 +99,13 @@ int parse_and_run(int argc, char** argv) {
   // App-wide: the help layout, and --seed refuses what would wrap or saturate.
   for (CLI::App* sub : app.get_subcommands({})) {
     sub->formatter(formatter);
+    sub->footer(banksim::exit_status_help());
     if (CLI::Option* seed = sub->get_option_no_throw("--seed")) {
       seed->check(banksim::seed_validator());
     }
   }
 
-  if (refuse_unknown_command(app, argc, argv)) return banksim::kExitBadInput;
+  if (Status known = refuse_unknown_command(app, argc, argv); !known.ok()) return known.error();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {  // --help, --help-all, --version
@@ -113,32 +116,28 @@ int parse_and_run(int argc, char** argv) {
     return status;
   } catch (const CLI::ParseError& e) {
     // One line, like every other error (see 'banksim COMMAND --help').
-    fmt::print(stderr, "banksim: {} (see banksim --help)\n", e.what());
-    return banksim::kExitBadInput;
+    return Error{fmt::format("{} (see banksim --help)", e.what())};
   }
 
   // Outputs that would overwrite the command's own input.
-  if (run->parsed() && refuse_output_over_input(run_args.scenario, "scenario",
-                                                {{"-o", run_args.out.output},
-                                                 {"--history", run_args.out.history},
-                                                 {"--record", run_args.record}})) {
-    return banksim::kExitBadInput;
+  Status own_input;
+  if (run->parsed()) {
+    own_input = refuse_output_over_input(run_args.scenario, "scenario",
+                                         {{"-o", run_args.out.output},
+                                          {"--history", run_args.out.history},
+                                          {"--record", run_args.record}});
+  } else if (explore->parsed()) {
+    own_input = refuse_output_over_input(explore_args.scenario, "scenario",
+                                         {{"--trace-out", explore_args.trace_out},
+                                          {"--summary-json", explore_args.summary_json}});
+  } else if (replay->parsed()) {
+    own_input = refuse_output_over_input(
+        replay_args.trace, "trace",
+        {{"-o", replay_args.out.output}, {"--history", replay_args.out.history}});
+  } else if (viz->parsed()) {
+    own_input = refuse_output_over_input(viz_args.trace, "trace", {{"-o", viz_args.output}});
   }
-  if (explore->parsed() &&
-      refuse_output_over_input(explore_args.scenario, "scenario",
-                               {{"--trace-out", explore_args.trace_out},
-                                {"--summary-json", explore_args.summary_json}})) {
-    return banksim::kExitBadInput;
-  }
-  if (replay->parsed() && refuse_output_over_input(replay_args.trace, "trace",
-                                                   {{"-o", replay_args.out.output},
-                                                    {"--history", replay_args.out.history}})) {
-    return banksim::kExitBadInput;
-  }
-  if (viz->parsed() &&
-      refuse_output_over_input(viz_args.trace, "trace", {{"-o", viz_args.output}})) {
-    return banksim::kExitBadInput;
-  }
+  if (!own_input.ok()) return own_input.error();
 
   // The input each command loads: a large one restarts banksim once (self_process.h).
   const std::string& input = run->parsed()       ? run_args.scenario
@@ -163,15 +162,21 @@ int parse_and_run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   banksim::guard_standard_streams();
-  int status = banksim::kExitBadInput;
+  CommandResult result = banksim::kExitBadInput;
   int write_errno = 0;
   try {
-    status = parse_and_run(argc, argv);
+    result = parse_and_run(argc, argv);
   } catch (const std::system_error& e) {
     // fmt::print to stdout throws "cannot write to file: ..." when a write fails (stderr's
     // writes never fail). Anything else is not an output failure.
     if (std::string_view(e.what()).substr(0, 20) != "cannot write to file") throw;
     write_errno = e.code().value() != 0 ? e.code().value() : EIO;
   }
-  return banksim::finish_stdout(status, "banksim", write_errno);
+  // The one place a command's Error becomes "banksim: MESSAGE" and an exit status; then
+  // stdout, whose failure (kIo) overrides a verdict.
+  const int status = banksim::finish_command(result);
+  if (Status flushed = banksim::flush_stdout(write_errno); !flushed.ok()) {
+    return banksim::report_error(flushed.error());
+  }
+  return status;
 }

@@ -22,10 +22,8 @@ CLI::App* add_merge_command(CLI::App& app, MergeArgs& args) {
       "counterexample of any task (ties: smaller seed), replayed before it is claimed and "
       "written as a trace for banksim replay. The merged summary (-o) has the same form, so "
       "merges merge again. Summaries of another scenario, search option or banksim version, "
-      "or repeating a seed, are refused.\n"
-      "Exit status: 0 no checked property was violated in any task, 1 a violation was found "
-      "(its trace is written), 2 bad input (nothing written), 3 a counterexample did not "
-      "reproduce on replay.");
+      "or repeating a seed, are refused. A counterexample that does not reproduce on replay "
+      "is a banksim bug: it is not written, and neither is -o (exit status 70, internal).");
   cmd->add_option("summaries", args.inputs, "Summary files (explore --summary-json, or merged)")
       ->required();
   cmd->add_option("-o,--output", args.output,
@@ -192,40 +190,31 @@ Result<SwarmSummary> merge_summaries(const std::vector<std::pair<std::string, Sw
   return m;
 }
 
-int merge_command(const MergeArgs& args) {
+CommandResult merge_command(const MergeArgs& args) {
   // Outputs that would overwrite an input.
   for (const std::string& input : args.inputs) {
     if (!args.output.empty() && same_existing_file(args.output, input)) {
-      fmt::print(stderr,
-                 "banksim: -o: {} is the summary file {} itself; refusing to overwrite it\n",
-                 args.output, input);
-      return kExitBadInput;
+      return Error{fmt::format("-o: {} is the summary file {} itself; refusing to overwrite it", args.output, input)};
     }
   }
   std::vector<std::pair<std::string, SwarmSummary>> loaded;
   for (const std::string& input : args.inputs) {
     auto s = load_summary_file(input);
     if (!s.ok()) {
-      fmt::print(stderr, "banksim: {}\n", s.error().message);
-      return kExitBadInput;
+      return s.error();
     }
     loaded.emplace_back(input, std::move(s.value()));
   }
   auto merged_or = merge_summaries(loaded);
   if (!merged_or.ok()) {
-    fmt::print(stderr, "banksim: {}\n", merged_or.error().message);
-    return kExitBadInput;
+    return merged_or.error();
   }
   SwarmSummary& m = merged_or.value();
   for (const SwarmCounterexample& c : m.counterexamples) {
     const std::string path = trace_path(args, c.property);
     for (const std::string& input : args.inputs) {
       if (same_existing_file(path, input)) {
-        fmt::print(stderr,
-                   "banksim: --trace-out: {} is the summary file {} itself; refusing to "
-                   "overwrite it\n",
-                   path, input);
-        return kExitBadInput;
+        return Error{fmt::format("--trace-out: {} is the summary file {} itself; refusing to overwrite it", path, input)};
       }
     }
   }
@@ -233,7 +222,8 @@ int merge_command(const MergeArgs& args) {
   // Every kept counterexample is replayed, as `banksim replay` would, before it is claimed.
   std::vector<std::string> unreproduced;
   for (const SwarmCounterexample& c : m.counterexamples) {
-    unreproduced.push_back(check_reproduces(c.trace, trace_path(args, c.property)));
+    const Status reproduced = check_reproduces(c.trace, trace_path(args, c.property));
+    unreproduced.push_back(reproduced.ok() ? std::string() : reproduced.error().message);
   }
   bool broken = false;
   for (size_t i = 0; i < m.counterexamples.size(); ++i) {
@@ -295,17 +285,13 @@ int merge_command(const MergeArgs& args) {
 
   // Every output is staged first and committed together: none or all appear.
   std::vector<StagedFile> staged;
-  std::string error;
   bool written = false;
   for (size_t i = 0; i < m.counterexamples.size(); ++i) {
     const SwarmCounterexample& c = m.counterexamples[i];
     if (!unreproduced[i].empty()) continue;
     const std::string path = trace_path(args, c.property);
     staged.emplace_back();
-    if (!staged.back().stage(path, trace_to_json(c.trace).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
+    if (Status st = staged.back().stage(path, trace_to_json(c.trace).dump(1) + "\n"); !st.ok()) return io_error(st.error().message);
     written = true;
     out += fmt::format(
         "\ncounterexample for {}: {} deliveries ({}shortest of the tasks', from "
@@ -319,20 +305,14 @@ int merge_command(const MergeArgs& args) {
                args.output);
   } else if (!args.output.empty()) {
     staged.emplace_back();
-    if (!staged.back().stage(args.output, summary_to_json(m).dump(1) + "\n", &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
+    if (Status st = staged.back().stage(args.output, summary_to_json(m).dump(1) + "\n"); !st.ok()) return io_error(st.error().message);
     out += fmt::format("\nmerged summary written to {}\n", args.output);
   }
   for (StagedFile& f : staged) {
-    if (!f.commit(&error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
+    if (Status st = f.commit(); !st.ok()) return io_error(st.error().message);
   }
   std::fputs(out.c_str(), stdout);
-  if (broken) return 3;
+  if (broken) return exit_status(ErrorCode::kInternal);
   return written ? kExitViolation : kExitOk;
 }
 

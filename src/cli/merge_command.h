@@ -12,6 +12,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"
 #include "cli/summary_json.h"
 
 namespace banksim {
@@ -23,7 +24,7 @@ struct MergeArgs {
 };
 
 CLI::App* add_merge_command(CLI::App& app, MergeArgs& args);
-int merge_command(const MergeArgs& args);
+CommandResult merge_command(const MergeArgs& args);
 
 // Merges loaded summaries, each with the file it came from (for errors). The result does
 // not depend on their order. An Error ("FILE: $.path: rule") when they do not belong

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/exit_status.h"
 #include "cli/settings.h"
 
 namespace banksim {
@@ -29,29 +30,29 @@ void add_output_flags(CLI::App& cmd, OutputArgs& args) {
                              kSummaryMaxDefault));
 }
 
-bool validate_output_flags(const OutputArgs& args) {
+Status check_output_flags(const OutputArgs& args) {
   if (!parse_format(args.format)) {
-    fmt::print(stderr,
-               "banksim: --format: unknown format \"{}\" (expected auto, recv, balance, events "
-               "or json)\n",
-               args.format);
-    return false;
+    return Error{fmt::format(
+        "--format: unknown format \"{}\" (expected auto, recv, balance, events or json)",
+        args.format)};
   }
   if (args.quiet && args.debug) {
-    fmt::print(stderr, "banksim: -q: prints only the verdicts; it cannot go with --debug\n");
-    return false;
+    return Error{"-q: prints only the verdicts; it cannot go with --debug"};
   }
   if (args.quiet && args.output == "-") {
-    fmt::print(stderr,
-               "banksim: -q: does not apply with '-o -' (stdout holds the results alone)\n");
-    return false;
+    return Error{"-q: does not apply with '-o -' (stdout holds the results alone)"};
   }
   if (args.summary_max && (args.quiet || args.output == "-")) {
-    fmt::print(stderr, "banksim: --summary-max: does not apply with {} (no summary is printed)\n",
-               args.quiet ? "-q" : "'-o -'");
-    return false;
+    return Error{fmt::format("--summary-max: does not apply with {} (no summary is printed)",
+                             args.quiet ? "-q" : "'-o -'")};
   }
-  return true;
+  return {};
+}
+
+bool validate_output_flags(const OutputArgs& args) {
+  const Status checked = check_output_flags(args);
+  if (!checked.ok()) report_error(checked.error());
+  return checked.ok();
 }
 
 bool outputs_need_history(const OutputArgs& args, InputForm form) {
@@ -79,17 +80,18 @@ std::string unanswered_note(const ExecutionRecord& r) {
 
 }  // namespace
 
+Status plan_output_files(const OutputArgs& args, OutputPlan& plan) {
+  if (!args.output.empty() && args.output != "-") {
+    if (Status added = plan.add("-o", args.output); !added.ok()) return added;
+  }
+  if (!args.history.empty()) return plan.add("--history", args.history);
+  return {};
+}
+
 bool plan_outputs(const OutputArgs& args, OutputPlan* plan) {
-  std::string error;
-  if (!args.output.empty() && args.output != "-" && !plan->add("-o", args.output, &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return false;
-  }
-  if (!args.history.empty() && !plan->add("--history", args.history, &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return false;
-  }
-  return true;
+  const Status planned = plan_output_files(args, *plan);
+  if (!planned.ok()) report_error(planned.error());
+  return planned.ok();
 }
 
 int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args,
@@ -100,7 +102,9 @@ int emit_outcome(const History& h, const RunFacts& facts, const OutputArgs& args
 int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble) {
   OutputPlan plan;
-  if (!plan_outputs(args, &plan)) return kExitBadInput;
+  if (Status planned = plan_output_files(args, plan); !planned.ok()) {
+    return report_error(planned.error());
+  }
   return emit_outcome(r, facts, args, timeline, preamble, plan);
 }
 
@@ -113,10 +117,8 @@ int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputAr
   const std::string results = results_text(r, facts, format);
   if (!args.output.empty() && !results_to_stdout_only) plan.set(args.output, results);
   if (!args.history.empty()) plan.set(args.history, history_json(r.history()).dump(2) + "\n");
-  std::string error;
-  if (withheld.empty() && !plan.commit(&error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return kExitBadInput;
+  if (withheld.empty()) {
+    if (Status written = plan.commit(); !written.ok()) return report_error(written.error());
   }
   std::string debug_text;
   if (args.debug) {

@@ -31,7 +31,10 @@ constexpr uint64_t kSummaryMaxDefault = 200;
 
 // Adds --format, -o/--output, --history, --debug, -q/--quiet and --summary-max.
 void add_output_flags(CLI::App& cmd, OutputArgs& args);
-// Checks the flags before any work is done; returns false after printing an error.
+// Checks the flags before any work is done (invalid input when they do not fit).
+Status check_output_flags(const OutputArgs& args);
+// The same, for callers written before Status: reports the error (report_error) and
+// returns false.
 bool validate_output_flags(const OutputArgs& args);
 
 // Whether the outputs `args` asks for print the history itself (--history, --debug's
@@ -39,15 +42,17 @@ bool validate_output_flags(const OutputArgs& args);
 bool outputs_need_history(const OutputArgs& args, InputForm form);
 
 // Plans the files `args` asks for (-o unless '-', --history) in `plan`, before any work
-// is done; returns false after printing the error.
+// is done (OutputPlan::add's errors).
+Status plan_output_files(const OutputArgs& args, OutputPlan& plan);
+// The same, for callers written before Status: reports the error and returns false.
 bool plan_outputs(const OutputArgs& args, OutputPlan* plan);
 
 // Writes files first (all together, through `plan`, which holds what plan_outputs() and
 // the caller planned, e.g. --record), then prints. With `withheld` non-empty no file is
 // written and the summary says why. The overloads without a plan plan the files now.
 // `timeline` is printed when non-empty (to stderr with `-o -`, whose stdout holds the
-// results alone). Returns kExitOk, kExitViolation, or kExitBadInput when a file cannot be
-// written.
+// results alone). Returns kExitOk, kExitViolation, or, when a file cannot be written,
+// the status report_error gives for it (kExitIo) after printing why.
 // REQUIRES: r.has_history() when outputs_need_history(args, its scenario's form).
 int emit_outcome(const ExecutionRecord& r, const RunFacts& facts, const OutputArgs& args,
                  const std::string& timeline, const std::string& preamble, OutputPlan& plan,

@@ -25,15 +25,18 @@ class OutputPlan {
   // Removes the temporaries of an uncommitted plan.
   ~OutputPlan();
 
-  // Plans `path` for the output named by `flag` (e.g. "-o"). Returns false and sets
-  // *error ("FLAG: PATH: RULE") when it cannot be written: its folder does not exist or
-  // is not writable, it is a folder, or another output already writes it.
-  bool add(const std::string& flag, const std::string& path, std::string* error);
+  // Plans `path` for the output named by `flag` (e.g. "-o"). An Error ("FLAG: PATH:
+  // RULE") when it cannot be written (I/O): its folder does not exist or is not writable,
+  // it is a folder; or when another output already writes it (invalid input).
+  Status add(const std::string& flag, const std::string& path);
   bool has(const std::string& path) const;
   // The text for a planned path. REQUIRES: has(path).
   void set(const std::string& path, std::string text);
-  // Writes every planned path that has a text, as described above. Returns false and
-  // sets *error when one cannot be written; then no regular file was replaced.
+  // Writes every planned path that has a text, as described above. An I/O Error when one
+  // cannot be written; then no regular file was replaced.
+  Status commit();
+  // The same two, for callers written before Status: false and *error set on failure.
+  bool add(const std::string& flag, const std::string& path, std::string* error);
   bool commit(std::string* error);
 
  private:

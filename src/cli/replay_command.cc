@@ -14,8 +14,8 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args) {
       "replay",
       "Re-execute a trace (from 'run --record' or 'explore') exactly: the same deliveries in "
       "the same order, the same timeline, results and violation.\n"
-      "Exit status: 0 no checked property violated, 1 a violation (as recorded), 2 bad input "
-      "or a trace that does not fit its scenario.");
+      "A trace that does not fit its scenario, or whose recorded violation does not "
+      "reproduce, is invalid input (exit status 2; no output file is written).");
   cmd->add_option("trace", args.trace, "Trace JSON file")->required();
   add_output_flags(*cmd, args.out);
   cmd->add_flag("--no-timeline", args.no_timeline, "Do not print the step-by-step timeline");
@@ -103,7 +103,9 @@ int replay_command(const ReplayArgs& args) {
   }
   const Trace& t = loaded.value();
   OutputPlan plan;
-  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
+  if (Status planned = plan_output_files(args.out, plan); !planned.ok()) {
+    return report_error(planned.error());
+  }
   const bool step_times = t.times_us.empty();
   std::string timeline;
   ReplayOptions ro;
@@ -135,7 +137,7 @@ int replay_command(const ReplayArgs& args) {
   const int status = emit_outcome(ExecutionRecord(world.history()), facts, args.out, timeline,
                                   replay_preamble(args, t, world.quiescent()), plan,
                                   replay_withheld(t, world.violations()));
-  if (status == kExitBadInput) return status;
+  if (status != kExitOk && status != kExitViolation) return status;  // an output failed
   return judge_reproduction(args, t, world.violations(), status);
 }
 

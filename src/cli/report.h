@@ -85,6 +85,13 @@ nlohmann::ordered_json write_sets_json(const History& h);
 // "event_id"}}}} (a query's money is 0).
 nlohmann::ordered_json events_per_branch_json(const History& h);
 
+// A property's row, the one JSON every verdict table and document starts from:
+// {"property": NAME, "promised": BOOL}. run, replay and --format json add "verdict"
+// ("violated", "held", "not judged") with the counts; explore adds its verdict sentence.
+nlohmann::ordered_json property_entry(Property p, ProtocolKind protocol);
+// Convergence, conservation and liveness are judged at quiescent states only.
+bool judged_at_quiescence(Property p);
+
 // `max_events`: list at most that many events (then one line saying how many were left
 // out); 0 lists every event.
 std::string summary_text(const ExecutionRecord& r, const RunFacts& facts, uint64_t max_events = 0);

@@ -16,8 +16,7 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "run",
       "Run one simulated execution: customers issue their events, the seeded network "
-      "delivers messages, and every checked property is judged on the history.\n"
-      "Exit status: 0 all checked properties hold, 1 a property is violated, 2 bad input.");
+      "delivers messages, and every checked property is judged on the history.");
   cmd->add_option("scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   cmd->add_option("--seed", args.seed, "Seed of the network's random choices (default 1)");
   add_sim_flags(*cmd, args.sim);
@@ -40,41 +39,31 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
   return cmd;
 }
 
-int run_command(const RunArgs& args) {
+CommandResult run_command(const RunArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
-  if (!loaded.ok()) {
-    fmt::print(stderr, "banksim: {}\n", loaded.error().message);
-    return kExitBadInput;
-  }
+  if (!loaded.ok()) return loaded.error();
   auto scenario = std::make_shared<const Scenario>(std::move(loaded.value()));
   auto settings = resolve_settings(args.sim, *scenario);
-  if (!settings.ok()) {
-    fmt::print(stderr, "banksim: {}\n", settings.error().message);
-    return kExitBadInput;
-  }
-  if (!validate_output_flags(args.out)) return kExitBadInput;
+  if (!settings.ok()) return settings.error();
+  if (Status checked = check_output_flags(args.out); !checked.ok()) return checked.error();
   // Every output path is checked now, before the run, and written together after it.
   OutputPlan plan;
-  if (!plan_outputs(args.out, &plan)) return kExitBadInput;
+  if (Status planned = plan_output_files(args.out, plan); !planned.ok()) return planned.error();
   const SimSettings& s = settings.value();
   if (args.backend == "grpc" && !args.viz.empty()) {
-    fmt::print(stderr, "banksim: --viz: a gRPC run has no replayable schedule to draw; draw a "
-                       "simulated run, or 'banksim viz' a trace\n");
-    return kExitBadInput;
+    return Error{
+        "--viz: a gRPC run has no replayable schedule to draw; draw a simulated run, "
+        "or 'banksim viz' a trace"};
   }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
-    fmt::print(stderr, "banksim: --backend: unknown backend \"{}\" (expected sim or grpc)\n",
-               args.backend);
-    return kExitBadInput;
+    return Error{
+        fmt::format("--backend: unknown backend \"{}\" (expected sim or grpc)", args.backend)};
   }
   for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--record", args.record},
                                    {"--viz", args.viz}}) {
-    std::string error;
-    if (!path.empty() && !plan.add(flag, path, &error)) {
-      fmt::print(stderr, "banksim: {}\n", error);
-      return kExitBadInput;
-    }
+    if (path.empty()) continue;
+    if (Status added = plan.add(flag, path); !added.ok()) return added.error();
   }
 
   // The run keeps no History: the record folds each step's observations into what the
@@ -164,8 +153,7 @@ int run_command(const RunArgs& args) {
     if (!args.viz.empty()) {
       auto picture = picture_trace(t, args.record.empty() ? args.scenario : args.record);
       if (!picture.ok()) {
-        fmt::print(stderr, "banksim: --viz: {}\n", picture.error().message);
-        return kExitBadInput;
+        return Error{"--viz: " + picture.error().message, picture.error().code};
       }
       plan.set(args.viz, picture_html(picture.value(), VizOptions{}));
     }

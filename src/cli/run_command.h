@@ -25,6 +25,6 @@ struct RunArgs {
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);
-int run_command(const RunArgs& args);
+CommandResult run_command(const RunArgs& args);
 
 }  // namespace banksim

@@ -9,7 +9,8 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
       "messages, 'banksim serve: branch ID (PROTOCOL) listening on HOST:PORT' (the address "
       "is the last word), then serves until SIGINT/SIGTERM/SIGHUP. Peers and the driver are "
       "given by --peers/--driver, or later by the Configure RPC ('run --backend grpc' does "
-      "that).\nExit status: 0 stopped by a signal, 2 bad input, 3 cannot listen.");
+      "that).\nExit status 0 when stopped by a signal, 3 (backend failed) when it cannot "
+      "listen.");
   cmd->add_option("--branch", args.branch, "Id of the branch to run (as in the scenario)")
       ->required();
   cmd->add_option("--scenario", args.scenario, "Scenario JSON (any seed input form)")->required();

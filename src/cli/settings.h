@@ -8,19 +8,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"  // kExitOk and the other statuses (they were here)
 #include "protocol/properties.h"
 #include "sim/error.h"
 #include "sim/network.h"
 #include "sim/scenario.h"
 
 namespace banksim {
-
-// Exit statuses of every command.
-constexpr int kExitOk = 0;         // every checked property holds
-constexpr int kExitViolation = 1;  // a checked property is violated
-constexpr int kExitBadInput = 2;   // bad input: file, JSON, option or trace
-// 3: a gRPC process failed (kExitBackendFailed, cli/grpc_options.h); 4: stdout cannot be
-// written (kExitOutputFailed, sim/atomic_file.h).
 
 struct SimFlags {
   std::string protocol;  // empty: scenario's, else default_protocol(scenario)

@@ -14,8 +14,8 @@ CLI::App* add_viz_command(CLI::App& app, VizArgs& args) {
       "Draw a trace (from 'run --record' or 'explore') as one self-contained HTML page: a "
       "lane per customer and per branch, an arrow per message, balances after each apply, "
       "held requests, messages still in flight, and the violation highlighted. The page "
-      "loads nothing and opens from disk.\n"
-      "Exit status: 0 the page was written, 2 bad input (nothing is written).");
+      "loads nothing and opens from disk. Nothing is written for a trace that cannot be "
+      "drawn.");
   cmd->add_option("trace", args.trace, "Trace JSON file")->required();
   cmd->add_option("-o,--output", args.output,
                   "The page to write (default: the trace's path with .html for .json)");
@@ -26,18 +26,14 @@ CLI::App* add_viz_command(CLI::App& app, VizArgs& args) {
   return cmd;
 }
 
-int viz_command(const VizArgs& args) {
+CommandResult viz_command(const VizArgs& args) {
   auto loaded = load_trace_file(args.trace);
-  if (!loaded.ok()) {
-    fmt::print(stderr, "banksim: {}\n", loaded.error().message);
-    return kExitBadInput;
-  }
+  if (!loaded.ok()) return loaded.error();
   const std::string path = args.output.empty() ? html_path_for_trace(args.trace) : args.output;
-  std::string error;
-  if (!write_trace_html(loaded.value(), args.trace, path,
-                        VizOptions{.window_steps = args.window_steps}, &error)) {
-    fmt::print(stderr, "banksim: {}\n", error);
-    return kExitBadInput;
+  if (Status written = write_trace_html(loaded.value(), args.trace, path,
+                                        VizOptions{.window_steps = args.window_steps});
+      !written.ok()) {
+    return written.error();
   }
   fmt::print("trace {} drawn in {}\n", args.trace, path);
   return kExitOk;

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/exit_status.h"
+
 namespace banksim {
 
 struct VizArgs {
@@ -16,6 +18,6 @@ struct VizArgs {
 };
 
 CLI::App* add_viz_command(CLI::App& app, VizArgs& args);
-int viz_command(const VizArgs& args);
+CommandResult viz_command(const VizArgs& args);
 
 }  // namespace banksim

@@ -160,14 +160,11 @@ std::string picture_html(const TracePicture& p, const VizOptions& options) {
   return html;
 }
 
-bool write_trace_html(const Trace& t, const std::string& source, const std::string& path,
-                      const VizOptions& options, std::string* error) {
+Status write_trace_html(const Trace& t, const std::string& source, const std::string& path,
+                        const VizOptions& options) {
   auto picture = picture_trace(t, source);
-  if (!picture.ok()) {
-    *error = picture.error().message;
-    return false;
-  }
-  return write_file_atomically(path, picture_html(picture.value(), options), error);
+  if (!picture.ok()) return picture.error();
+  return write_file_atomically(path, picture_html(picture.value(), options));
 }
 
 std::string html_path_for_trace(const std::string& trace_path) {

@@ -21,9 +21,9 @@ struct VizOptions {
 std::string picture_html(const TracePicture& p, const VizOptions& options);
 
 // Replays `t` (read from `source`), draws it and writes the page to `path` atomically.
-// On failure returns false with a one-line *error; nothing is written.
-bool write_trace_html(const Trace& t, const std::string& source, const std::string& path,
-                      const VizOptions& options, std::string* error);
+// On failure an Error (the trace's: invalid input; the page's: I/O); nothing is written.
+Status write_trace_html(const Trace& t, const std::string& source, const std::string& path,
+                        const VizOptions& options);
 
 // The page's path for a trace written to `trace_path`: its .json suffix replaced by .html
 // (or .html appended).

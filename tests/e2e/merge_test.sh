@@ -16,8 +16,8 @@ expect_grep 'summary-json: applies only with --strategy random' "$WORK/err"
 [[ ! -e s.json ]] || fail "a refused option wrote its file"
 expect_exit 2 "$BANKSIM" explore "$deposits" --strategy random --summary-json s.json --trace-out s.json
 expect_grep 'summary-json: names the --trace-out file' "$WORK/err"
-# A task whose counterexample does not reproduce writes no summary (exit 3).
-BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 expect_exit 3 "$BANKSIM" explore "$SCENARIOS/moving-customer-3-branches.json" \
+# A task whose counterexample does not reproduce writes no summary (exit 70, internal).
+BANKSIM_TEST_BREAK_COUNTEREXAMPLES=1 expect_exit 70 "$BANKSIM" explore "$SCENARIOS/moving-customer-3-branches.json" \
   --protocol async --strategy random --walks 5 --summary-json s.json --trace-out st.json -q
 expect_grep 'summary-json: s.json not written' "$WORK/err"
 [[ ! -e s.json ]] || fail "a task with a broken counterexample wrote its summary"
@@ -133,11 +133,11 @@ jq -c '.extra = 1' out-1.json >extra.json
 refused 'extra.json: \$\.extra: unknown field' extra.json
 
 # A counterexample that does not reproduce (the first: monotonic-writes, cut short by one
-# delivery): exit 3, its trace and the merged summary not written; the others, replayed, are.
+# delivery): exit 70 (internal), its trace and the merged summary not written; the others, replayed, are.
 jq -c '.counterexamples[0].trace.schedule |= .[:-1] | .counterexamples[0].deliveries -= 1' \
   bad-1.json >broken.json
 rm -f b-*.json
-expect_exit 3 "$BANKSIM" merge broken.json -o b.json --trace-out b.json
+expect_exit 70 "$BANKSIM" merge broken.json -o b.json --trace-out b.json
 expect_grep 'does not reproduce' "$WORK/err"
 expect_grep '^monotonic-writes +no +not judged: the violation found did not reproduce' "$WORK/out"
 [[ ! -e b.json && ! -e b-monotonic-writes.json ]] || fail "an unreproduced counterexample was written"

@@ -40,18 +40,19 @@ expect_exit 0 "$BANKSIM" run "$good" -o "d/$long"
 [[ -s "d/$long" ]] || fail "250-character output name not written"
 no_temporaries "long name"
 
-# A file size limit (ulimit -f) makes the write fail: a one-line error saying why, exit 2,
-# no temporary file left, the old output untouched.
+# A file size limit (ulimit -f) makes the write fail: a one-line error saying why, exit 4
+# (I/O: the output cannot be written; the input was fine), no temporary file left, the old
+# output untouched.
 echo 'previous' >d/big.json
-expect_exit 2 bash -c 'ulimit -f 1 && exec "$@"' _ "$BANKSIM" run "$good" --format json \
+expect_exit 4 bash -c 'ulimit -f 1 && exec "$@"' _ "$BANKSIM" run "$good" --format json \
   --history d/big.json
 [[ "$(cat "$WORK/err")" == "banksim: --history: d/big.json: cannot write file: File too large" ]] ||
   fail "ulimit -f: '$(cat "$WORK/err")'"
 [[ "$(cat d/big.json)" == previous ]] || fail "ulimit -f: the old file was changed"
 no_temporaries "ulimit -f"
 
-# A missing directory: the reason is given.
-expect_exit 2 "$BANKSIM" run "$good" -o d/no-such-dir/out.json
+# A missing directory: the reason is given; exit 4 (I/O), before the run.
+expect_exit 4 "$BANKSIM" run "$good" -o d/no-such-dir/out.json
 [[ "$(cat "$WORK/err")" == "banksim: -o: d/no-such-dir/out.json: cannot write file: the folder d/no-such-dir does not exist" ]] ||
   fail "missing directory: '$(cat "$WORK/err")'"
 

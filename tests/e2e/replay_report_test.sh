@@ -104,15 +104,16 @@ expect_exit 2 "$BANKSIM" run many.json -q --debug
 expect_exit 2 "$BANKSIM" run many.json --summary-max 5 -o -
 
 # --- 6. Outputs: all or nothing, checked before the run ------------------------------------
-expect_exit 2 "$BANKSIM" run "$s" -o no-such-folder/r.json --record rec.json
+# An output that cannot be written is I/O (exit 4); two outputs on one path, invalid input (2).
+expect_exit 4 "$BANKSIM" run "$s" -o no-such-folder/r.json --record rec.json
 expect_grep '^banksim: -o: no-such-folder/r.json: cannot write file: the folder no-such-folder does not exist$' "$WORK/err"
 [[ ! -e rec.json ]] || fail "--record was written although -o cannot be"
 # Before any branch process starts, too.
-expect_exit 2 "$BANKSIM" run "$s" --backend grpc --history no-such-folder/h.json
+expect_exit 4 "$BANKSIM" run "$s" --backend grpc --history no-such-folder/h.json
 expect_grep '^banksim: --history: no-such-folder/h.json: cannot write file' "$WORK/err"
 expect_exit 2 "$BANKSIM" run "$s" --history h.json -o h.json
 expect_grep "is also -o's file" "$WORK/err"
-expect_exit 2 "$BANKSIM" run "$s" -o .
+expect_exit 4 "$BANKSIM" run "$s" -o .
 expect_grep 'is a folder' "$WORK/err"
 # A replay that does not reproduce its violation writes nothing.
 sed 's/on balance 0/on balance 7/' ryw.json >not-reproduced.json

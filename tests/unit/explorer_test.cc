@@ -339,20 +339,24 @@ TEST_CASE("explore: a counterexample is written only if replaying it reproduces 
   REQUIRE(r.counterexamples.size() == 1);
   Trace t = trace_of(s, ProtocolKind::kSync, r.counterexamples[0]);
   t.checked = PropertySet().with(Property::kNoOverdraft);
-  CHECK(check_reproduces(t, "t.json").empty());
+  CHECK(check_reproduces(t, "t.json").ok());
   // One delivery short: the overdraft has not happened yet.
   Trace shorter = t;
   shorter.schedule.pop_back();
-  CHECK(check_reproduces(shorter, "t.json").find("shows no no-overdraft violation") !=
-        std::string::npos);
+  const Status short_one = check_reproduces(shorter, "t.json");
+  REQUIRE_FALSE(short_one.ok());
+  CHECK(short_one.error().code == ErrorCode::kInternal);
+  CHECK(short_one.error().message.find("shows no no-overdraft violation") != std::string::npos);
   // Another detail: not the same violation.
   Trace other = t;
   other.violation->detail += " (edited)";
-  CHECK_FALSE(check_reproduces(other, "t.json").empty());
+  CHECK_FALSE(check_reproduces(other, "t.json").ok());
   // A schedule that does not fit: replay's own error.
   Trace bad = t;
   bad.schedule.insert(bad.schedule.begin(), 4242);
-  CHECK(check_reproduces(bad, "t.json").find("t.json: $.schedule[0]: message 4242") == 0);
+  const Status bad_one = check_reproduces(bad, "t.json");
+  REQUIRE_FALSE(bad_one.ok());
+  CHECK(bad_one.error().message.find("t.json: $.schedule[0]: message 4242") == 0);
 }
 
 TEST_CASE("explore: --max-memory sizes") {
