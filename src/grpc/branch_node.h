@@ -5,7 +5,7 @@
 // the customers).
 //
 // Order of a step (free mode), and why:
-//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged
+//   1. decode the message and ask the Branch (refuse()); a bad one is rejected, state unchanged
 //      (on a stream: the stream ends with the reason, and its sender reports the fault);
 //   2. Branch::on_message;
 //   3. hold the step's report (step number, consumed message, sends, observations) and
@@ -44,9 +44,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
-#include "grpc/layout.h"
+#include "protocol/bank_layout.h"
 #include "grpc/link_engine.h"
-#include "grpc/message_guard.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
 #include "protocol/branch.h"
@@ -104,7 +103,6 @@ class BranchNode {
 
   std::mutex mu_;  // guards everything below
   Branch branch_;
-  MessageGuard guard_;
   Effects effects_;
   uint64_t steps_ = 0;
   bool configured_ = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include <fmt/format.h>
+
 namespace banksim {
 
 Branch::Branch(const BranchConfig& config, Money initial_balance)
@@ -13,6 +15,18 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
   if (config_.protocol == ProtocolKind::kSession) {
     applied_.assign(static_cast<size_t>(config_.customer_count), 0);
   }
+  if (config_.bank != nullptr) {
+    const BankLayout& l = *config_.bank;
+    assert(l.branch_count() == config_.branch_count);
+    assert(l.customer_count() == config_.customer_count);
+    assert(l.protocol == config_.protocol);
+    size_t most = 0;
+    for (const auto& events : l.events) most = std::max(most, events.size());
+    words_per_customer_ = (most + 63) / 64;
+    const size_t words = words_per_customer_ * static_cast<size_t>(config_.customer_count);
+    requests_seen_.assign(words, 0);
+    propagates_seen_.assign(words, 0);
+  }
 }
 
 int32_t Branch::applied_writes(int32_t customer) const {
@@ -22,20 +36,22 @@ int32_t Branch::applied_writes(int32_t customer) const {
 
 void Branch::on_message(const Message& m, Effects& out) {
   assert(m.to == config_.self);
+  const size_t first_send = out.sends().size();
   switch (m.kind) {
     case MessageKind::kRequest:
       on_request(m, out);
-      return;
+      break;
     case MessageKind::kPropagate:
       on_propagate(m, out);
-      return;
+      break;
     case MessageKind::kAck:
       on_ack(m, out);
-      return;
-    case MessageKind::kReply:
       break;
+    case MessageKind::kReply:
+      assert(false && "a branch never receives a reply");
+      return;
   }
-  assert(false && "a branch never receives a reply");
+  if (config_.bank != nullptr) keep_receipts(m, out, first_send);
 }
 
 void Branch::on_request(const Message& m, Effects& out) {
@@ -267,6 +283,185 @@ void Branch::encode(StateEncoder& enc) const {
     enc.put_pair(static_cast<uint32_t>(b.customer), static_cast<uint32_t>(b.seq));
     enc.put_pair(static_cast<uint32_t>(b.from), static_cast<uint32_t>(b.event));
   }
+}
+
+bool Branch::seen(const std::vector<uint64_t>& bits, int32_t customer, int32_t event) const {
+  const size_t bit = static_cast<size_t>(event);
+  const size_t word = static_cast<size_t>(customer) * words_per_customer_ + bit / 64;
+  return (bits[word] >> (bit % 64) & 1) != 0;
+}
+
+void Branch::mark(std::vector<uint64_t>& bits, size_t words_per_customer, int32_t customer,
+                  int32_t event) {
+  const size_t bit = static_cast<size_t>(event);
+  bits[static_cast<size_t>(customer) * words_per_customer + bit / 64] |= uint64_t{1} << (bit % 64);
+}
+
+void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_send) {
+  switch (m.kind) {
+    case MessageKind::kRequest:
+      mark(requests_seen_, words_per_customer_, m.customer, m.event);
+      break;
+    case MessageKind::kPropagate:
+      mark(propagates_seen_, words_per_customer_, m.customer, m.event);
+      break;
+    case MessageKind::kAck: {
+      const auto it = std::lower_bound(acks_expected_.begin(), acks_expected_.end(),
+                                       AckKey{m.from, m.customer, m.event});
+      const bool expected = it != acks_expected_.end() && *it == AckKey{m.from, m.customer, m.event};
+      assert(expected);  // refuse() says so first
+      if (expected) acks_expected_.erase(it);
+      break;
+    }
+    case MessageKind::kReply:
+      break;
+  }
+  if (config_.protocol != ProtocolKind::kSync) return;
+  for (size_t i = first_send; i < out.sends().size(); ++i) {
+    const Message& s = out.sends()[i];
+    if (s.kind != MessageKind::kPropagate) continue;
+    const AckKey k{s.to, s.customer, s.event};
+    acks_expected_.insert(std::lower_bound(acks_expected_.begin(), acks_expected_.end(), k), k);
+  }
+}
+
+std::string Branch::event_name(int32_t customer, int32_t event) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(customer)][static_cast<size_t>(event)];
+  return fmt::format("customer {} event {}", l.customer_ids[static_cast<size_t>(customer)], e.id);
+}
+
+std::optional<std::string> Branch::refuse(const Message& m) const {
+  assert(config_.bank != nullptr);
+  const BankLayout& l = *config_.bank;
+  const int32_t self = config_.self;
+  if (m.to != self) {
+    return fmt::format("message for {} delivered to {}", l.actor_name(m.to), l.actor_name(self));
+  }
+  if (m.from < 0 || m.from >= l.actor_count()) {
+    return fmt::format(
+        "unknown sender: actor index {} (the scenario has {} branches and {} "
+        "customers)",
+        m.from, l.branch_count(), l.customer_count());
+  }
+  if (m.from == self) return fmt::format("message from {} to itself", l.actor_name(self));
+  if (m.customer < 0 || m.customer >= l.customer_count()) {
+    return fmt::format("{} names unknown customer index {}", message_kind_name(m.kind), m.customer);
+  }
+  const auto& events = l.events[static_cast<size_t>(m.customer)];
+  if (m.event < 0 || m.event >= static_cast<int32_t>(events.size())) {
+    return fmt::format("{} names unknown event index {} of customer {}", message_kind_name(m.kind),
+                       m.event, l.customer_ids[static_cast<size_t>(m.customer)]);
+  }
+  const Event& e = events[static_cast<size_t>(m.event)];
+  if (m.iface != e.iface) {
+    return fmt::format("{} says {} but {} is a {}", message_kind_name(m.kind),
+                       interface_name(m.iface), event_name(m.customer, m.event),
+                       interface_name(e.iface));
+  }
+  switch (m.kind) {
+    case MessageKind::kRequest:
+      return refuse_request(m);
+    case MessageKind::kPropagate:
+      return refuse_propagate(m);
+    case MessageKind::kAck:
+      return refuse_ack(m);
+    case MessageKind::kReply:
+      break;
+  }
+  return fmt::format("a branch does not accept replies (from {})", l.actor_name(m.from));
+}
+
+std::optional<std::string> Branch::refuse_request(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
+  if (m.from != l.branch_count() + m.customer) {
+    return fmt::format("request for {} sent by {}: only that customer issues it",
+                       event_name(m.customer, m.event), l.actor_name(m.from));
+  }
+  if (e.branch != config_.self) {
+    return fmt::format("{} goes to {}, not {}", event_name(m.customer, m.event),
+                       l.actor_name(e.branch), l.actor_name(config_.self));
+  }
+  const Money amount = is_write(e.iface) ? e.money : 0;
+  if (m.money != amount) {
+    return fmt::format("request for {} carries amount {}, the event's is {}",
+                       event_name(m.customer, m.event), m.money, amount);
+  }
+  if (m.seq < 0 || m.seq > m.event) {
+    return fmt::format("request for {} claims {} completed writes", event_name(m.customer, m.event),
+                       m.seq);
+  }
+  if (seen(requests_seen_, m.customer, m.event)) {
+    return fmt::format("duplicate request for {}", event_name(m.customer, m.event));
+  }
+  for (const Message& h : held_) {
+    if (h.customer != m.customer) continue;
+    return fmt::format("request for {} while {} is still held here",
+                       event_name(m.customer, m.event), event_name(m.customer, h.event));
+  }
+  if (config_.protocol == ProtocolKind::kSession && m.seq < applied_writes(m.customer)) {
+    return fmt::format("request for {} claims {} completed writes, but {} are applied here",
+                       event_name(m.customer, m.event), m.seq, applied_writes(m.customer));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
+  if (!l.is_branch(m.from)) {
+    return fmt::format("propagate from {}: only branches propagate", l.actor_name(m.from));
+  }
+  if (!is_write(e.iface)) {
+    return fmt::format("propagate of {}, which is a query", event_name(m.customer, m.event));
+  }
+  if (e.branch != m.from) {
+    return fmt::format("propagate of {} from {}, but {} serves it", event_name(m.customer, m.event),
+                       l.actor_name(m.from), l.actor_name(e.branch));
+  }
+  const Money delta = e.iface == Interface::kDeposit ? e.money : -e.money;
+  if (m.money != delta) {
+    return fmt::format("propagate of {} carries {}, the write's delta is {}",
+                       event_name(m.customer, m.event), m.money, delta);
+  }
+  if (seen(propagates_seen_, m.customer, m.event)) {
+    return fmt::format("duplicate propagate of {}", event_name(m.customer, m.event));
+  }
+  if (config_.protocol == ProtocolKind::kSession) {
+    // The customer's k-th successful write carries seq k; each is propagated once, so a
+    // write number already applied here, or already buffered, is a repeat.
+    if (m.seq < 1 || m.seq > m.event + 1) {
+      return fmt::format("propagate of {} has write number {}", event_name(m.customer, m.event),
+                         m.seq);
+    }
+    const bool buffered = std::any_of(buffered_.begin(), buffered_.end(), [&](const Message& b) {
+      return b.customer == m.customer && b.seq == m.seq;
+    });
+    if (m.seq <= applied_writes(m.customer) || buffered) {
+      return fmt::format("propagate of {} repeats write number {} of customer {}",
+                         event_name(m.customer, m.event), m.seq,
+                         l.customer_ids[static_cast<size_t>(m.customer)]);
+    }
+  } else if (m.seq != 0) {
+    return fmt::format("propagate of {} has write number {} under {}",
+                       event_name(m.customer, m.event), m.seq, protocol_name(config_.protocol));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Branch::refuse_ack(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  if (config_.protocol != ProtocolKind::kSync) {
+    return fmt::format("ack from {}: {} has no acks", l.actor_name(m.from),
+                       protocol_name(config_.protocol));
+  }
+  if (!std::binary_search(acks_expected_.begin(), acks_expected_.end(),
+                          AckKey{m.from, m.customer, m.event})) {
+    return fmt::format("unexpected ack of {} from {}", event_name(m.customer, m.event),
+                       l.actor_name(m.from));
+  }
+  return std::nullopt;
 }
 
 bool Branch::operator==(const Branch& o) const {

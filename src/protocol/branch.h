@@ -18,8 +18,12 @@
 // nothing and is not propagated. A propagated write is applied unconditionally.
 #pragma once
 
+#include <compare>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "protocol/bank_layout.h"
 #include "protocol/effects.h"
 #include "protocol/encoder.h"
 #include "protocol/message.h"
@@ -32,6 +36,10 @@ struct BranchConfig {
   int32_t self = 0;  // this branch's index
   int32_t branch_count = 1;
   int32_t customer_count = 0;
+  // The bank this branch belongs to, for refuse(); outlives the branch. Without it (a
+  // branch built alone, as in protocol tests) refuse() is unavailable and no receipts
+  // are kept.
+  const BankLayout* bank = nullptr;
 };
 
 class Branch {
@@ -54,6 +62,17 @@ class Branch {
   void encode(StateEncoder& enc) const;
   bool operator==(const Branch& o) const;
 
+  // Why this branch, in its current state, must not consume `m`, or nullopt when it may.
+  // Refused: anything the protocol would never send here: another receiver, an unknown
+  // sender, customer or event, a request not from its customer or for another branch, an
+  // amount or delta the event does not have, a duplicate request or propagate, a request
+  // while the customer's previous one is held, a session write number out of turn, an ack
+  // not expected (sync: one per peer a write was propagated to), a reply. Actors and
+  // events are named by their user-facing ids. REQUIRES: config().bank.
+  // The simulator asserts that no delivery is ever refused (that would be a protocol
+  // bug); the gRPC server refuses such messages from the network with this reason.
+  std::optional<std::string> refuse(const Message& m) const;
+
  private:
   struct PendingWrite {  // sync: a write waiting for acknowledgements
     int32_t customer;
@@ -75,6 +94,15 @@ class Branch {
   void propagate(const Message& request, Money delta, int32_t seq, Effects& out);
   // Session: applies buffered writes and serves held requests that became ready.
   void drain_session(int32_t customer, Effects& out);
+  // refuse()'s parts and its receipts (below).
+  std::string event_name(int32_t customer, int32_t event) const;
+  std::optional<std::string> refuse_request(const Message& m) const;
+  std::optional<std::string> refuse_propagate(const Message& m) const;
+  std::optional<std::string> refuse_ack(const Message& m) const;
+  bool seen(const std::vector<uint64_t>& bits, int32_t customer, int32_t event) const;
+  static void mark(std::vector<uint64_t>& bits, size_t words_per_customer, int32_t customer,
+                   int32_t event);
+  void keep_receipts(const Message& m, const Effects& out, size_t first_send);
 
   BranchConfig config_;
   Money balance_;
@@ -83,6 +111,22 @@ class Branch {
   std::vector<Message> held_;          // session: requests waiting for writes, arrival order
   std::vector<Message> buffered_;      // session: writes that arrived ahead of their turn
   Money buffered_delta_ = 0;           // sum of buffered_[i].money (derived, not encoded)
+
+  // Receipts: what refuse() must know of this branch's past beyond the state above. Kept
+  // only with config_.bank. Not part of the canonical state (neither encoded nor compared):
+  // they follow from the history, and a protocol never sends what its receiver refuses,
+  // so two paths to one state accept the same messages. (Held requests and session write
+  // numbers need none: held_, applied_ and buffered_ say them.)
+  struct AckKey {  // sync: an ack this branch expects
+    int32_t peer;
+    int32_t customer;
+    int32_t event;
+    auto operator<=>(const AckKey&) const = default;
+  };
+  size_t words_per_customer_ = 0;          // bits per customer, in 64-bit words
+  std::vector<uint64_t> requests_seen_;    // a bit per (customer, event)
+  std::vector<uint64_t> propagates_seen_;  // a bit per (customer, event)
+  std::vector<AckKey> acks_expected_;      // sorted
 };
 
 }  // namespace banksim

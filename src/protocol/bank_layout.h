@@ -1,6 +1,8 @@
-// BankLayout: what every process of the gRPC backend must agree on, as plain protocol data
-// (the scenario, without the sim library): branch ids and balances, customer ids and their
-// events, and the protocol. Built by the CLI from a loaded Scenario.
+// BankLayout: the bank an actor belongs to, as plain protocol data (the scenario, without
+// the sim library): branch ids and balances, customer ids and their events, and the
+// protocol. What every process of the gRPC backend must agree on, and what Branch::refuse()
+// and Customer::refuse() judge a message against (naming actors by their user-facing ids).
+// Built from a loaded Scenario by make_layout() (sim/scenario_layout.h).
 //
 // Invariants: at least one branch; every event's branch index is < branch_count().
 #pragma once

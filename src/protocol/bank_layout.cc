@@ -1,4 +1,4 @@
-#include "grpc/layout.h"
+#include "protocol/bank_layout.h"
 
 namespace banksim {
 
