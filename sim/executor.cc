@@ -11,8 +11,7 @@ namespace {
 // Always on: a refused delivery means the protocol sent something its own receiver would
 // reject over the network, a bug no input can cause.
 [[noreturn]] void refused(const Actors& a, const Delivery& d, const std::string& why) {
-  std::fprintf(stderr,
-               "banksim: internal error: step %llu: %s refused message %llu from %s: %s\n",
+  std::fprintf(stderr, "banksim: internal error: step %llu: %s refused message %llu from %s: %s\n",
                static_cast<unsigned long long>(d.step), a.bank.actor_name(d.message.to).c_str(),
                static_cast<unsigned long long>(d.message_id),
                a.bank.actor_name(d.message.from).c_str(), why.c_str());

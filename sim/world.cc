@@ -126,9 +126,9 @@ void World::apply(const Choice& c, int64_t now_us) {
   delivered_ += 1;
 
   effects_.clear();
-  if (!dispatch(Delivery{.step = delivered_, .message_id = c.message_id, .message = m,
-                         .bytes = bytes},
-                effects_)) {
+  if (!dispatch(
+          Delivery{.step = delivered_, .message_id = c.message_id, .message = m, .bytes = bytes},
+          effects_)) {
     halted_ = true;
     return;
   }

@@ -44,10 +44,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
-#include "protocol/bank_layout.h"
 #include "grpc/link_engine.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
+#include "protocol/bank_layout.h"
 #include "protocol/branch.h"
 
 namespace banksim {

@@ -147,8 +147,7 @@ void DriverNode::send_locked(const Message& m) {
 
 void DriverNode::pump_gate_locked() {
   if (!options_.quiescent_queries) return;
-  if (!parked_queries_.empty() &&
-      !gate_.holds(parked_queries_.front())) {
+  if (!parked_queries_.empty() && !gate_.holds(parked_queries_.front())) {
     for (const Message& q : parked_queries_) {
       released_queries_ += 1;
       send_locked(q);

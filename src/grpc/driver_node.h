@@ -47,10 +47,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
-#include "protocol/bank_layout.h"
 #include "grpc/link_engine.h"
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
+#include "protocol/bank_layout.h"
 #include "protocol/customer.h"
 #include "protocol/effects.h"
 

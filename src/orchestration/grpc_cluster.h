@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "protocol/bank_layout.h"
 #include "grpc/node_config.h"
 #include "orchestration/grpc_processes.h"
 #include "orchestration/grpc_timeouts.h"
+#include "protocol/bank_layout.h"
 #include "sim/scenario.h"
 #include "sim/scenario_layout.h"
 

@@ -308,7 +308,8 @@ void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_se
     case MessageKind::kAck: {
       const auto it = std::lower_bound(acks_expected_.begin(), acks_expected_.end(),
                                        AckKey{m.from, m.customer, m.event});
-      const bool expected = it != acks_expected_.end() && *it == AckKey{m.from, m.customer, m.event};
+      const AckKey key{m.from, m.customer, m.event};
+      const bool expected = it != acks_expected_.end() && *it == key;
       assert(expected);  // refuse() says so first
       if (expected) acks_expected_.erase(it);
       break;

@@ -18,10 +18,10 @@
 #include "grpc/branch_client.h"
 #include "grpc/branch_node.h"
 #include "grpc/driver_node.h"
-#include "protocol/bank_layout.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
+#include "protocol/bank_layout.h"
 #include "protocol/codec.h"
 
 using banksim::BankLayout;

@@ -3,12 +3,19 @@
 // simulator asserts no delivery is ever refused). Reasons name user-facing ids.
 #include <doctest/doctest.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "protocol/bank_layout.h"
 #include "protocol/branch.h"
 #include "protocol/customer.h"
+#include "sim/executor.h"
 
 using banksim::BankLayout;
 using banksim::Branch;
@@ -213,4 +220,41 @@ TEST_CASE("refuse: a customer accepts only the reply to its outstanding event") 
   CHECK(why(m).find("message for branch 1 delivered to a customer") != std::string::npos);
   c.on_message(reply, fx);
   CHECK(why(reply).find("unexpected reply for customer 7 event index 0") != std::string::npos);
+}
+
+TEST_CASE("refuse: the simulator's executor aborts on a delivery the receiver refuses") {
+  // What World's executor does on every delivery, in Release too: a protocol that sent
+  // something its receiver refuses is an internal error. A forged duplicate stands in for
+  // such a protocol bug; the child must abort with the reason on stderr.
+  auto l = make_layout(ProtocolKind::kSync);
+  std::vector<Branch> branches{make_branch(*l, 0), make_branch(*l, 1)};
+  std::vector<Customer> customers{Customer(0, l->branch_count(), l->events[0])};
+  banksim::Actors actors{*l, branches, customers};
+  const Message first = deposit_request();
+  Effects fx;
+  REQUIRE(banksim::InProcessExecutor::instance().deliver(
+      actors, banksim::Delivery{.step = 1, .message_id = 0, .message = first, .bytes = {}}, fx));
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  std::fflush(nullptr);
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    ::dup2(pipe_fds[1], 2);
+    fx.clear();
+    banksim::InProcessExecutor::instance().deliver(
+        actors, banksim::Delivery{.step = 2, .message_id = 7, .message = first, .bytes = {}}, fx);
+    ::_exit(0);  // not reached when the assertion holds
+  }
+  ::close(pipe_fds[1]);
+  std::string err;
+  char buf[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buf, sizeof buf)) > 0;) err.append(buf, size_t(n));
+  ::close(pipe_fds[0]);
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGABRT);
+  CHECK(err.find("banksim: internal error: step 2: branch 1 refused message 7 from customer 7: "
+                 "duplicate request for customer 7 event 1") != std::string::npos);
 }
