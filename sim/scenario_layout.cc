@@ -13,6 +13,7 @@ std::shared_ptr<const BankLayout> make_layout(const Scenario& s, ProtocolKind pr
     l->customer_ids.push_back(c.id);
     l->events.push_back(c.events);
   }
+  l->index_events();
   return l;
 }
 

@@ -10,6 +10,8 @@
 
 namespace banksim {
 
+static_assert(kMaxBranches <= kMaxBranchesPerBank, "a Branch keeps its acks due for this many");
+
 World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
     : scenario_(std::move(scenario)),
       options_(options),

@@ -21,6 +21,13 @@ struct BankLayout {
   std::vector<Money> balances;      // initial balances, by branch index
   std::vector<int64_t> customer_ids;
   std::vector<std::vector<Event>> events;  // per customer index
+  // first_event[c]: the flat index of customer c's first event over all customers' events
+  // (first_event.back(): how many there are). Filled by index_events(); Branch's receipts
+  // need it.
+  std::vector<int64_t> first_event;
+
+  // Fills first_event from events. Call once events are final.
+  void index_events();
 
   int32_t branch_count() const { return static_cast<int32_t>(branch_ids.size()); }
   int32_t customer_count() const { return static_cast<int32_t>(customer_ids.size()); }

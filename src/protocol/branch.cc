@@ -20,12 +20,9 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
     assert(l.branch_count() == config_.branch_count);
     assert(l.customer_count() == config_.customer_count);
     assert(l.protocol == config_.protocol);
-    size_t most = 0;
-    for (const auto& events : l.events) most = std::max(most, events.size());
-    words_per_customer_ = (most + 63) / 64;
-    const size_t words = words_per_customer_ * static_cast<size_t>(config_.customer_count);
-    requests_seen_.assign(words, 0);
-    propagates_seen_.assign(words, 0);
+    assert(l.first_event.size() == l.events.size() + 1);  // BankLayout::index_events()
+    assert(config_.branch_count <= kMaxBranchesPerBank);
+    receipts_.assign((2 * static_cast<size_t>(l.first_event.back()) + 63) / 64, 0);
   }
 }
 
@@ -285,33 +282,29 @@ void Branch::encode(StateEncoder& enc) const {
   }
 }
 
-bool Branch::seen(const std::vector<uint64_t>& bits, int32_t customer, int32_t event) const {
-  const size_t bit = static_cast<size_t>(event);
-  const size_t word = static_cast<size_t>(customer) * words_per_customer_ + bit / 64;
-  return (bits[word] >> (bit % 64) & 1) != 0;
+size_t Branch::receipt_bit(MessageKind kind, int32_t customer, int32_t event) const {
+  assert(kind == MessageKind::kRequest || kind == MessageKind::kPropagate);
+  const int64_t index = config_.bank->first_event[static_cast<size_t>(customer)] + event;
+  return 2 * static_cast<size_t>(index) + (kind == MessageKind::kPropagate ? 1 : 0);
 }
 
-void Branch::mark(std::vector<uint64_t>& bits, size_t words_per_customer, int32_t customer,
-                  int32_t event) {
-  const size_t bit = static_cast<size_t>(event);
-  bits[static_cast<size_t>(customer) * words_per_customer + bit / 64] |= uint64_t{1} << (bit % 64);
+bool Branch::consumed(MessageKind kind, int32_t customer, int32_t event) const {
+  const size_t bit = receipt_bit(kind, customer, event);
+  return (receipts_[bit / 64] >> (bit % 64) & 1) != 0;
 }
 
 void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_send) {
   switch (m.kind) {
     case MessageKind::kRequest:
-      mark(requests_seen_, words_per_customer_, m.customer, m.event);
+    case MessageKind::kPropagate: {
+      const size_t bit = receipt_bit(m.kind, m.customer, m.event);
+      receipts_[bit / 64] |= uint64_t{1} << (bit % 64);
       break;
-    case MessageKind::kPropagate:
-      mark(propagates_seen_, words_per_customer_, m.customer, m.event);
-      break;
+    }
     case MessageKind::kAck: {
-      const auto it = std::lower_bound(acks_expected_.begin(), acks_expected_.end(),
-                                       AckKey{m.from, m.customer, m.event});
-      const AckKey key{m.from, m.customer, m.event};
-      const bool expected = it != acks_expected_.end() && *it == key;
-      assert(expected);  // refuse() says so first
-      if (expected) acks_expected_.erase(it);
+      // The write's last ack removed it from pending_; otherwise this peer is no longer due.
+      PendingWrite* p = find_pending(m.customer, m.event);
+      if (p != nullptr) p->acks_due[static_cast<size_t>(m.from) / 64] &= ~ack_bit(m.from);
       break;
     }
     case MessageKind::kReply:
@@ -321,9 +314,17 @@ void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_se
   for (size_t i = first_send; i < out.sends().size(); ++i) {
     const Message& s = out.sends()[i];
     if (s.kind != MessageKind::kPropagate) continue;
-    const AckKey k{s.to, s.customer, s.event};
-    acks_expected_.insert(std::lower_bound(acks_expected_.begin(), acks_expected_.end(), k), k);
+    PendingWrite* p = find_pending(s.customer, s.event);
+    assert(p != nullptr);  // sync: a propagated write waits for its acks
+    if (p != nullptr) p->acks_due[static_cast<size_t>(s.to) / 64] |= ack_bit(s.to);
   }
+}
+
+Branch::PendingWrite* Branch::find_pending(int32_t customer, int32_t event) {
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& p) {
+    return p.customer == customer && p.event == event;
+  });
+  return it == pending_.end() ? nullptr : &*it;
 }
 
 std::string Branch::event_name(int32_t customer, int32_t event) const {
@@ -393,7 +394,7 @@ std::optional<std::string> Branch::refuse_request(const Message& m) const {
     return fmt::format("request for {} claims {} completed writes", event_name(m.customer, m.event),
                        m.seq);
   }
-  if (seen(requests_seen_, m.customer, m.event)) {
+  if (consumed(MessageKind::kRequest, m.customer, m.event)) {
     return fmt::format("duplicate request for {}", event_name(m.customer, m.event));
   }
   for (const Message& h : held_) {
@@ -426,7 +427,7 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
     return fmt::format("propagate of {} carries {}, the write's delta is {}",
                        event_name(m.customer, m.event), m.money, delta);
   }
-  if (seen(propagates_seen_, m.customer, m.event)) {
+  if (consumed(MessageKind::kPropagate, m.customer, m.event)) {
     return fmt::format("duplicate propagate of {}", event_name(m.customer, m.event));
   }
   if (config_.protocol == ProtocolKind::kSession) {
@@ -457,8 +458,11 @@ std::optional<std::string> Branch::refuse_ack(const Message& m) const {
     return fmt::format("ack from {}: {} has no acks", l.actor_name(m.from),
                        protocol_name(config_.protocol));
   }
-  if (!std::binary_search(acks_expected_.begin(), acks_expected_.end(),
-                          AckKey{m.from, m.customer, m.event})) {
+  const auto p = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& w) {
+    return w.customer == m.customer && w.event == m.event;
+  });
+  if (p == pending_.end() ||
+      (p->acks_due[static_cast<size_t>(m.from) / 64] & ack_bit(m.from)) == 0) {
     return fmt::format("unexpected ack of {} from {}", event_name(m.customer, m.event),
                        l.actor_name(m.from));
   }

@@ -18,7 +18,7 @@
 // nothing and is not propagated. A propagated write is applied unconditionally.
 #pragma once
 
-#include <compare>
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +30,9 @@
 #include "protocol/types.h"
 
 namespace banksim {
+
+// The most branches a bank has (the scenario's limit too).
+constexpr int32_t kMaxBranchesPerBank = 256;
 
 struct BranchConfig {
   ProtocolKind protocol = ProtocolKind::kSync;
@@ -79,6 +82,9 @@ class Branch {
     int32_t event;
     Interface iface;
     int32_t acks_missing;
+    // Receipts (see below): the peers whose ack is still due, a bit per branch index.
+    // Not encoded: acks_missing counts them.
+    std::array<uint64_t, kMaxBranchesPerBank / 64> acks_due{};
     bool operator==(const PendingWrite&) const = default;
   };
 
@@ -99,10 +105,14 @@ class Branch {
   std::optional<std::string> refuse_request(const Message& m) const;
   std::optional<std::string> refuse_propagate(const Message& m) const;
   std::optional<std::string> refuse_ack(const Message& m) const;
-  bool seen(const std::vector<uint64_t>& bits, int32_t customer, int32_t event) const;
-  static void mark(std::vector<uint64_t>& bits, size_t words_per_customer, int32_t customer,
-                   int32_t event);
+  // Whether a request (propagate) of (customer, event) was consumed here; see receipts_.
+  bool consumed(MessageKind kind, int32_t customer, int32_t event) const;
+  size_t receipt_bit(MessageKind kind, int32_t customer, int32_t event) const;
   void keep_receipts(const Message& m, const Effects& out, size_t first_send);
+  PendingWrite* find_pending(int32_t customer, int32_t event);
+  static uint64_t ack_bit(int32_t peer) {
+    return uint64_t{1} << (static_cast<uint32_t>(peer) % 64);
+  }
 
   BranchConfig config_;
   Money balance_;
@@ -113,20 +123,15 @@ class Branch {
   Money buffered_delta_ = 0;           // sum of buffered_[i].money (derived, not encoded)
 
   // Receipts: what refuse() must know of this branch's past beyond the state above. Kept
-  // only with config_.bank. Not part of the canonical state (neither encoded nor compared):
-  // they follow from the history, and a protocol never sends what its receiver refuses,
-  // so two paths to one state accept the same messages. (Held requests and session write
-  // numbers need none: held_, applied_ and buffered_ say them.)
-  struct AckKey {  // sync: an ack this branch expects
-    int32_t peer;
-    int32_t customer;
-    int32_t event;
-    auto operator<=>(const AckKey&) const = default;
-  };
-  size_t words_per_customer_ = 0;          // bits per customer, in 64-bit words
-  std::vector<uint64_t> requests_seen_;    // a bit per (customer, event)
-  std::vector<uint64_t> propagates_seen_;  // a bit per (customer, event)
-  std::vector<AckKey> acks_expected_;      // sorted
+  // only with config_.bank. Not part of the canonical state (not encoded; operator==
+  // sees only the acks still due, through pending_): they follow from the history, and a protocol
+  // never sends what its receiver refuses, so two paths to one state accept the same messages.
+  // (Held requests and session write numbers need none: held_, applied_ and buffered_ say them.)
+  // Two bits per event of the bank (its flat index, BankLayout::first_event): "request
+  // consumed here" and "propagate consumed here". One allocation: the explorer copies
+  // branches on every transition.
+  // (The acks still due are in pending_: PendingWrite::acks_due.)
+  std::vector<uint64_t> receipts_;
 };
 
 }  // namespace banksim

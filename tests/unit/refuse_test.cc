@@ -39,6 +39,7 @@ std::shared_ptr<BankLayout> make_layout(ProtocolKind p) {
   l->customer_ids = {7};
   l->events = {{Event{.id = 1, .iface = Interface::kDeposit, .money = 10, .branch = 0},
                 Event{.id = 2, .iface = Interface::kQuery, .money = 0, .branch = 1}}};
+  l->index_events();
   return l;
 }
 
