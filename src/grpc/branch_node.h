@@ -23,7 +23,8 @@
 // in-flight counting stays exact and quiescence is detected, not guessed.
 //
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
-// and reports nothing, so the conductor alone decides what happens next.
+// and reports nothing, so the caller (orchestration/remote_executor.h, under the World's
+// trace scheduler) alone decides what happens next.
 //
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
