@@ -63,7 +63,8 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     }
     if (options.on_step) options.on_step(world, now);
     schedule_sent();
-    if (!parked.empty() && world.write_traffic() == 0) {
+    // The gate (World::can_deliver) alone says when the held queries may go.
+    if (!parked.empty() && world.can_deliver(world.find(parked.front())->msg)) {
       if (options.on_hold) options.on_hold(world, now, nullptr, parked.size());
       for (uint64_t id : parked) queue.push(now, id);
       parked.clear();

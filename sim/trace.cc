@@ -201,7 +201,8 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
                   .wire = options.wire,
                   .record_history = true,
                   .quiescent_queries = t.quiescent_queries,
-                  .properties = t.checked};
+                  .properties = t.checked,
+                  .executor = options.executor};
   ReplayResult r{World(t.scenario, wo), 0};
   World& world = r.world;
   world.start(0);
@@ -222,6 +223,7 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
     // Times: recorded ones, else the step number (explored schedules have no clock).
     const int64_t now = t.times_us.empty() ? static_cast<int64_t>(i + 1) : t.times_us[i];
     world.apply(Choice{id}, now);
+    if (world.halted()) return Error{world.executor().failure()};
     r.end_time_us = now;
     if (options.on_step) options.on_step(world, now);
   }

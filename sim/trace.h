@@ -50,6 +50,8 @@ Result<Trace> load_trace_file(const std::string& path);
 
 struct ReplayOptions {
   bool wire = true;
+  // Who performs the deliveries (sim/executor.h); nullptr: in process.
+  Executor* executor = nullptr;
   std::function<void(const World&)> on_start;
   std::function<void(const World&, int64_t now_us)> on_step;
 };
@@ -59,8 +61,10 @@ struct ReplayResult {
   int64_t end_time_us = 0;
 };
 
-// Re-executes the trace's schedule. A choice that does not fit (no such message in
-// flight, or not deliverable) is an Error naming `source` and the schedule index.
+// Re-executes the trace's schedule: the trace scheduler, over any executor. A choice that
+// does not fit (no such message in flight, or not deliverable) is an Error naming `source`
+// and the schedule index; so is a step the executor failed to perform (then
+// options.executor->failure() is not empty, and the Error is its text).
 Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
                                   const ReplayOptions& options);
 

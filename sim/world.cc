@@ -6,8 +6,11 @@
 
 #include "protocol/codec.h"
 #include "sim/fingerprint.h"
+#include "sim/scenario_layout.h"
 
 namespace banksim {
+
+static_assert(kMaxBranches <= kMaxBranchesPerBank, "a Branch keeps its acks due for this many");
 
 World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
     : scenario_(std::move(scenario)),
@@ -15,13 +18,15 @@ World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
       monitor_(scenario_.get(), options.properties) {
   assert(scenario_ != nullptr);
   const Scenario& s = *scenario_;
+  bank_ = make_layout(s, options_.protocol);
   assert(!s.branches.empty());
   branches_.reserve(s.branches.size());
   for (int32_t b = 0; b < s.branch_count(); ++b) {
     branches_.emplace_back(BranchConfig{.protocol = options_.protocol,
                                         .self = b,
                                         .branch_count = s.branch_count(),
-                                        .customer_count = s.customer_count()},
+                                        .customer_count = s.customer_count(),
+                                        .bank = bank_.get()},
                            s.branches[static_cast<size_t>(b)].balance);
   }
   customers_.reserve(s.customers.size());
@@ -54,7 +59,7 @@ void World::start(int64_t now_us) {
 }
 
 bool World::can_deliver(const Message& m) const {
-  return !options_.quiescent_queries || !held_by_quiescent_gate(m, write_traffic_);
+  return !options_.quiescent_queries || !gate_.holds(m);
 }
 
 void World::enabled(std::vector<Choice>* out) const {
@@ -91,6 +96,7 @@ std::span<const InFlight> World::last_sent() const {
 
 void World::apply(const Choice& c, int64_t now_us) {
   assert(!finished_);
+  assert(!halted_);
   auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), c.message_id,
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
   assert(it != in_flight_.end());
@@ -98,6 +104,7 @@ void World::apply(const Choice& c, int64_t now_us) {
   assert(!is_hole(*it));
   assert(can_deliver(it->msg));
   const size_t index = static_cast<size_t>(it - in_flight_.begin());
+  std::string_view bytes;
   if (options_.wire) {
     // The receiver sees only what the bytes say.
     const uint32_t slot = wire_slot_[index];
@@ -105,13 +112,14 @@ void World::apply(const Choice& c, int64_t now_us) {
     assert(decoded.has_value());
     assert(decoded->same_wire(it->msg));
     last_delivered_ = *decoded;
+    bytes = wire_pool_[slot];  // valid until the next send reuses the slot
     wire_free_.push_back(slot);
   } else {
     last_delivered_ = it->msg;
   }
   last_delivered_id_ = c.message_id;
   const Message& m = last_delivered_;
-  if (is_write_traffic(m)) write_traffic_ -= 1;
+  gate_.consumed(m);
   if (m.kind == MessageKind::kPropagate) in_flight_propagated_ -= m.money;
   if (options_.fingerprint) in_flight_hash_ -= message_hash(it->msg);
   it->msg.to = -1;  // a hole; see close_holes()
@@ -120,20 +128,21 @@ void World::apply(const Choice& c, int64_t now_us) {
   delivered_ += 1;
 
   effects_.clear();
-  dispatch(m, effects_);
+  if (!dispatch(
+          Delivery{.step = delivered_, .message_id = c.message_id, .message = m, .bytes = bytes},
+          effects_)) {
+    halted_ = true;
+    return;
+  }
   rehash_actor(m.to);
   last_sent_count_ = 0;
   absorb(effects_, now_us);
 }
 
-void World::dispatch(const Message& m, Effects& out) {
-  assert(m.to >= 0);
-  assert(m.to < scenario_->actor_count());
-  if (m.to < scenario_->branch_count()) {
-    branches_[static_cast<size_t>(m.to)].on_message(m, out);
-  } else {
-    customers_[static_cast<size_t>(m.to - scenario_->branch_count())].on_message(m, out);
-  }
+bool World::dispatch(const Delivery& d, Effects& out) {
+  assert(d.message.to >= 0);
+  assert(d.message.to < scenario_->actor_count());
+  return executor().deliver(Actors{*bank_, branches_, customers_}, d, out);
 }
 
 void World::absorb(Effects& effects, int64_t now_us) {
@@ -149,7 +158,7 @@ void World::absorb(Effects& effects, int64_t now_us) {
       encode_message(m, &wire_pool_[slot]);  // reuses the buffer's capacity
       wire_slot_.push_back(slot);
     }
-    if (is_write_traffic(m)) write_traffic_ += 1;
+    gate_.sent(m);
     if (m.kind == MessageKind::kPropagate) in_flight_propagated_ += m.money;
     in_flight_.push_back(InFlight{next_id_++, m});
     if (options_.fingerprint) in_flight_hash_ += message_hash(m);

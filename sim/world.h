@@ -20,6 +20,7 @@
 #include "protocol/customer.h"
 #include "protocol/effects.h"
 #include "protocol/properties.h"
+#include "sim/executor.h"
 #include "sim/history.h"
 #include "sim/monitor.h"
 #include "sim/scenario.h"
@@ -43,6 +44,9 @@ struct WorldOptions {
   // order found) and the rest are only counted (violation_count()): a long run that
   // breaks a property often then keeps a bounded list instead of one per message.
   bool keep_every_violation = true;
+  // Who performs each delivery (sim/executor.h). nullptr: every actor in this process
+  // (InProcessExecutor). Not owned; outlives the World and its copies.
+  Executor* executor = nullptr;
 };
 
 // Trivially copyable, so copying a World's network is one memcpy. The wire bytes, when
@@ -87,8 +91,15 @@ class World {
   // Returns nullptr when no message with that id is in flight.
   const InFlight* find(uint64_t message_id) const;
 
-  // Delivers a message. REQUIRES: find(c.message_id) and can_deliver() of it.
+  // Delivers a message through the executor. REQUIRES: find(c.message_id) and
+  // can_deliver() of it, and !halted().
   void apply(const Choice& c, int64_t now_us);
+  // The executor failed to perform the last apply() (a remote backend failed): the step
+  // took no effect and the execution cannot go on; executor().failure() says why.
+  bool halted() const { return halted_; }
+  Executor& executor() const {
+    return options_.executor != nullptr ? *options_.executor : InProcessExecutor::instance();
+  }
 
   // Nothing in flight: the execution is over.
   bool quiescent() const { return in_flight_.size() == holes_; }
@@ -117,7 +128,10 @@ class World {
   const Scenario& scenario() const { return *scenario_; }
   const std::shared_ptr<const Scenario>& scenario_ptr() const { return scenario_; }
   const WorldOptions& options() const { return options_; }
+  // The in-process branch states. Under a remote executor they stay at their initial
+  // states (the branches live in their processes): ask executor().balances().
   const std::vector<Branch>& branches() const { return branches_; }
+  const BankLayout& bank() const { return *bank_; }
   const std::vector<Customer>& customers() const { return customers_; }
   const Monitor& monitor() const { return monitor_; }
   const History& history() const { return history_; }
@@ -128,7 +142,7 @@ class World {
   uint64_t delivered() const { return delivered_; }
   uint64_t sent() const { return next_id_; }
   // In-flight messages that are part of a write (request/reply of a write, propagate, ack).
-  int64_t write_traffic() const { return write_traffic_; }
+  int64_t write_traffic() const { return gate_.write_traffic(); }
 
   // Money is never created or destroyed in flight: the replicas plus the writes still
   // travelling (or buffered) equal the initial money plus every successful write, once
@@ -141,7 +155,8 @@ class World {
   void encode(StateEncoder& enc) const;
 
  private:
-  void dispatch(const Message& m, Effects& out);
+  // Hands the delivery to the executor. False when it failed (see halted()).
+  bool dispatch(const Delivery& d, Effects& out);
   void absorb(Effects& effects, int64_t now_us);
   // A message's wire fields hashed to 64 bits (ids, bytes and delay excluded).
   static uint64_t message_hash(const Message& m);
@@ -158,6 +173,7 @@ class World {
 
   std::shared_ptr<const Scenario> scenario_;
   WorldOptions options_;
+  std::shared_ptr<const BankLayout> bank_;  // the scenario as the actors see it
   std::vector<Branch> branches_;
   std::vector<Customer> customers_;
   // Holes are not observable: every accessor skips or closes them, so they are mutable.
@@ -176,7 +192,7 @@ class World {
   size_t last_sent_count_ = 0;
   uint64_t next_id_ = 0;
   uint64_t delivered_ = 0;
-  int64_t write_traffic_ = 0;
+  QuiescentGate gate_;
   Message last_delivered_;
   uint64_t last_delivered_id_ = 0;
   ScratchEffects effects_;
@@ -185,6 +201,7 @@ class World {
   std::vector<Violation> violations_;
   std::array<uint64_t, kPropertyCount> violation_counts_{};
   bool finished_ = false;
+  bool halted_ = false;
 };
 
 }  // namespace banksim

@@ -1,5 +1,5 @@
 // The gRPC backend's commands: `run --backend grpc` (real processes, concurrent customers)
-// and `replay --backend grpc` (a conductor releasing every message in a trace's order).
+// and `replay --backend grpc` (the trace scheduler over real branch processes: grpc_replay.cc).
 //
 // A run starts one `banksim serve` per branch on 127.0.0.1 with port 0 (each child prints
 // the port the OS gave it), starts its own DriverService (customers + history) on

@@ -26,6 +26,10 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args) {
   return cmd;
 }
 
+namespace {
+
+// What a replay prints before the outcome: the trace, where it came from (echoed escaped
+// and capped: a trace is input), and the violation it records.
 std::string replay_preamble(const ReplayArgs& args, const Trace& t, bool quiescent) {
   std::string preamble = fmt::format(
       "replaying {} (from banksim {} of {}): {} deliveries{}\n", args.trace, t.origin,
@@ -88,6 +92,48 @@ int judge_reproduction(const ReplayArgs& args, const Trace& t, const std::vector
   return status;
 }
 
+}  // namespace
+
+int replay_over(const ReplayArgs& args, const Trace& t, OutputPlan& plan, Executor* executor,
+                const std::function<int(const std::string&)>& backend_failed) {
+  const bool step_times = t.times_us.empty();
+  std::string timeline;
+  ReplayOptions ro;
+  ro.executor = executor;
+  if (!args.no_timeline && !args.out.quiet) {
+    ro.on_start = [&timeline, step_times](const World& w) {
+      timeline += timeline_start(w, step_times);
+    };
+    ro.on_step = [&timeline, step_times](const World& w, int64_t now) {
+      timeline += timeline_step(w, now, step_times);
+    };
+  }
+  Executor& ex = executor != nullptr ? *executor : InProcessExecutor::instance();
+  auto replayed = replay_trace(t, args.trace, ro);
+  if (!replayed.ok()) {
+    if (!ex.failure().empty()) return backend_failed(ex.failure());
+    return report_error(replayed.error());
+  }
+  const World& world = replayed.value().world;
+
+  RunFacts facts = replay_facts(args, t);
+  facts.delivered = world.delivered();
+  facts.sent = world.sent();
+  facts.end_time_us = replayed.value().end_time_us;
+  facts.hit_step_bound = !world.quiescent();
+  facts.violations = world.violations();
+  // From wherever the branches live: the real processes, for a remote executor.
+  if (!ex.balances(world.branches(), &facts.final_balances)) return backend_failed(ex.failure());
+  const auto in_flight = world.in_flight();
+  facts.in_flight_at_end.assign(in_flight.begin(), in_flight.end());
+
+  const int status = emit_outcome(ExecutionRecord(world.history()), facts, args.out, timeline,
+                                  replay_preamble(args, t, world.quiescent()), plan,
+                                  replay_withheld(t, world.violations()));
+  if (status != kExitOk && status != kExitViolation) return status;  // an output failed
+  return judge_reproduction(args, t, world.violations(), status);
+}
+
 int replay_command(const ReplayArgs& args) {
   if (!validate_output_flags(args.out)) return kExitBadInput;
   if (args.backend == "grpc") return replay_over_grpc_command(args);
@@ -106,39 +152,10 @@ int replay_command(const ReplayArgs& args) {
   if (Status planned = plan_output_files(args.out, plan); !planned.ok()) {
     return report_error(planned.error());
   }
-  const bool step_times = t.times_us.empty();
-  std::string timeline;
-  ReplayOptions ro;
-  if (!args.no_timeline && !args.out.quiet) {
-    ro.on_start = [&timeline, step_times](const World& w) {
-      timeline += timeline_start(w, step_times);
-    };
-    ro.on_step = [&timeline, step_times](const World& w, int64_t now) {
-      timeline += timeline_step(w, now, step_times);
-    };
-  }
-  auto replayed = replay_trace(t, args.trace, ro);
-  if (!replayed.ok()) {
-    fmt::print(stderr, "banksim: {}\n", replayed.error().message);
-    return kExitBadInput;
-  }
-  const World& world = replayed.value().world;
-
-  RunFacts facts = replay_facts(args, t);
-  facts.delivered = world.delivered();
-  facts.sent = world.sent();
-  facts.end_time_us = replayed.value().end_time_us;
-  facts.hit_step_bound = !world.quiescent();
-  facts.violations = world.violations();
-  for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
-  const auto in_flight = world.in_flight();
-  facts.in_flight_at_end.assign(in_flight.begin(), in_flight.end());
-
-  const int status = emit_outcome(ExecutionRecord(world.history()), facts, args.out, timeline,
-                                  replay_preamble(args, t, world.quiescent()), plan,
-                                  replay_withheld(t, world.violations()));
-  if (status != kExitOk && status != kExitViolation) return status;  // an output failed
-  return judge_reproduction(args, t, world.violations(), status);
+  return replay_over(args, t, plan, nullptr, [](const std::string& why) {
+    // In process nothing fails but the protocol, and that aborts first.
+    return report_error(internal_error("internal error: " + why));
+  });
 }
 
 }  // namespace banksim

@@ -1,4 +1,4 @@
-// BranchClient: the driver's and the conductor's calls to one branch process (Configure,
+// BranchClient: the driver's and the remote executor's calls to one branch process (Configure,
 // Status, and Deliver in conducted mode). Every call has a deadline.
 #pragma once
 

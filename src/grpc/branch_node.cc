@@ -34,15 +34,15 @@ BranchConfig branch_config(const BankLayout& l, int32_t self) {
   return BranchConfig{.protocol = l.protocol,
                       .self = self,
                       .branch_count = l.branch_count(),
-                      .customer_count = l.customer_count()};
+                      .customer_count = l.customer_count(),
+                      .bank = &l};
 }
 }  // namespace
 
 BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self)
     : layout_(std::move(layout)),
       self_(self),
-      branch_(branch_config(*layout_, self), layout_->balances.at(static_cast<size_t>(self))),
-      guard_(layout_.get(), self) {}
+      branch_(branch_config(*layout_, self), layout_->balances.at(static_cast<size_t>(self))) {}
 
 BranchNode::~BranchNode() {
   shutdown();
@@ -265,13 +265,12 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
         fmt::format("{} rejected a message: {} bytes that do not parse as a banksim.wire.Envelope",
                     name(), envelope.size()));
   }
-  if (const std::string why = guard_.check(*m, branch_); !why.empty()) {
+  if (const auto why = branch_.refuse(*m)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        fmt::format("{} rejected a message: {}", name(), why));
+                        fmt::format("{} rejected a message: {}", name(), *why));
   }
   effects_.clear();
   branch_.on_message(*m, effects_);
-  guard_.record(*m, effects_);
   steps_ += 1;
   if (config_.conducted) {
     if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());

@@ -5,7 +5,7 @@
 // the customers).
 //
 // Order of a step (free mode), and why:
-//   1. decode and check the message (MessageGuard); a bad one is rejected, state unchanged
+//   1. decode the message and ask the Branch (refuse()); a bad one is rejected, state unchanged
 //      (on a stream: the stream ends with the reason, and its sender reports the fault);
 //   2. Branch::on_message;
 //   3. hold the step's report (step number, consumed message, sends, observations) and
@@ -23,7 +23,8 @@
 // in-flight counting stays exact and quiescence is detected, not guessed.
 //
 // Conducted mode (replay): the step's effects go back in the DeliverReply; the branch sends
-// and reports nothing, so the conductor alone decides what happens next.
+// and reports nothing, so the caller (orchestration/remote_executor.h, under the World's
+// trace scheduler) alone decides what happens next.
 //
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
@@ -44,11 +45,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
-#include "grpc/layout.h"
 #include "grpc/link_engine.h"
-#include "grpc/message_guard.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
+#include "protocol/bank_layout.h"
 #include "protocol/branch.h"
 
 namespace banksim {
@@ -104,7 +104,6 @@ class BranchNode {
 
   std::mutex mu_;  // guards everything below
   Branch branch_;
-  MessageGuard guard_;
   Effects effects_;
   uint64_t steps_ = 0;
   bool configured_ = false;

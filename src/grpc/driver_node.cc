@@ -4,7 +4,6 @@
 
 #include <fmt/format.h>
 
-#include "grpc/message_guard.h"
 #include "grpc/wire_convert.h"
 #include "protocol/codec.h"
 
@@ -121,7 +120,7 @@ void DriverNode::route_locked(const Message& m) {
     set_fault_locked(fmt::format("driver: customer {} sent {} twice", layout_->actor_name(m.from),
                                  describe_message(m, *layout_)));
   }
-  if (is_write_traffic(m)) write_traffic_ += 1;
+  gate_.sent(m);
   if (m.kind == MessageKind::kRequest) {
     issued_us_[static_cast<size_t>(m.customer)] = now_us();
   }
@@ -148,8 +147,7 @@ void DriverNode::send_locked(const Message& m) {
 
 void DriverNode::pump_gate_locked() {
   if (!options_.quiescent_queries) return;
-  if (!parked_queries_.empty() &&
-      !held_by_quiescent_gate(parked_queries_.front(), write_traffic_)) {
+  if (!parked_queries_.empty() && !gate_.holds(parked_queries_.front())) {
     for (const Message& q : parked_queries_) {
       released_queries_ += 1;
       send_locked(q);
@@ -168,7 +166,7 @@ std::string DriverNode::check_reply_locked(const Message& m) const {
                        layout_->actor_name(m.to));
   }
   const Customer& c = customers_[static_cast<size_t>(m.to - layout_->branch_count())];
-  return check_customer_message(*layout_, c, m);
+  return c.refuse(m, *layout_).value_or("");
 }
 
 void DriverNode::flush_locked() {
@@ -242,7 +240,7 @@ void DriverNode::take_step_locked(const ReceivedStep& s) {
   const Message& d = s.effects.delivered;
   in_flight_.erase(key_of(d));
   delivered_ += 1;
-  if (is_write_traffic(d)) write_traffic_ -= 1;
+  gate_.consumed(d);
   if (options_.quiescent_queries && d.kind == MessageKind::kRequest &&
       d.iface == Interface::kQuery) {
     released_queries_ -= 1;
@@ -254,9 +252,9 @@ void DriverNode::take_step_locked(const ReceivedStep& s) {
       set_fault_locked(fmt::format("driver: step {} of {} sent {} a second time", s.step,
                                    layout_->actor_name(s.branch), describe_message(m, *layout_)));
     }
-    if (is_write_traffic(m)) write_traffic_ += 1;
+    gate_.sent(m);
   }
-  if (write_traffic_ < 0 || released_queries_ < 0) {
+  if (gate_.write_traffic() < 0 || released_queries_ < 0) {
     set_fault_locked(fmt::format("driver: message accounting went negative after step {} of {}",
                                  s.step, layout_->actor_name(s.branch)));
   }
@@ -265,14 +263,14 @@ void DriverNode::take_step_locked(const ReceivedStep& s) {
 void DriverNode::take_reply_locked(const Message& m) {
   in_flight_.erase(key_of(m));
   delivered_ += 1;
-  if (is_write_traffic(m)) write_traffic_ -= 1;
+  gate_.consumed(m);
   const size_t c = static_cast<size_t>(m.to - layout_->branch_count());
   latencies_us_.push_back(now_us() - issued_us_[c]);
   effects_.clear();
   customers_[c].on_message(m, effects_);
   record_locked(effects_.observations());
   for (const Message& s : effects_.sends()) route_locked(s);
-  if (write_traffic_ < 0) {
+  if (gate_.write_traffic() < 0) {
     set_fault_locked("driver: message accounting went negative (a duplicate reply?)");
   }
 }

@@ -47,10 +47,10 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
-#include "grpc/layout.h"
 #include "grpc/link_engine.h"
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
+#include "protocol/bank_layout.h"
 #include "protocol/customer.h"
 #include "protocol/effects.h"
 
@@ -157,7 +157,7 @@ class DriverNode {
   std::vector<Message> waiting_replies_;  // received on a stream; their step is not taken yet
   std::vector<int64_t> issued_us_;        // per customer: when its outstanding request left
   std::vector<int64_t> latencies_us_;
-  int64_t write_traffic_ = 0;
+  QuiescentGate gate_;  // counts write traffic in flight, for --quiescent-queries
   uint64_t delivered_ = 0;
   uint64_t sent_ = 0;
   bool started_ = false;

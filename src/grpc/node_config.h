@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "banksim_service.pb.h"
-#include "grpc/layout.h"
+#include "protocol/bank_layout.h"
 
 namespace banksim {
 

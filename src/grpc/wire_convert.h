@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "banksim_service.pb.h"
-#include "grpc/layout.h"
+#include "protocol/bank_layout.h"
 #include "protocol/effects.h"
 #include "protocol/message.h"
 

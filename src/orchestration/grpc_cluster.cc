@@ -16,20 +16,6 @@
 
 namespace banksim {
 
-std::shared_ptr<const BankLayout> make_layout(const Scenario& s, ProtocolKind protocol) {
-  auto l = std::make_shared<BankLayout>();
-  l->protocol = protocol;
-  for (const BranchSpec& b : s.branches) {
-    l->branch_ids.push_back(b.id);
-    l->balances.push_back(b.balance);
-  }
-  for (const CustomerSpec& c : s.customers) {
-    l->customer_ids.push_back(c.id);
-    l->events.push_back(c.events);
-  }
-  return l;
-}
-
 namespace {
 
 // A private directory holding the scenario the children load; removed when done.

@@ -10,15 +10,14 @@
 #include <string>
 #include <vector>
 
-#include "grpc/layout.h"
 #include "grpc/node_config.h"
 #include "orchestration/grpc_processes.h"
 #include "orchestration/grpc_timeouts.h"
+#include "protocol/bank_layout.h"
 #include "sim/scenario.h"
+#include "sim/scenario_layout.h"
 
 namespace banksim {
-
-std::shared_ptr<const BankLayout> make_layout(const Scenario& s, ProtocolKind protocol);
 
 class GrpcCluster {
  public:

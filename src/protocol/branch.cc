@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include <fmt/format.h>
+
 namespace banksim {
 
 Branch::Branch(const BranchConfig& config, Money initial_balance)
@@ -13,6 +15,15 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
   if (config_.protocol == ProtocolKind::kSession) {
     applied_.assign(static_cast<size_t>(config_.customer_count), 0);
   }
+  if (config_.bank != nullptr) {
+    const BankLayout& l = *config_.bank;
+    assert(l.branch_count() == config_.branch_count);
+    assert(l.customer_count() == config_.customer_count);
+    assert(l.protocol == config_.protocol);
+    assert(l.first_event.size() == l.events.size() + 1);  // BankLayout::index_events()
+    assert(config_.branch_count <= kMaxBranchesPerBank);
+    receipts_.assign((2 * static_cast<size_t>(l.first_event.back()) + 63) / 64, 0);
+  }
 }
 
 int32_t Branch::applied_writes(int32_t customer) const {
@@ -22,20 +33,22 @@ int32_t Branch::applied_writes(int32_t customer) const {
 
 void Branch::on_message(const Message& m, Effects& out) {
   assert(m.to == config_.self);
+  const size_t first_send = out.sends().size();
   switch (m.kind) {
     case MessageKind::kRequest:
       on_request(m, out);
-      return;
+      break;
     case MessageKind::kPropagate:
       on_propagate(m, out);
-      return;
+      break;
     case MessageKind::kAck:
       on_ack(m, out);
-      return;
-    case MessageKind::kReply:
       break;
+    case MessageKind::kReply:
+      assert(false && "a branch never receives a reply");
+      return;
   }
-  assert(false && "a branch never receives a reply");
+  if (config_.bank != nullptr) keep_receipts(m, out, first_send);
 }
 
 void Branch::on_request(const Message& m, Effects& out) {
@@ -267,6 +280,193 @@ void Branch::encode(StateEncoder& enc) const {
     enc.put_pair(static_cast<uint32_t>(b.customer), static_cast<uint32_t>(b.seq));
     enc.put_pair(static_cast<uint32_t>(b.from), static_cast<uint32_t>(b.event));
   }
+}
+
+size_t Branch::receipt_bit(MessageKind kind, int32_t customer, int32_t event) const {
+  assert(kind == MessageKind::kRequest || kind == MessageKind::kPropagate);
+  const int64_t index = config_.bank->first_event[static_cast<size_t>(customer)] + event;
+  return 2 * static_cast<size_t>(index) + (kind == MessageKind::kPropagate ? 1 : 0);
+}
+
+bool Branch::consumed(MessageKind kind, int32_t customer, int32_t event) const {
+  const size_t bit = receipt_bit(kind, customer, event);
+  return (receipts_[bit / 64] >> (bit % 64) & 1) != 0;
+}
+
+void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_send) {
+  switch (m.kind) {
+    case MessageKind::kRequest:
+    case MessageKind::kPropagate: {
+      const size_t bit = receipt_bit(m.kind, m.customer, m.event);
+      receipts_[bit / 64] |= uint64_t{1} << (bit % 64);
+      break;
+    }
+    case MessageKind::kAck: {
+      // The write's last ack removed it from pending_; otherwise this peer is no longer due.
+      PendingWrite* p = find_pending(m.customer, m.event);
+      if (p != nullptr) p->acks_due[static_cast<size_t>(m.from) / 64] &= ~ack_bit(m.from);
+      break;
+    }
+    case MessageKind::kReply:
+      break;
+  }
+  if (config_.protocol != ProtocolKind::kSync) return;
+  for (size_t i = first_send; i < out.sends().size(); ++i) {
+    const Message& s = out.sends()[i];
+    if (s.kind != MessageKind::kPropagate) continue;
+    PendingWrite* p = find_pending(s.customer, s.event);
+    assert(p != nullptr);  // sync: a propagated write waits for its acks
+    if (p != nullptr) p->acks_due[static_cast<size_t>(s.to) / 64] |= ack_bit(s.to);
+  }
+}
+
+Branch::PendingWrite* Branch::find_pending(int32_t customer, int32_t event) {
+  auto it = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& p) {
+    return p.customer == customer && p.event == event;
+  });
+  return it == pending_.end() ? nullptr : &*it;
+}
+
+std::string Branch::event_name(int32_t customer, int32_t event) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(customer)][static_cast<size_t>(event)];
+  return fmt::format("customer {} event {}", l.customer_ids[static_cast<size_t>(customer)], e.id);
+}
+
+std::optional<std::string> Branch::refuse(const Message& m) const {
+  assert(config_.bank != nullptr);
+  const BankLayout& l = *config_.bank;
+  const int32_t self = config_.self;
+  if (m.to != self) {
+    return fmt::format("message for {} delivered to {}", l.actor_name(m.to), l.actor_name(self));
+  }
+  if (m.from < 0 || m.from >= l.actor_count()) {
+    return fmt::format(
+        "unknown sender: actor index {} (the scenario has {} branches and {} "
+        "customers)",
+        m.from, l.branch_count(), l.customer_count());
+  }
+  if (m.from == self) return fmt::format("message from {} to itself", l.actor_name(self));
+  if (m.customer < 0 || m.customer >= l.customer_count()) {
+    return fmt::format("{} names unknown customer index {}", message_kind_name(m.kind), m.customer);
+  }
+  const auto& events = l.events[static_cast<size_t>(m.customer)];
+  if (m.event < 0 || m.event >= static_cast<int32_t>(events.size())) {
+    return fmt::format("{} names unknown event index {} of customer {}", message_kind_name(m.kind),
+                       m.event, l.customer_ids[static_cast<size_t>(m.customer)]);
+  }
+  const Event& e = events[static_cast<size_t>(m.event)];
+  if (m.iface != e.iface) {
+    return fmt::format("{} says {} but {} is a {}", message_kind_name(m.kind),
+                       interface_name(m.iface), event_name(m.customer, m.event),
+                       interface_name(e.iface));
+  }
+  switch (m.kind) {
+    case MessageKind::kRequest:
+      return refuse_request(m);
+    case MessageKind::kPropagate:
+      return refuse_propagate(m);
+    case MessageKind::kAck:
+      return refuse_ack(m);
+    case MessageKind::kReply:
+      break;
+  }
+  return fmt::format("a branch does not accept replies (from {})", l.actor_name(m.from));
+}
+
+std::optional<std::string> Branch::refuse_request(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
+  if (m.from != l.branch_count() + m.customer) {
+    return fmt::format("request for {} sent by {}: only that customer issues it",
+                       event_name(m.customer, m.event), l.actor_name(m.from));
+  }
+  if (e.branch != config_.self) {
+    return fmt::format("{} goes to {}, not {}", event_name(m.customer, m.event),
+                       l.actor_name(e.branch), l.actor_name(config_.self));
+  }
+  const Money amount = is_write(e.iface) ? e.money : 0;
+  if (m.money != amount) {
+    return fmt::format("request for {} carries amount {}, the event's is {}",
+                       event_name(m.customer, m.event), m.money, amount);
+  }
+  if (m.seq < 0 || m.seq > m.event) {
+    return fmt::format("request for {} claims {} completed writes", event_name(m.customer, m.event),
+                       m.seq);
+  }
+  if (consumed(MessageKind::kRequest, m.customer, m.event)) {
+    return fmt::format("duplicate request for {}", event_name(m.customer, m.event));
+  }
+  for (const Message& h : held_) {
+    if (h.customer != m.customer) continue;
+    return fmt::format("request for {} while {} is still held here",
+                       event_name(m.customer, m.event), event_name(m.customer, h.event));
+  }
+  if (config_.protocol == ProtocolKind::kSession && m.seq < applied_writes(m.customer)) {
+    return fmt::format("request for {} claims {} completed writes, but {} are applied here",
+                       event_name(m.customer, m.event), m.seq, applied_writes(m.customer));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
+  if (!l.is_branch(m.from)) {
+    return fmt::format("propagate from {}: only branches propagate", l.actor_name(m.from));
+  }
+  if (!is_write(e.iface)) {
+    return fmt::format("propagate of {}, which is a query", event_name(m.customer, m.event));
+  }
+  if (e.branch != m.from) {
+    return fmt::format("propagate of {} from {}, but {} serves it", event_name(m.customer, m.event),
+                       l.actor_name(m.from), l.actor_name(e.branch));
+  }
+  const Money delta = e.iface == Interface::kDeposit ? e.money : -e.money;
+  if (m.money != delta) {
+    return fmt::format("propagate of {} carries {}, the write's delta is {}",
+                       event_name(m.customer, m.event), m.money, delta);
+  }
+  if (consumed(MessageKind::kPropagate, m.customer, m.event)) {
+    return fmt::format("duplicate propagate of {}", event_name(m.customer, m.event));
+  }
+  if (config_.protocol == ProtocolKind::kSession) {
+    // The customer's k-th successful write carries seq k; each is propagated once, so a
+    // write number already applied here, or already buffered, is a repeat.
+    if (m.seq < 1 || m.seq > m.event + 1) {
+      return fmt::format("propagate of {} has write number {}", event_name(m.customer, m.event),
+                         m.seq);
+    }
+    const bool buffered = std::any_of(buffered_.begin(), buffered_.end(), [&](const Message& b) {
+      return b.customer == m.customer && b.seq == m.seq;
+    });
+    if (m.seq <= applied_writes(m.customer) || buffered) {
+      return fmt::format("propagate of {} repeats write number {} of customer {}",
+                         event_name(m.customer, m.event), m.seq,
+                         l.customer_ids[static_cast<size_t>(m.customer)]);
+    }
+  } else if (m.seq != 0) {
+    return fmt::format("propagate of {} has write number {} under {}",
+                       event_name(m.customer, m.event), m.seq, protocol_name(config_.protocol));
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> Branch::refuse_ack(const Message& m) const {
+  const BankLayout& l = *config_.bank;
+  if (config_.protocol != ProtocolKind::kSync) {
+    return fmt::format("ack from {}: {} has no acks", l.actor_name(m.from),
+                       protocol_name(config_.protocol));
+  }
+  const auto p = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& w) {
+    return w.customer == m.customer && w.event == m.event;
+  });
+  if (p == pending_.end() ||
+      (p->acks_due[static_cast<size_t>(m.from) / 64] & ack_bit(m.from)) == 0) {
+    return fmt::format("unexpected ack of {} from {}", event_name(m.customer, m.event),
+                       l.actor_name(m.from));
+  }
+  return std::nullopt;
 }
 
 bool Branch::operator==(const Branch& o) const {

@@ -18,8 +18,12 @@
 // nothing and is not propagated. A propagated write is applied unconditionally.
 #pragma once
 
+#include <array>
+#include <optional>
+#include <string>
 #include <vector>
 
+#include "protocol/bank_layout.h"
 #include "protocol/effects.h"
 #include "protocol/encoder.h"
 #include "protocol/message.h"
@@ -27,11 +31,18 @@
 
 namespace banksim {
 
+// The most branches a bank has (the scenario's limit too).
+constexpr int32_t kMaxBranchesPerBank = 256;
+
 struct BranchConfig {
   ProtocolKind protocol = ProtocolKind::kSync;
   int32_t self = 0;  // this branch's index
   int32_t branch_count = 1;
   int32_t customer_count = 0;
+  // The bank this branch belongs to, for refuse(); outlives the branch. Without it (a
+  // branch built alone, as in protocol tests) refuse() is unavailable and no receipts
+  // are kept.
+  const BankLayout* bank = nullptr;
 };
 
 class Branch {
@@ -54,12 +65,26 @@ class Branch {
   void encode(StateEncoder& enc) const;
   bool operator==(const Branch& o) const;
 
+  // Why this branch, in its current state, must not consume `m`, or nullopt when it may.
+  // Refused: anything the protocol would never send here: another receiver, an unknown
+  // sender, customer or event, a request not from its customer or for another branch, an
+  // amount or delta the event does not have, a duplicate request or propagate, a request
+  // while the customer's previous one is held, a session write number out of turn, an ack
+  // not expected (sync: one per peer a write was propagated to), a reply. Actors and
+  // events are named by their user-facing ids. REQUIRES: config().bank.
+  // The simulator asserts that no delivery is ever refused (that would be a protocol
+  // bug); the gRPC server refuses such messages from the network with this reason.
+  std::optional<std::string> refuse(const Message& m) const;
+
  private:
   struct PendingWrite {  // sync: a write waiting for acknowledgements
     int32_t customer;
     int32_t event;
     Interface iface;
     int32_t acks_missing;
+    // Receipts (see below): the peers whose ack is still due, a bit per branch index.
+    // Not encoded: acks_missing counts them.
+    std::array<uint64_t, kMaxBranchesPerBank / 64> acks_due{};
     bool operator==(const PendingWrite&) const = default;
   };
 
@@ -75,6 +100,19 @@ class Branch {
   void propagate(const Message& request, Money delta, int32_t seq, Effects& out);
   // Session: applies buffered writes and serves held requests that became ready.
   void drain_session(int32_t customer, Effects& out);
+  // refuse()'s parts and its receipts (below).
+  std::string event_name(int32_t customer, int32_t event) const;
+  std::optional<std::string> refuse_request(const Message& m) const;
+  std::optional<std::string> refuse_propagate(const Message& m) const;
+  std::optional<std::string> refuse_ack(const Message& m) const;
+  // Whether a request (propagate) of (customer, event) was consumed here; see receipts_.
+  bool consumed(MessageKind kind, int32_t customer, int32_t event) const;
+  size_t receipt_bit(MessageKind kind, int32_t customer, int32_t event) const;
+  void keep_receipts(const Message& m, const Effects& out, size_t first_send);
+  PendingWrite* find_pending(int32_t customer, int32_t event);
+  static uint64_t ack_bit(int32_t peer) {
+    return uint64_t{1} << (static_cast<uint32_t>(peer) % 64);
+  }
 
   BranchConfig config_;
   Money balance_;
@@ -83,6 +121,17 @@ class Branch {
   std::vector<Message> held_;          // session: requests waiting for writes, arrival order
   std::vector<Message> buffered_;      // session: writes that arrived ahead of their turn
   Money buffered_delta_ = 0;           // sum of buffered_[i].money (derived, not encoded)
+
+  // Receipts: what refuse() must know of this branch's past beyond the state above. Kept
+  // only with config_.bank. Not part of the canonical state (not encoded; operator==
+  // sees only the acks still due, through pending_): they follow from the history, and a protocol
+  // never sends what its receiver refuses, so two paths to one state accept the same messages.
+  // (Held requests and session write numbers need none: held_, applied_ and buffered_ say them.)
+  // Two bits per event of the bank (its flat index, BankLayout::first_event): "request
+  // consumed here" and "propagate consumed here". One allocation: the explorer copies
+  // branches on every transition.
+  // (The acks still due are in pending_: PendingWrite::acks_due.)
+  std::vector<uint64_t> receipts_;
 };
 
 }  // namespace banksim

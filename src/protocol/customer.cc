@@ -2,6 +2,8 @@
 
 #include <cassert>
 
+#include <fmt/format.h>
+
 namespace banksim {
 
 Customer::Customer(int32_t index, int32_t branch_count, std::span<const Event> events)
@@ -64,6 +66,37 @@ void Customer::on_message(const Message& m, Effects& out) {
 void Customer::encode(StateEncoder& enc) const {
   enc.put_pair(static_cast<uint32_t>(next_),
                (static_cast<uint32_t>(waiting_) << 31) | static_cast<uint32_t>(writes_done_));
+}
+
+std::optional<std::string> Customer::refuse(const Message& m, const BankLayout& l) const {
+  if (!l.is_customer(m.to)) {
+    return fmt::format("message for {} delivered to a customer", l.actor_name(m.to));
+  }
+  if (m.to != actor()) {
+    return fmt::format("message for {} delivered to {}", l.actor_name(m.to), l.actor_name(actor()));
+  }
+  if (!l.is_branch(m.from)) {
+    return fmt::format("unknown sender: {} (customers hear only from branches)",
+                       l.actor_name(m.from));
+  }
+  if (m.kind != MessageKind::kReply) {
+    return fmt::format("{} for {}: customers accept only replies", message_kind_name(m.kind),
+                       l.actor_name(m.to));
+  }
+  if (m.customer != index_) {
+    return fmt::format("reply for {} names customer index {}", l.actor_name(m.to), m.customer);
+  }
+  if (!waiting_ || next_ != m.event) {
+    return fmt::format("unexpected reply for {} event index {} (not outstanding)",
+                       l.actor_name(m.to), m.event);
+  }
+  const Event& e = l.events[static_cast<size_t>(index_)][static_cast<size_t>(m.event)];
+  if (m.iface != e.iface || m.from != e.branch) {
+    return fmt::format("reply for {} event {} does not match it ({} from {}, expected {} from {})",
+                       l.actor_name(m.to), e.id, interface_name(m.iface), l.actor_name(m.from),
+                       interface_name(e.iface), l.actor_name(e.branch));
+  }
+  return std::nullopt;
 }
 
 }  // namespace banksim

@@ -3,8 +3,11 @@
 // the customer); the state is which event is next and what the customer has written.
 #pragma once
 
+#include <optional>
 #include <span>
+#include <string>
 
+#include "protocol/bank_layout.h"
 #include "protocol/effects.h"
 #include "protocol/encoder.h"
 #include "protocol/message.h"
@@ -27,6 +30,12 @@ class Customer {
   int32_t next_event() const { return next_; }
   int32_t writes_done() const { return writes_done_; }
   ActorIndex actor() const { return branch_count_ + index_; }
+
+  // Why this customer, in its current state, must not consume `m`, or nullopt when it may:
+  // a customer accepts only the reply to its outstanding event, from the branch that event
+  // went to. `bank` is the bank it belongs to (names by user-facing ids). The simulator
+  // asserts that no delivery is refused; the gRPC driver refuses with this reason.
+  std::optional<std::string> refuse(const Message& m, const BankLayout& bank) const;
 
   void encode(StateEncoder& enc) const;
   bool operator==(const Customer& o) const {

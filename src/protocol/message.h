@@ -37,7 +37,7 @@ struct Message {
 std::string_view message_kind_name(MessageKind k);
 
 // Write traffic: a write's request or reply, a propagate, an ack. What the quiescent-query
-// gate counts, in every scheduler (World, the gRPC driver, the gRPC conductor).
+// gate counts, in every scheduler (World, the gRPC driver).
 constexpr bool is_write_traffic(const Message& m) {
   switch (m.kind) {
     case MessageKind::kRequest:
@@ -56,5 +56,20 @@ constexpr bool is_write_traffic(const Message& m) {
 constexpr bool held_by_quiescent_gate(const Message& m, int64_t write_traffic) {
   return m.kind == MessageKind::kRequest && m.iface == Interface::kQuery && write_traffic > 0;
 }
+
+// The gate's bookkeeping, for a scheduler that keeps messages in flight: the write traffic
+// in flight, counted as messages are sent and consumed. World and the gRPC driver each keep
+// one; neither counts write traffic itself.
+class QuiescentGate {
+ public:
+  void sent(const Message& m) { write_traffic_ += is_write_traffic(m) ? 1 : 0; }
+  void consumed(const Message& m) { write_traffic_ -= is_write_traffic(m) ? 1 : 0; }
+  // True when `m` must wait (see held_by_quiescent_gate).
+  bool holds(const Message& m) const { return held_by_quiescent_gate(m, write_traffic_); }
+  int64_t write_traffic() const { return write_traffic_; }
+
+ private:
+  int64_t write_traffic_ = 0;
+};
 
 }  // namespace banksim

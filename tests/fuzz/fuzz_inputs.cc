@@ -133,6 +133,35 @@ bool fuzz_trace_input(std::string_view data) {
     world.apply(enabled[pick % enabled.size()], ++step);
     FUZZ_EXPECT(world.money_conserved(), "money is conserved after every step");
   }
+  // The protocol's message rules on forged traffic (what a gRPC server gets from the
+  // network): each schedule entry, as bits, is a message to some actor of the state reached.
+  // refuse() answers without crashing, and what it accepts the receiver can consume (its
+  // on_message preconditions hold: the asserts of a fuzzing build check them).
+  for (const uint64_t bits : t.schedule) {
+    const Scenario& s = *t.scenario;
+    const auto field = [&](int shift, int64_t range) {
+      return static_cast<int32_t>(static_cast<int64_t>((bits >> shift) % 64) % range - 1);
+    };
+    Message m{.kind = static_cast<MessageKind>((bits >> 0) % kMessageKindCount),
+              .iface = static_cast<Interface>((bits >> 2) % 3),
+              .success = ((bits >> 4) & 1) != 0,
+              .from = field(5, s.actor_count() + 2),
+              .to = field(11, s.actor_count() + 1),
+              .customer = field(17, s.customer_count() + 2),
+              .event = field(23, 8),
+              .seq = field(29, 8),
+              .money = static_cast<Money>((bits >> 35) % 512) - 256};
+    if (m.to < 0) m.to = 0;
+    Effects fx;
+    if (m.to < s.branch_count()) {
+      Branch b = world.branches()[static_cast<size_t>(m.to)];
+      if (!b.refuse(m)) b.on_message(m, fx);
+    } else {
+      Customer c = world.customers()[static_cast<size_t>(m.to - s.branch_count())];
+      if (!c.refuse(m, world.bank())) c.on_message(m, fx);
+    }
+  }
+
   enabled.clear();
   world.enabled(&enabled);
   FUZZ_EXPECT(!enabled.empty() || world.quiescent(), "no deadlock: something can be delivered");

@@ -1,5 +1,5 @@
-// The gRPC backend's defenses and plumbing, in process: MessageGuard rejects every message
-// the protocol would never send (with a reason, before the Branch sees it); a BranchNode
+// The gRPC backend's defenses and plumbing, in process (the rules themselves, Branch::refuse
+// and Customer::refuse, are tested in refuse_test.cc): a BranchNode
 // answers a bad message (unparsable, for another branch, from an unknown sender, duplicate)
 // with INVALID_ARGUMENT and an unchanged state; a DriverNode does the same for replies;
 // configuration and address rules. Only built with BANKSIM_GRPC.
@@ -18,11 +18,10 @@
 #include "grpc/branch_client.h"
 #include "grpc/branch_node.h"
 #include "grpc/driver_node.h"
-#include "grpc/layout.h"
-#include "grpc/message_guard.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
+#include "protocol/bank_layout.h"
 #include "protocol/codec.h"
 
 using banksim::BankLayout;
@@ -35,7 +34,6 @@ using banksim::Effects;
 using banksim::Event;
 using banksim::Interface;
 using banksim::Message;
-using banksim::MessageGuard;
 using banksim::MessageKind;
 using banksim::NodeConfiguration;
 using banksim::ProtocolKind;
@@ -51,6 +49,7 @@ std::shared_ptr<BankLayout> make_layout(ProtocolKind p) {
   l->customer_ids = {7};
   l->events = {{Event{.id = 1, .iface = Interface::kDeposit, .money = 10, .branch = 0},
                 Event{.id = 2, .iface = Interface::kQuery, .money = 0, .branch = 1}}};
+  l->index_events();
   return l;
 }
 
@@ -92,95 +91,6 @@ std::string encoded(const Message& m) {
 }
 
 }  // namespace
-
-TEST_CASE("grpc guard: accepts what the protocol sends, rejects the rest with a reason") {
-  auto l = make_layout(ProtocolKind::kSync);
-  Branch b0 = make_branch(*l, 0);
-  MessageGuard g0(l.get(), 0);
-  CHECK(g0.check(deposit_request(), b0).empty());
-
-  Message m = deposit_request();
-  m.to = 1;
-  CHECK(g0.check(m, b0).find("for branch 2 delivered to branch 1") != std::string::npos);
-  m = deposit_request();
-  m.from = 99;
-  CHECK(g0.check(m, b0).find("unknown sender") != std::string::npos);
-  m = deposit_request();
-  m.money = 11;
-  CHECK(g0.check(m, b0).find("carries amount 11") != std::string::npos);
-  m = deposit_request();
-  m.event = 5;
-  CHECK(g0.check(m, b0).find("unknown event") != std::string::npos);
-  m = deposit_request();
-  m.from = 1;  // a branch pretending to be the customer
-  CHECK(g0.check(m, b0).find("only that customer") != std::string::npos);
-  m = deposit_request();
-  m.kind = MessageKind::kReply;
-  CHECK(g0.check(m, b0).find("does not accept replies") != std::string::npos);
-
-  // Consumed once, a request is a duplicate the second time.
-  Effects fx;
-  b0.on_message(deposit_request(), fx);
-  g0.record(deposit_request(), fx);
-  CHECK(g0.check(deposit_request(), b0).find("duplicate request") != std::string::npos);
-
-  // Acks only from a peer this branch propagated to, once.
-  Message ack{.kind = MessageKind::kAck,
-              .iface = Interface::kDeposit,
-              .success = true,
-              .from = 1,
-              .to = 0,
-              .customer = 0,
-              .event = 0};
-  CHECK(g0.check(ack, b0).empty());
-  fx.clear();
-  b0.on_message(ack, fx);
-  g0.record(ack, fx);
-  CHECK(g0.check(ack, b0).find("unexpected ack") != std::string::npos);
-
-  // Branch 2 takes the propagate from branch 1 once, never from elsewhere.
-  Branch b1 = make_branch(*l, 1);
-  MessageGuard g1(l.get(), 1);
-  CHECK(g1.check(propagate_from_1_to_2(), b1).empty());
-  Message p = propagate_from_1_to_2();
-  p.money = -10;
-  CHECK(g1.check(p, b1).find("delta is 10") != std::string::npos);
-  p = propagate_from_1_to_2();
-  p.from = 2;  // the customer
-  CHECK(g1.check(p, b1).find("only branches propagate") != std::string::npos);
-  fx.clear();
-  b1.on_message(propagate_from_1_to_2(), fx);
-  g1.record(propagate_from_1_to_2(), fx);
-  CHECK(g1.check(propagate_from_1_to_2(), b1).find("duplicate propagate") != std::string::npos);
-}
-
-TEST_CASE("grpc guard: session write numbers and held requests") {
-  auto l = make_layout(ProtocolKind::kSession);
-  Branch b1 = make_branch(*l, 1);
-  MessageGuard g1(l.get(), 1);
-  // The query claims one completed write: held until it is applied here.
-  Message q{.kind = MessageKind::kRequest,
-            .iface = Interface::kQuery,
-            .from = 2,
-            .to = 1,
-            .customer = 0,
-            .event = 1,
-            .seq = 1};
-  CHECK(g1.check(q, b1).empty());
-  Effects fx;
-  b1.on_message(q, fx);
-  g1.record(q, fx);
-  CHECK(b1.held_requests() == 1);
-  Message p = propagate_from_1_to_2();
-  CHECK(g1.check(p, b1).find("write number 0") != std::string::npos);
-  p.seq = 1;
-  CHECK(g1.check(p, b1).empty());
-  fx.clear();
-  b1.on_message(p, fx);
-  g1.record(p, fx);
-  CHECK(b1.held_requests() == 0);
-  CHECK(g1.check(p, b1).find("duplicate propagate") != std::string::npos);
-}
 
 TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
   auto l = make_layout(ProtocolKind::kSync);

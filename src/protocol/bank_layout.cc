@@ -1,6 +1,13 @@
-#include "grpc/layout.h"
+#include "protocol/bank_layout.h"
 
 namespace banksim {
+
+void BankLayout::index_events() {
+  first_event.assign(1, 0);
+  for (const auto& e : events) {
+    first_event.push_back(first_event.back() + static_cast<int64_t>(e.size()));
+  }
+}
 
 std::string BankLayout::actor_name(int32_t actor) const {
   if (is_branch(actor)) return "branch " + std::to_string(branch_ids[static_cast<size_t>(actor)]);

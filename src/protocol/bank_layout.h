@@ -1,6 +1,8 @@
-// BankLayout: what every process of the gRPC backend must agree on, as plain protocol data
-// (the scenario, without the sim library): branch ids and balances, customer ids and their
-// events, and the protocol. Built by the CLI from a loaded Scenario.
+// BankLayout: the bank an actor belongs to, as plain protocol data (the scenario, without
+// the sim library): branch ids and balances, customer ids and their events, and the
+// protocol. What every process of the gRPC backend must agree on, and what Branch::refuse()
+// and Customer::refuse() judge a message against (naming actors by their user-facing ids).
+// Built from a loaded Scenario by make_layout() (sim/scenario_layout.h).
 //
 // Invariants: at least one branch; every event's branch index is < branch_count().
 #pragma once
@@ -19,6 +21,13 @@ struct BankLayout {
   std::vector<Money> balances;      // initial balances, by branch index
   std::vector<int64_t> customer_ids;
   std::vector<std::vector<Event>> events;  // per customer index
+  // first_event[c]: the flat index of customer c's first event over all customers' events
+  // (first_event.back(): how many there are). Filled by index_events(); Branch's receipts
+  // need it.
+  std::vector<int64_t> first_event;
+
+  // Fills first_event from events. Call once events are final.
+  void index_events();
 
   int32_t branch_count() const { return static_cast<int32_t>(branch_ids.size()); }
   int32_t customer_count() const { return static_cast<int32_t>(customer_ids.size()); }

@@ -1,0 +1,79 @@
+// Executor: the one seam where an execution's actors take their steps. A scheduler (the
+// timed simulator, the explorer, the trace player) drives a World; the World keeps the
+// messages in flight, their ids, the quiescent gate, the monitor and the history, and asks
+// its executor to deliver each chosen message to its receiver and hand back the step's
+// effects (sends and observations, in order). Everything above this seam is written once.
+//
+//   InProcessExecutor  every actor is a state machine in this process (Branch::on_message,
+//                      Customer::on_message), the World's own copies. Checks each delivery
+//                      with the receiver's refuse() first: a protocol that ever sends what
+//                      its receiver refuses is an internal error (always on, also in Release).
+//   RemoteExecutor     (src/orchestration/remote_executor.h) each branch is a real `banksim
+//                      serve` process configured "conducted": it performs the step on the
+//                      Deliver RPC and returns its effects; customers stay in process.
+//
+// Where branch state lives: with the executor. A remote executor's branches live in their
+// processes; the World's own Branch copies then stay at their initial states, and whatever
+// reads branch state (final balances) asks the executor: balances().
+//
+// Fault hooks (not yet implemented): drops and duplicates act on the World's in-flight set
+// and need nothing here; crashes and restarts will: crash(branch) (the actor loses its
+// volatile state and consumes nothing until restarted) and restart(branch, durable state)
+// belong on this interface, in process and remote alike.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "protocol/bank_layout.h"
+#include "protocol/branch.h"
+#include "protocol/customer.h"
+#include "protocol/effects.h"
+#include "protocol/message.h"
+
+namespace banksim {
+
+// A World's actors, as its executor sees them.
+struct Actors {
+  const BankLayout& bank;
+  std::span<Branch> branches;
+  std::span<Customer> customers;
+};
+
+// One delivery the World has chosen.
+struct Delivery {
+  uint64_t step = 0;        // 1 for an execution's first delivery
+  uint64_t message_id = 0;  // the World's id of the message
+  const Message& message;   // as the receiver sees it (decoded from `bytes`, if any)
+  std::string_view bytes;   // its protobuf encoding, or empty when the World keeps none
+};
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+
+  // Delivers d.message to its receiver and appends what the step sent and observed to
+  // `out`, in order. False when the step could not be performed (a backend failed): the
+  // execution cannot go on, and failure() says why.
+  virtual bool deliver(Actors actors, const Delivery& d, Effects& out) = 0;
+  // The branches' balances now, by branch index, read from wherever the branches live.
+  // False when they cannot be read (failure() says why).
+  virtual bool balances(std::span<const Branch> in_world, std::vector<Money>* out) = 0;
+  // Why the last failed call failed; empty while nothing failed.
+  virtual const std::string& failure() const = 0;
+};
+
+class InProcessExecutor final : public Executor {
+ public:
+  // Stateless: one instance serves every World (and every copy of one).
+  static InProcessExecutor& instance();
+
+  bool deliver(Actors actors, const Delivery& d, Effects& out) override;
+  bool balances(std::span<const Branch> in_world, std::vector<Money>* out) override;
+  const std::string& failure() const override;
+};
+
+}  // namespace banksim

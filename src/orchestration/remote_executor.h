@@ -1,0 +1,47 @@
+// RemoteExecutor: the executor (sim/executor.h) whose branches are real `banksim serve`
+// processes. The cluster's processes are configured "conducted": a branch consumes a
+// message only when it is delivered here (Deliver RPC), performs the step with the same
+// Branch state machine and the same refuse() rules as the simulator, and hands the step's
+// sends and observations back in the reply instead of sending anything. Customers stay in
+// this process (their refuse() judged like a branch's reply from the network: a refused
+// reply is a backend failure, not an internal error). Branch state lives in the processes:
+// balances() asks each one (Status RPC).
+//
+// So `replay --backend grpc` is the ordinary trace scheduler (replay_trace) over this
+// executor: message ids, the in-flight set, the quiescent gate, the monitor, the timeline
+// and the report are the simulator's, and the output equals the simulated replay's.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "grpc/branch_client.h"
+#include "orchestration/grpc_cluster.h"
+#include "sim/executor.h"
+
+namespace banksim {
+
+class RemoteExecutor final : public Executor {
+ public:
+  // REQUIRES: `cluster` is configured conducted and outlives the executor.
+  explicit RemoteExecutor(GrpcCluster& cluster);
+
+  bool deliver(Actors actors, const Delivery& d, Effects& out) override;
+  bool balances(std::span<const Branch> in_world, std::vector<Money>* out) override;
+  const std::string& failure() const override { return failure_; }
+  // The failure was an interrupt (SIGINT/SIGTERM), not the backend.
+  bool interrupted() const;
+
+ private:
+  // Records why the execution cannot go on; a dead process explains a failed call better
+  // than the call does, so wait a moment for one. Returns false.
+  bool fail(const std::string& message);
+
+  GrpcCluster& cluster_;
+  std::vector<std::unique_ptr<BranchClient>> branches_;
+  std::string failure_;
+};
+
+}  // namespace banksim
