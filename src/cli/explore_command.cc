@@ -17,6 +17,23 @@
 
 namespace banksim {
 
+namespace {
+
+void add_fault_budget_flags(CLI::App& cmd, ExploreArgs& args) {
+  cmd.add_option("--max-drops", args.max_drops,
+                 "Faults: messages the network may drop per execution (default 0)");
+  cmd.add_option("--max-dups", args.max_dups,
+                 "Faults: messages the network may duplicate per execution (default 0)");
+  cmd.add_option("--max-crashes", args.max_crashes,
+                 "Faults: branch crashes per execution; a crashed branch may restart at any "
+                 "step and must have restarted before the execution ends (default 0)");
+  cmd.add_option("--max-partitions", args.max_partitions,
+                 "Faults: partitions (branches split in two) per execution; healing is always "
+                 "a choice and must happen before the execution ends (default 0)");
+}
+
+}  // namespace
+
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "explore",
@@ -71,6 +88,7 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "summary (like Ctrl-C or SIGTERM: counterexamples found so far are written)");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
+  add_fault_budget_flags(*cmd, args);
   return cmd;
 }
 
@@ -304,6 +322,40 @@ int explore_command(const ExploreArgs& args) {
     return refuse(fmt::format("--max-seconds: must be a positive number of seconds, not {}",
                               *args.max_seconds));
   }
+  FaultBudget faults;
+  {
+    const std::pair<const char*, const std::optional<int64_t>*> budgets[] = {
+        {"--max-drops", &args.max_drops},
+        {"--max-dups", &args.max_dups},
+        {"--max-crashes", &args.max_crashes},
+        {"--max-partitions", &args.max_partitions}};
+    for (const auto& [flag, value] : budgets) {
+      if (*value && (**value < 0 || **value > 1000)) {
+        return refuse(fmt::format("{}: must be between 0 and 1000, not {}", flag, **value));
+      }
+    }
+    faults.drops = static_cast<uint64_t>(args.max_drops.value_or(0));
+    faults.duplicates = static_cast<uint64_t>(args.max_dups.value_or(0));
+    faults.crashes = static_cast<uint64_t>(args.max_crashes.value_or(0));
+    faults.partitions = static_cast<uint64_t>(args.max_partitions.value_or(0));
+    if (faults.partitions > 0 && scenario->branch_count() > kMaxPartitionSearchBranches) {
+      return refuse(
+          fmt::format("--max-partitions: explores every split of the branches, for "
+                      "at most {} branches; the scenario has {}",
+                      kMaxPartitionSearchBranches, scenario->branch_count()));
+    }
+    if (faults.crashes > 0 && scenario->branch_count() > kMaxFaultBranches) {
+      return refuse(
+          fmt::format("--max-crashes: crashes only the first {} branches; the "
+                      "scenario has {}",
+                      kMaxFaultBranches, scenario->branch_count()));
+    }
+    if (faults.any() && args.no_compare) {
+      return refuse(
+          "--no-compare: with fault budgets the search expands every choice (no "
+          "reduction), so there is nothing to compare");
+    }
+  }
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -314,7 +366,9 @@ int explore_command(const ExploreArgs& args) {
   o.fifo = s.network.fifo;
   o.max_depth = args.max_depth.value_or(0);
   o.max_states = max_states;
-  o.reduction = !args.no_reduction && !random;
+  // With faults the reduction is off: README, "Faults and the reduction".
+  o.reduction = !args.no_reduction && !random && !faults.any();
+  o.faults = faults;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;
   o.strategy = random ? ExploreStrategy::kRandom : ExploreStrategy::kDfs;
@@ -396,12 +450,19 @@ int explore_command(const ExploreArgs& args) {
 
   const ExploreStats& st = r.stats;
   std::string out = fmt::format("banksim explore: {}\n", args.scenario);
-  out += fmt::format("protocol {}{}, strategy {}, reduction {}, depth bound {}\n",
-                     protocol_name(s.protocol),
-                     s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
-                     args.strategy,
-                     o.reduction ? "on (persistent sets)" : "off",
-                     args.max_depth ? std::to_string(*args.max_depth) : "none");
+  out += fmt::format(
+      "protocol {}{}, strategy {}, reduction {}, depth bound {}\n", protocol_name(s.protocol),
+      s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note), args.strategy,
+      o.reduction                                     ? "on (persistent sets)"
+      : faults.any() && !args.no_reduction && !random ? "off (fault budgets: every choice expanded)"
+                                                      : "off",
+      args.max_depth ? std::to_string(*args.max_depth) : "none");
+  if (faults.any()) {
+    out += fmt::format(
+        "faults per execution: at most {} drops, {} duplicates, {} crashes, {} "
+        "partitions (restarts and heals always possible, required before the end)\n",
+        faults.drops, faults.duplicates, faults.crashes, faults.partitions);
+  }
   out += fmt::format("network: {} ({})\n",
                      s.network.fifo ? "per-link FIFO, only the oldest message of a link can be "
                                       "delivered"
@@ -549,8 +610,13 @@ int explore_command(const ExploreArgs& args) {
     } else if (o.minimize && st.stopped_by != StopReason::kNone) {
       how = " (the first found: not shortened, the search was cut short)";
     }
-    out += fmt::format("\ncounterexample for {}: {} deliveries{}, replayed and reproduced\n",
-                       property_name(c.property), c.schedule.size(), how);
+    const size_t fault_count = fault_steps(c.schedule);
+    out += fmt::format(
+        "\ncounterexample for {}: {} deliveries{}{}, replayed and reproduced\n",
+        property_name(c.property), c.schedule.size() - fault_count,
+        fault_count == 0 ? ""
+                         : fmt::format(" and {} fault{}", fault_count, fault_count == 1 ? "" : "s"),
+        how);
     out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
                        path, page, path);
   }

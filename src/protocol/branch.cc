@@ -15,6 +15,26 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
   }
 }
 
+Branch::Branch(const BranchConfig& config, const BranchDurable& durable)
+    : Branch(config, durable.balance < 0 ? 0 : durable.balance) {
+  // A replica may have dipped below zero (no-overdraft is a property, not a rule of
+  // the state machine): restore the balance exactly.
+  balance_ = durable.balance;
+  if (config_.protocol == ProtocolKind::kSession) {
+    assert(durable.applied.size() == applied_.size());
+    applied_ = durable.applied;
+  } else {
+    assert(durable.applied.empty());
+  }
+}
+
+bool Branch::already_has(const Message& m) const {
+  if (config_.protocol != ProtocolKind::kSession) return false;
+  if (m.seq <= applied_[static_cast<size_t>(m.customer)]) return true;
+  return std::any_of(buffered_.begin(), buffered_.end(),
+                     [&](const Message& b) { return b.customer == m.customer && b.seq == m.seq; });
+}
+
 int32_t Branch::applied_writes(int32_t customer) const {
   if (applied_.empty()) return 0;
   return applied_[static_cast<size_t>(customer)];
@@ -43,8 +63,16 @@ void Branch::on_request(const Message& m, Effects& out) {
   assert(m.customer < config_.customer_count);
   if (config_.protocol == ProtocolKind::kSession) {
     const int32_t applied = applied_[static_cast<size_t>(m.customer)];
-    assert(applied <= m.seq);  // a customer never has more writes than it completed
+    // A customer never has more writes than it completed, so only a duplicate of a
+    // write request served here already finds more applied: deduplicated.
+    if (applied > m.seq && is_write(m.iface)) return;
     if (applied < m.seq) {
+      // A duplicate of the request already held here.
+      if (std::any_of(held_.begin(), held_.end(), [&](const Message& h) {
+            return h.customer == m.customer && h.event == m.event;
+          })) {
+        return;
+      }
       // Read-your-writes / monotonic writes: wait for the customer's earlier writes.
       assert(std::none_of(held_.begin(), held_.end(),
                           [&](const Message& h) { return h.customer == m.customer; }));
@@ -187,7 +215,9 @@ void Branch::on_propagate(const Message& m, Effects& out) {
       return;
     case ProtocolKind::kSession: {
       const int32_t applied = applied_[static_cast<size_t>(m.customer)];
-      assert(m.seq > applied);  // each write is propagated once to each peer
+      // Each write is propagated once to each peer: only a duplicate is already applied
+      // or buffered. Deduplicated.
+      if (already_has(m)) return;
       if (m.seq != applied + 1) {
         auto at = std::lower_bound(buffered_.begin(), buffered_.end(), m,
                                    [](const Message& a, const Message& b) {
@@ -236,7 +266,9 @@ void Branch::on_ack(const Message& m, Effects& out) {
   auto it = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& p) {
     return p.customer == m.customer && p.event == m.event;
   });
-  assert(it != pending_.end());
+  // An ack of a write no longer pending: it was answered (a duplicated ack made it
+  // count one peer twice) or forgotten in a crash. Nothing to do.
+  if (it == pending_.end()) return;
   assert(it->acks_missing > 0);
   it->acks_missing -= 1;
   if (it->acks_missing > 0) return;

@@ -27,6 +27,16 @@
 
 namespace banksim {
 
+// What a branch keeps across a crash (written before it sends anything that depends on
+// it): the balance and, under session, how many writes of each customer it applied, so
+// that it can tell a write it applied from one it did not. Everything else (sync's
+// pending acks, session's held requests and buffered writes) is volatile: lost in a crash.
+struct BranchDurable {
+  Money balance = 0;
+  std::vector<int32_t> applied;  // session: writes applied per customer; empty otherwise
+  bool operator==(const BranchDurable&) const = default;
+};
+
 struct BranchConfig {
   ProtocolKind protocol = ProtocolKind::kSync;
   int32_t self = 0;  // this branch's index
@@ -37,9 +47,23 @@ struct BranchConfig {
 class Branch {
  public:
   Branch(const BranchConfig& config, Money initial_balance);
+  // A branch restarted after a crash: its durable part only, nothing volatile.
+  // REQUIRES: durable came from durable() of a branch with the same config.
+  Branch(const BranchConfig& config, const BranchDurable& durable);
+
+  // The part of the state that survives a crash.
+  BranchDurable durable() const { return BranchDurable{balance_, applied_}; }
 
   // REQUIRES: m.to == config.self and m.kind is kRequest, kPropagate or kAck.
+  // Messages a faulty network can produce are tolerated: a duplicate or stale ack (sync:
+  // of a write no longer pending) is ignored; under session a write request or a
+  // propagation already applied, or already held or buffered, is ignored (session
+  // deduplicates by sequence number; sync and async do not, and apply a duplicate twice).
   void on_message(const Message& m, Effects& out);
+
+  // Session: a propagation this branch has applied or buffered already (a duplicate the
+  // network made), which on_message() ignores. Always false under sync and async.
+  bool already_has(const Message& propagation) const;
 
   Money balance() const { return balance_; }
   const BranchConfig& config() const { return config_; }

@@ -19,7 +19,8 @@ class Customer {
 
   // Issues the first event, if any. Called once, before any message.
   void start(Effects& out);
-  // REQUIRES: m is the reply to the outstanding request.
+  // REQUIRES: m is a reply to this customer. One that is not to the outstanding request
+  // (a duplicate the network made) is ignored.
   void on_message(const Message& m, Effects& out);
 
   bool waiting() const { return waiting_; }
