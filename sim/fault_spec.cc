@@ -89,6 +89,9 @@ Result<FaultSpec> parse_fault_spec(std::string_view text, const Scenario& s,
       (kind == "drop" ? spec.drop_per_million : spec.dup_per_million) = *rate;
       continue;
     }
+    if (kind != "crash" && kind != "restart" && kind != "partition") {
+      return bad(item, "unknown fault (expected drop, dup, partition, crash, restart)");
+    }
     const size_t at = value.find('@');
     if (at == std::string_view::npos) return bad(item, "expected a time: KIND=WHAT@TIME");
     const std::string_view what = value.substr(0, at);

@@ -37,8 +37,30 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                   "--fifo and --max-steps do not apply; exit status 3 when a process dies or "
                   "hangs)");
   add_grpc_timeout_flags(*cmd, args.grpc);
+  cmd->add_option("--faults", args.faults,
+                  "Inject faults: drop=0.01,dup=0.005 (rates per delivery), "
+                  "partition=1+2|3@20000..60000, crash=2@30000,restart=2@45000 (branch ids, "
+                  "virtual microseconds)");
   return cmd;
 }
+
+namespace {
+
+// What --faults injected, before the summary.
+std::string fault_summary(const std::string& spec, const World& w, const TimedResult& r) {
+  const FaultCounts& f = w.faults();
+  std::string out = fmt::format(
+      "faults ({}): {} dropped, {} duplicated, {} crashes, {} restarts, {} partitions, {} "
+      "heals; {} messages lost to crashes and partitions\n",
+      spec, f.drops, f.duplicates, f.crashes, f.restarts, f.partitions, f.heals, f.lost);
+  if (r.ended_in_fault_window) {
+    out += "the run ended inside a fault window (a branch still down): convergence, "
+           "conservation and liveness are not judged\n";
+  }
+  return out + "\n";
+}
+
+}  // namespace
 
 int run_command(const RunArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
@@ -61,6 +83,19 @@ int run_command(const RunArgs& args) {
     fmt::print(stderr, "banksim: --viz: a gRPC run has no replayable schedule to draw; draw a "
                        "simulated run, or 'banksim viz' a trace\n");
     return kExitBadInput;
+  }
+  FaultSpec faults;
+  if (!args.faults.empty()) {
+    auto parsed = parse_fault_spec(args.faults, *scenario, "--faults");
+    if (!parsed.ok()) {
+      fmt::print(stderr, "banksim: {}\n", parsed.error().message);
+      return kExitBadInput;
+    }
+    faults = std::move(parsed.value());
+    if (args.backend == "grpc") {
+      fmt::print(stderr, "banksim: --faults: faults are not yet supported by the grpc backend\n");
+      return kExitBadInput;
+    }
   }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
@@ -94,6 +129,7 @@ int run_command(const RunArgs& args) {
   to.max_steps = args.max_steps;
   const bool keep_trace = !args.record.empty() || !args.viz.empty();
   to.record_schedule = keep_trace;
+  to.faults = faults;
   std::string timeline;
   std::vector<int64_t> times;
   to.on_start = [&](const World& w) {
@@ -113,7 +149,7 @@ int run_command(const RunArgs& args) {
   }
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
-  record.set_quiescent(!r.hit_step_bound);
+  record.set_quiescent(!r.hit_step_bound && !r.ended_in_fault_window);
 
   RunFacts facts{.source = args.scenario,
                  .command = "run",
@@ -124,7 +160,7 @@ int run_command(const RunArgs& args) {
                  .delivered = world.delivered(),
                  .sent = world.sent(),
                  .end_time_us = r.end_time_us,
-                 .hit_step_bound = r.hit_step_bound,
+                 .hit_step_bound = r.hit_step_bound || r.ended_in_fault_window,
                  .checked = s.checked,
                  .violations = world.violations(),
                  .final_balances = {},
@@ -171,7 +207,8 @@ int run_command(const RunArgs& args) {
     }
     if (!args.record.empty()) plan.set(args.record, trace_to_json(t).dump(1) + "\n");
   }
-  return emit_outcome(record, facts, args.out, timeline, "", plan);
+  return emit_outcome(record, facts, args.out, timeline,
+                      faults.any() ? fault_summary(args.faults, world, r) : "", plan);
 }
 
 }  // namespace banksim
