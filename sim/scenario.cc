@@ -125,6 +125,7 @@ struct RawCustomer {
 };
 
 void parse_settings(const json& doc, Scenario& s) {
+  if (auto it = doc.find("faults"); it != doc.end()) s.faults = string_field(*it, "$.faults");
   if (auto it = doc.find("protocol"); it != doc.end()) {
     const std::string& name = string_field(*it, "$.protocol");
     const auto p = parse_protocol(name);
@@ -312,7 +313,7 @@ Scenario validate(const json& doc) {
   const json* processes = &doc;
   std::string root = "$";
   if (doc.is_object()) {
-    only_known_fields(doc, "$", {"processes", "protocol", "network"});
+    only_known_fields(doc, "$", {"processes", "protocol", "network", "faults"});
     processes = &required(doc, "$", "processes");
     root = "$.processes";
   }
@@ -343,7 +344,7 @@ class StreamingLoader {
       if (root_is_object_) {
         if (!seen_processes_) return std::nullopt;
         top_["processes"] = nullptr;  // for only_known_fields: the list itself was streamed
-        only_known_fields(top_, "$", {"processes", "protocol", "network"});
+        only_known_fields(top_, "$", {"processes", "protocol", "network", "faults"});
         parse_settings(top_, validator_->scenario());
       }
       return validator_->finish();
@@ -578,6 +579,7 @@ json scenario_to_json(const Scenario& s) {
     if (s.fifo) net["fifo"] = *s.fifo;
     doc["network"] = std::move(net);
   }
+  if (s.faults) doc["faults"] = *s.faults;
   doc["processes"] = std::move(processes);
   return doc;
 }

@@ -85,15 +85,20 @@ int run_command(const RunArgs& args) {
     return kExitBadInput;
   }
   FaultSpec faults;
-  if (!args.faults.empty()) {
-    auto parsed = parse_fault_spec(args.faults, *scenario, "--faults");
+  // --faults wins over the scenario's "faults" block.
+  const std::string fault_text = !args.faults.empty() ? args.faults : scenario->faults.value_or("");
+  if (!fault_text.empty() || scenario->faults) {
+    auto parsed = parse_fault_spec(
+        fault_text, *scenario,
+        !args.faults.empty() ? std::string("--faults") : args.scenario + ": $.faults");
     if (!parsed.ok()) {
       fmt::print(stderr, "banksim: {}\n", parsed.error().message);
       return kExitBadInput;
     }
     faults = std::move(parsed.value());
     if (args.backend == "grpc") {
-      fmt::print(stderr, "banksim: --faults: faults are not yet supported by the grpc backend\n");
+      fmt::print(stderr, "banksim: {}: faults are not yet supported by the grpc backend\n",
+                 !args.faults.empty() ? std::string("--faults") : args.scenario + ": $.faults");
       return kExitBadInput;
     }
   }
@@ -208,7 +213,7 @@ int run_command(const RunArgs& args) {
     if (!args.record.empty()) plan.set(args.record, trace_to_json(t).dump(1) + "\n");
   }
   return emit_outcome(record, facts, args.out, timeline,
-                      faults.any() ? fault_summary(args.faults, world, r) : "", plan);
+                      faults.any() ? fault_summary(fault_text, world, r) : "", plan);
 }
 
 }  // namespace banksim

@@ -60,6 +60,15 @@ check_bad 'partition=1+2|3@100' 'expected a window'
 check_bad 'partition=1|2@1..5' 'every branch must be on one side'
 check_bad 'melt=1' 'unknown fault'
 check_bad 'drop' 'expected KIND=VALUE'
+# The scenario's "faults" block: the same spec, --faults wins; errors name $.faults.
+{ echo '{"faults": "crash=2@3000,restart=2@4000", "processes":'; cat "$S"; echo '}'; } >block.json
+expect_exit 1 "$BANKSIM" run block.json
+expect_grep '^faults \(crash=2@3000,restart=2@4000\): 0 dropped, 0 duplicated, 1 crashes, 1 restarts' "$WORK/out"
+expect_exit 0 "$BANKSIM" run block.json --faults drop=0
+head -1 "$WORK/out" | grep -q '^banksim run: ' || fail "--faults did not win over the block"
+{ echo '{"faults": "restart=2@3000", "processes":'; cat "$S"; echo '}'; } >badblock.json
+expect_exit 2 "$BANKSIM" run badblock.json
+expect_grep '^banksim: badblock.json: \$.faults: restart of branch 2 at 3000 us without a crash' "$WORK/err"
 expect_exit 2 "$BANKSIM" run "$S" --faults drop=0.1 --backend grpc
 expect_grep '^banksim: --faults: faults are not yet supported by the grpc backend' "$WORK/err"
 echo ok
