@@ -1,6 +1,7 @@
 #include "sim/fault_spec.h"
 
 #include <algorithm>
+#include <charconv>
 #include <optional>
 
 #include <fmt/format.h>
@@ -59,10 +60,13 @@ Result<FaultSpec> parse_fault_spec(std::string_view text, const Scenario& s,
   };
   if (text.empty()) return Error{fmt::format("{}: must not be empty", where)};
   const auto branch_of = [&](std::string_view id_text) -> std::optional<int32_t> {
-    const auto id = parse_time(id_text);
-    if (!id) return std::nullopt;
+    int64_t id = 0;
+    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (id_text.empty() || ec != std::errc{} || end != id_text.data() + id_text.size()) {
+      return std::nullopt;
+    }
     for (int32_t b = 0; b < s.branch_count() && b < kMaxFaultBranches; ++b) {
-      if (s.branches[static_cast<size_t>(b)].id == *id) return b;
+      if (s.branches[static_cast<size_t>(b)].id == id) return b;
     }
     return std::nullopt;
   };

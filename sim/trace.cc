@@ -2,6 +2,7 @@
 
 #include "sim/json_input.h"
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 
@@ -31,12 +32,8 @@ std::optional<uint64_t> parse_partition(std::string_view text, const Scenario& s
       const size_t plus = rest.find('+');
       const std::string_view item = rest.substr(0, plus);
       int64_t id = 0;
-      bool digits = !item.empty() && item.size() <= 18;
-      for (char ch : item) {
-        digits = digits && ch >= '0' && ch <= '9';
-        if (digits) id = id * 10 + (ch - '0');
-      }
-      if (!digits) {
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+      if (item.empty() || ec != std::errc{} || end != item.data() + item.size()) {
         *error = fmt::format("{} is not a branch id", quote_for_error(item, 40));
         return std::nullopt;
       }
