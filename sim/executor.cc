@@ -30,11 +30,11 @@ bool InProcessExecutor::deliver(Actors a, const Delivery& d, Effects& out) {
   assert(m.to >= 0 && m.to < a.bank.actor_count());
   if (a.bank.is_branch(m.to)) {
     Branch& b = a.branches[static_cast<size_t>(m.to)];
-    if (auto why = b.refuse(m)) refused(a, d, *why);
+    if (auto why = b.refuse(m, d.repeats_possible)) refused(a, d, *why);
     b.on_message(m, out);
   } else {
     Customer& c = a.customers[static_cast<size_t>(m.to - a.bank.branch_count())];
-    if (auto why = c.refuse(m, a.bank)) refused(a, d, *why);
+    if (auto why = c.refuse(m, a.bank, d.repeats_possible)) refused(a, d, *why);
     c.on_message(m, out);
   }
   return true;

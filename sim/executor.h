@@ -49,6 +49,9 @@ struct Delivery {
   uint64_t message_id = 0;  // the World's id of the message
   const Message& message;   // as the receiver sees it (decoded from `bytes`, if any)
   std::string_view bytes;   // its protobuf encoding, or empty when the World keeps none
+  // The World has taken a fault: a duplicate or stale message is then a real delivery
+  // (see Branch::refuse), not a protocol bug.
+  bool repeats_possible = false;
 };
 
 class Executor {

@@ -96,6 +96,35 @@ void deliverable(const World& w, bool fifo, std::vector<Choice>* out) {
   order.heads(w, out);
 }
 
+void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice>* out) {
+  const FaultCounts& done = w.faults();
+  const auto flight = w.in_flight();
+  if (done.drops < budget.drops) {
+    for (const InFlight& f : flight) out->push_back(Choice{f.id, ChoiceKind::kDrop});
+  }
+  if (done.duplicates < budget.duplicates) {
+    for (const InFlight& f : flight) out->push_back(Choice{f.id, ChoiceKind::kDuplicate});
+  }
+  const int32_t branches = std::min(w.scenario().branch_count(), kMaxFaultBranches);
+  if (!flight.empty() && done.crashes < budget.crashes) {
+    for (int32_t b = 0; b < branches; ++b) {
+      if (!w.down(b)) out->push_back(Choice{0, ChoiceKind::kCrash, b});
+    }
+  }
+  if (!flight.empty() && done.partitions < budget.partitions && w.partition_side() == 0 &&
+      branches <= kMaxPartitionSearchBranches) {
+    // Every proper split, named by the side that holds branch 0.
+    const uint64_t all = (uint64_t{1} << branches) - 1;
+    for (uint64_t side = 1; side < all; side += 2) {
+      out->push_back(Choice{0, ChoiceKind::kPartition, 0, side});
+    }
+  }
+  for (int32_t b = 0; b < branches; ++b) {
+    if (w.down(b)) out->push_back(Choice{0, ChoiceKind::kRestart, b});
+  }
+  if (w.partition_side() != 0) out->push_back(Choice{0, ChoiceKind::kHeal});
+}
+
 namespace {
 
 class Search {
@@ -154,14 +183,21 @@ class Search {
     } else {
       w.enabled(out);
     }
+    if (options_.faults.any()) fault_choices(w, options_.faults, out);
   }
 
   // The state's fingerprint; under FIFO it also covers the order of each link.
   uint64_t fingerprint_of(const World& w, StateEncoder& enc) {
-    if (!options_.fifo) return world_fingerprint(w, enc);
+    if (!options_.fifo && !options_.faults.any()) return world_fingerprint(w, enc);
     enc.clear();
     w.encode(enc);
-    enc.put(links_.order_hash(w));
+    if (options_.fifo) enc.put(links_.order_hash(w));
+    if (options_.faults.any()) {
+      // What is left of the budget decides what can happen next.
+      const FaultCounts& f = w.faults();
+      enc.put_pair(static_cast<uint32_t>(f.drops), static_cast<uint32_t>(f.duplicates));
+      enc.put_pair(static_cast<uint32_t>(f.crashes), static_cast<uint32_t>(f.partitions));
+    }
     return enc.digest();
   }
 
@@ -219,7 +255,7 @@ class Search {
     const size_t before = child.violations().size();
     child.apply(choice, depth);
     const bool stop_now = tick(static_cast<uint64_t>(depth));
-    path.push_back(choice.message_id);
+    path.push_back(pack_choice(choice));
     if (record(child, before, path) || stop_now) return Step::kStop;
     if (!visited_.insert(fingerprint_of(child, scratch_))) {
       path.pop_back();
@@ -255,7 +291,8 @@ class Search {
       result_.stats.depth_bounded = true;
       return false;
     }
-    if (options_.reduction) {
+    // With faults the search expands every choice (README: faults and the reduction).
+    if (options_.reduction && !options_.faults.any()) {
       persistent_set(w, enabled_, choices);
     } else {
       *choices = enabled_;
@@ -299,7 +336,7 @@ class Search {
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
       next.next = 0;
-      next.via = choice.message_id;
+      next.via = pack_choice(choice);
       ++top;
     }
   }
@@ -348,7 +385,7 @@ class Search {
         while (!levels[c].saved) --c;
         parent = *levels[c].saved;
         for (size_t i = c; i < top; ++i) {
-          parent.apply(Choice{path[i]}, static_cast<int64_t>(i + 1));
+          parent.apply(unpack_choice(path[i]), static_cast<int64_t>(i + 1));
         }
         parent_top = top;
       }
@@ -400,7 +437,7 @@ class Search {
         const size_t before = w.violations().size();
         w.apply(c, ++depth);
         const bool stop_now = tick(static_cast<uint64_t>(depth));
-        path.push_back(c.message_id);
+        path.push_back(pack_choice(c));
         if (record(w, before, path) || stop_now) return;
         visited_.insert(fingerprint_of(w, scratch_));
         if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
@@ -454,11 +491,11 @@ class Search {
           }
           if (show) {
             auto path = path_to(fp);
-            path.push_back(c.message_id);
+            path.push_back(pack_choice(c));
             return std::make_pair(child.violations().front().detail, std::move(path));
           }
           const uint64_t cfp = fingerprint_of(child, enc);
-          if (!parents.emplace(cfp, Parent{fp, c.message_id}).second) continue;
+          if (!parents.emplace(cfp, Parent{fp, pack_choice(c)}).second) continue;
           if (parents.size() > options_.minimize_max_states) return std::nullopt;
           // Each kept state is a World: memory and interruption are asked as it grows.
           if (parents.size() % kPollEvery == 0 && options_.poll) {

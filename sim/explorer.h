@@ -54,6 +54,20 @@ struct Counterexample {
   bool minimal = false;            // shortest over every interleaving (BFS)
 };
 
+// How many faults of each kind one execution may take (README: faults). Restarts and
+// heals are not budgeted: while a branch is down or a partition is on, they are always
+// among the choices, so every terminal state has every branch up and the network whole.
+struct FaultBudget {
+  uint64_t drops = 0;
+  uint64_t duplicates = 0;
+  uint64_t crashes = 0;
+  uint64_t partitions = 0;
+  bool any() const { return drops + duplicates + crashes + partitions > 0; }
+};
+
+// Largest branch count for which partitions are enumerated (every split in two: 2^(n-1)-1).
+constexpr int32_t kMaxPartitionSearchBranches = 10;
+
 struct ExploreOptions {
   ProtocolKind protocol = ProtocolKind::kSync;
   PropertySet checked = PropertySet::all();
@@ -70,6 +84,8 @@ struct ExploreOptions {
   // from the one below by re-applying the path. 1: every level (fastest); 0: chosen by
   // the World's size (1 for small Worlds, 16 from kCheckpointWorldBytes on).
   size_t checkpoint_every = 0;
+  // Faults the search may inject. All zero: the search without faults.
+  FaultBudget faults;
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
@@ -104,5 +120,12 @@ uint64_t world_fingerprint(const World& w, StateEncoder& scratch);
 // The deliveries a network model allows: every in-flight message, or under per-link FIFO
 // the oldest of each link. Appends them in message id order.
 void deliverable(const World& w, bool fifo, std::vector<Choice>* out);
+
+// The fault choices `budget` still allows in `w` (against w.faults()), appended in this
+// order: drop, then duplicate, of every in-flight message (id order); crash of each
+// running branch and a partition for every split of the branches in two (only while
+// messages are in flight: a finished execution takes no more faults); restart of each
+// crashed branch and heal of a partition (always, not budgeted).
+void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice>* out);
 
 }  // namespace banksim

@@ -55,6 +55,9 @@ struct Scenario {
   std::optional<ProtocolKind> protocol;
   std::optional<LatencyModel> latency;
   std::optional<bool> fifo;
+  // The "faults" block: a fault spec for `run` (sim/fault_spec.h), checked there against
+  // the branches. Explore takes budgets instead and ignores it.
+  std::optional<std::string> faults;
 
   int32_t branch_count() const { return static_cast<int32_t>(branches.size()); }
   int32_t customer_count() const { return static_cast<int32_t>(customers.size()); }
@@ -69,7 +72,8 @@ struct Scenario {
 
   friend bool operator==(const Scenario& a, const Scenario& b) {
     return a.branches == b.branches && a.customers == b.customers && a.form == b.form &&
-           a.protocol == b.protocol && a.latency == b.latency && a.fifo == b.fifo;
+           a.protocol == b.protocol && a.latency == b.latency && a.fifo == b.fifo &&
+           a.faults == b.faults;
   }
 
  private:

@@ -96,6 +96,7 @@ const json& required(const json& obj, const Path& path, const char* key) {
 }
 
 void parse_settings(const json& doc, Scenario& s) {
+  if (auto it = doc.find("faults"); it != doc.end()) s.faults = string_field(*it, "$.faults");
   if (auto it = doc.find("protocol"); it != doc.end()) {
     const std::string& name = string_field(*it, "$.protocol");
     const auto p = parse_protocol(name);
@@ -123,7 +124,7 @@ void parse_settings(const json& doc, Scenario& s) {
 namespace scenario_detail {
 
 void parse_top_level(const json& top, Scenario& s) {
-  only_known_fields(top, "$", {"processes", "protocol", "network"});
+  only_known_fields(top, "$", {"processes", "protocol", "network", "faults"});
   parse_settings(top, s);
 }
 
@@ -272,7 +273,7 @@ Scenario validate(const json& doc) {
   const json* processes = &doc;
   std::string root = "$";
   if (doc.is_object()) {
-    only_known_fields(doc, "$", {"processes", "protocol", "network"});
+    only_known_fields(doc, "$", {"processes", "protocol", "network", "faults"});
     processes = &required(doc, "$", "processes");
     root = "$.processes";
   }

@@ -40,6 +40,7 @@ json scenario_to_json(const Scenario& s) {
     if (s.fifo) net["fifo"] = *s.fifo;
     doc["network"] = std::move(net);
   }
+  if (s.faults) doc["faults"] = *s.faults;
   doc["processes"] = std::move(processes);
   return doc;
 }

@@ -11,12 +11,13 @@ namespace banksim {
 namespace {
 // Child seed streams: the network's draws do not shift when another subsystem draws.
 constexpr uint64_t kNetworkStream = 0x6e6574776f726b31ULL;  // "network1"
+constexpr uint64_t kFaultStream = 0x6661756c74733031ULL;    // "faults01"
 }  // namespace
 
 TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptions& world_options,
                       const TimedOptions& options) {
   const int32_t actors = scenario->actor_count();
-  TimedResult r{World(std::move(scenario), world_options), 0, false, {}};
+  TimedResult r{World(std::move(scenario), world_options), 0, false, false, {}};
   World& world = r.world;
   Network network(options.network, actors, Prng(options.seed ^ kNetworkStream));
   EventQueue queue;
@@ -29,9 +30,40 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     }
   };
 
+  const FaultSpec& faults = options.faults;
+  Prng fault_prng(options.seed ^ kFaultStream);
+  // A crash removes messages whose deliveries are queued: those are skipped.
+  const bool stale_possible = faults.crashes();
+  // Timed faults go into the queue first, as fault steps: at equal times they come
+  // before any delivery.
+  for (const TimedFault& t : faults.timed) queue.push(t.at_us, pack_choice(t.choice));
+
   world.start(now);
   if (options.on_start) options.on_start(world);
   schedule_sent();
+  // The gate (World::can_deliver) alone says when the held queries may go. A crash may
+  // have taken some of them (lost with everything addressed to the crashed branch).
+  const auto release_parked = [&] {
+    std::erase_if(parked, [&](uint64_t id) { return world.find(id) == nullptr; });
+    if (!parked.empty() && world.can_deliver(world.find(parked.front())->msg)) {
+      if (options.on_hold) options.on_hold(world, now, nullptr, parked.size());
+      for (uint64_t id : parked) queue.push(now, id);
+      parked.clear();
+    }
+  };
+  // Applies a fault choice (timed or drawn) as a step of the run.
+  const auto take_fault = [&](const Choice& c) {
+    world.apply(c, now);
+    if (options.record_schedule) r.schedule.push_back(pack_choice(c));
+    if (!world.money_conserved()) {
+      std::fprintf(stderr, "banksim: internal error: money not conserved after a fault\n");
+      std::abort();
+    }
+    if (options.on_step) options.on_step(world, now);
+    schedule_sent();
+    // A dropped write may have been the last one: waiting queries go.
+    release_parked();
+  };
   int64_t steps = 0;
   while (!queue.empty()) {
     if (steps >= options.max_steps) {
@@ -41,6 +73,25 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     const QueuedDelivery d = queue.pop();
     assert(d.time_us >= now);
     now = d.time_us;
+    if (faults.any()) {
+      if (is_fault_step(d.message_id)) {
+        const Choice c = unpack_choice(d.message_id);
+        // parse_fault_spec() checked the order: a timed fault is always allowed here.
+        assert(world.fault_allowed(c));
+        take_fault(c);
+        continue;
+      }
+      if (stale_possible && world.find(d.message_id) == nullptr) continue;  // lost in a crash
+      if (faults.drop_per_million > 0 &&
+          fault_prng.below(kFaultRateScale) < faults.drop_per_million) {
+        take_fault(Choice{d.message_id, ChoiceKind::kDrop});
+        continue;
+      }
+      if (faults.dup_per_million > 0 &&
+          fault_prng.below(kFaultRateScale) < faults.dup_per_million) {
+        take_fault(Choice{d.message_id, ChoiceKind::kDuplicate});
+      }
+    }
     // Only held queries can be undeliverable; otherwise skip the lookup (apply() finds
     // the message itself and asserts that it is in flight).
     if (world_options.quiescent_queries) {
@@ -63,18 +114,17 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     }
     if (options.on_step) options.on_step(world, now);
     schedule_sent();
-    // The gate (World::can_deliver) alone says when the held queries may go.
-    if (!parked.empty() && world.can_deliver(world.find(parked.front())->msg)) {
-      if (options.on_hold) options.on_hold(world, now, nullptr, parked.size());
-      for (uint64_t id : parked) queue.push(now, id);
-      parked.clear();
-    }
+    release_parked();
   }
   r.end_time_us = now;
   if (!r.hit_step_bound) {
     assert(parked.empty());
-    assert(world.quiescent());
-    world.finish(now);
+    if (world.quiescent()) {
+      world.finish(now);
+    } else {
+      assert(faults.any());  // a crashed branch was never restarted
+      r.ended_in_fault_window = true;
+    }
   }
   return r;
 }

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "sim/fault_spec.h"
 #include "sim/network.h"
 #include "sim/world.h"
 
@@ -16,6 +17,10 @@ struct TimedOptions {
   uint64_t seed = 1;
   int64_t max_steps = 100'000'000;  // deliveries; the run stops there and says so
   bool record_schedule = false;     // keep the delivered message ids (for traces)
+  // Faults to inject (run --faults): random drops and duplicates from their own seeded
+  // stream, drawn only when their rate is not 0, and faults at fixed virtual times. A
+  // recorded schedule holds them as fault steps. Empty: the run without faults.
+  FaultSpec faults;
   // Called once after the customers issued their first events, and after every
   // delivery, e.g. to print a timeline.
   std::function<void(const World&)> on_start;
@@ -30,6 +35,9 @@ struct TimedResult {
   World world;
   int64_t end_time_us = 0;
   bool hit_step_bound = false;
+  // Nothing left to deliver, but a branch is still down or a partition still on: the
+  // quiescence properties are not judged (World::finish() was not called).
+  bool ended_in_fault_window = false;
   std::vector<uint64_t> schedule;  // delivered message ids in order, if recorded
 };
 

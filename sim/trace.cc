@@ -2,6 +2,7 @@
 
 #include "sim/json_input.h"
 
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 
@@ -11,6 +12,99 @@ namespace banksim {
 
 using nlohmann::json;
 using ojson = nlohmann::ordered_json;
+
+std::optional<uint64_t> parse_partition(std::string_view text, const Scenario& s,
+                                        std::string* error) {
+  const size_t bar = text.find('|');
+  if (bar == std::string_view::npos || text.find('|', bar + 1) != std::string_view::npos) {
+    *error = "must be two sides of branch ids separated by '|', like \"1+2|3\"";
+    return std::nullopt;
+  }
+  uint64_t sides[2] = {0, 0};
+  const std::string_view parts[2] = {text.substr(0, bar), text.substr(bar + 1)};
+  for (int k = 0; k < 2; ++k) {
+    std::string_view rest = parts[k];
+    if (rest.empty()) {
+      *error = "each side of '|' must list at least one branch id";
+      return std::nullopt;
+    }
+    while (true) {
+      const size_t plus = rest.find('+');
+      const std::string_view item = rest.substr(0, plus);
+      int64_t id = 0;
+      const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+      if (item.empty() || ec != std::errc{} || end != item.data() + item.size()) {
+        *error = fmt::format("{} is not a branch id", quote_for_error(item, 40));
+        return std::nullopt;
+      }
+      int32_t found = -1;
+      for (int32_t b = 0; b < s.branch_count() && b < kMaxFaultBranches; ++b) {
+        if (s.branches[static_cast<size_t>(b)].id == id) found = b;
+      }
+      if (found < 0) {
+        *error = fmt::format("branch {} is not in the scenario{}", id,
+                             s.branch_count() > kMaxFaultBranches
+                                 ? fmt::format(" (or not among its first {})", kMaxFaultBranches)
+                                 : "");
+        return std::nullopt;
+      }
+      const uint64_t bit = uint64_t{1} << found;
+      if (((sides[0] | sides[1]) & bit) != 0) {
+        *error = fmt::format("branch {} is listed twice", id);
+        return std::nullopt;
+      }
+      sides[k] |= bit;
+      if (plus == std::string_view::npos) break;
+      rest = rest.substr(plus + 1);
+    }
+  }
+  const int32_t n = std::min(s.branch_count(), kMaxFaultBranches);
+  const uint64_t all = (uint64_t{1} << n) - 1;
+  if ((sides[0] | sides[1]) != all) {
+    *error = "every branch must be on one side of the partition";
+    return std::nullopt;
+  }
+  // Canonical: the first side is the one holding branch index 0.
+  return (sides[0] & 1) != 0 ? sides[0] : sides[1];
+}
+
+std::string partition_text(const Scenario& s, uint64_t side) {
+  std::string first, second;
+  for (int32_t b = 0; b < s.branch_count() && b < kMaxFaultBranches; ++b) {
+    std::string& to = ((side >> b) & 1) != 0 ? first : second;
+    if (!to.empty()) to += '+';
+    to += std::to_string(s.branches[static_cast<size_t>(b)].id);
+  }
+  return first + "|" + second;
+}
+
+size_t fault_steps(const std::vector<uint64_t>& schedule) {
+  size_t n = 0;
+  for (uint64_t step : schedule) n += is_fault_step(step) ? 1 : 0;
+  return n;
+}
+
+ojson fault_step_to_json(const Scenario& s, uint64_t step) {
+  const Choice c = unpack_choice(step);
+  const auto id = [&](int32_t b) { return s.branches[static_cast<size_t>(b)].id; };
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+      break;
+    case ChoiceKind::kDrop:
+      return ojson{{"drop", c.message_id}};
+    case ChoiceKind::kDuplicate:
+      return ojson{{"dup", c.message_id}};
+    case ChoiceKind::kCrash:
+      return ojson{{"crash", id(c.branch)}};
+    case ChoiceKind::kRestart:
+      return ojson{{"restart", id(c.branch)}};
+    case ChoiceKind::kPartition:
+      return ojson{{"partition", partition_text(s, c.side)}};
+    case ChoiceKind::kHeal:
+      return ojson{{"heal", true}};
+  }
+  return ojson(step);
+}
 
 ojson trace_to_json(const Trace& t) {
   ojson doc = ojson::object();
@@ -34,7 +128,15 @@ ojson trace_to_json(const Trace& t) {
   } else {
     doc["violation"] = nullptr;
   }
-  doc["schedule"] = t.schedule;
+  if (fault_steps(t.schedule) == 0) {
+    doc["schedule"] = t.schedule;
+  } else {
+    ojson schedule = ojson::array();
+    for (uint64_t step : t.schedule) {
+      schedule.push_back(is_fault_step(step) ? fault_step_to_json(*t.scenario, step) : ojson(step));
+    }
+    doc["schedule"] = std::move(schedule);
+  }
   if (!t.times_us.empty()) doc["times_us"] = t.times_us;
   // The scenario round-trips through nlohmann::json (sorted keys): stable bytes.
   doc["scenario"] = ojson::parse(scenario_to_json(*t.scenario).dump());
@@ -59,6 +161,58 @@ const json& field(const json& doc, const char* key) {
   auto it = doc.find(key);
   if (it == doc.end()) fail(fmt::format("$.{}", key), "is required but missing");
   return *it;
+}
+
+// The index of the branch with scenario id `v`, or a failure at `path`.
+int32_t fault_branch(const json& v, const Scenario& s, const std::string& path) {
+  if (v.is_number_integer()) {
+    for (int32_t b = 0; b < s.branch_count() && b < kMaxFaultBranches; ++b) {
+      if (s.branches[static_cast<size_t>(b)].id == v.get<int64_t>()) return b;
+    }
+  }
+  fail(path, fmt::format("must be the id of a branch of the scenario{}",
+                         s.branch_count() > kMaxFaultBranches
+                             ? fmt::format(" (one of the first {})", kMaxFaultBranches)
+                             : ""));
+}
+
+// {"drop": ID}, {"dup": ID}, {"crash": BRANCH}, {"restart": BRANCH},
+// {"partition": "1+2|3"}, {"heal": true}.
+uint64_t parse_fault_step(const json& entry, const Scenario& s, const std::string& path) {
+  if (entry.size() != 1) {
+    fail(path,
+         "a fault must be an object with exactly one of \"drop\", \"dup\", "
+         "\"crash\", \"restart\", \"partition\", \"heal\"");
+  }
+  const std::string key = entry.begin().key();
+  const json& v = entry.begin().value();
+  const std::string at = json_path_child(path, key);
+  Choice c;
+  if (key == "drop" || key == "dup") {
+    if (!v.is_number_unsigned() || is_fault_step(v.get<uint64_t>())) {
+      fail(at, "must be a non-negative integer message id");
+    }
+    c.kind = key == "drop" ? ChoiceKind::kDrop : ChoiceKind::kDuplicate;
+    c.message_id = v.get<uint64_t>();
+  } else if (key == "crash" || key == "restart") {
+    c.kind = key == "crash" ? ChoiceKind::kCrash : ChoiceKind::kRestart;
+    c.branch = fault_branch(v, s, at);
+  } else if (key == "partition") {
+    std::string error;
+    const auto side =
+        v.is_string() ? parse_partition(v.get<std::string>(), s, &error) : std::nullopt;
+    if (!side) fail(at, error.empty() ? "must be a partition like \"1+2|3\"" : error);
+    c.kind = ChoiceKind::kPartition;
+    c.side = *side;
+  } else if (key == "heal") {
+    if (!v.is_boolean() || !v.get<bool>()) fail(at, "must be true");
+    c.kind = ChoiceKind::kHeal;
+  } else {
+    fail(json_path_child(path, key),
+         "unknown fault (expected drop, dup, crash, restart, "
+         "partition or heal)");
+  }
+  return pack_choice(c);
 }
 
 Trace parse_trace(const json& doc, const std::string& source) {
@@ -138,8 +292,17 @@ Trace parse_trace(const json& doc, const std::string& source) {
   t.schedule.reserve(schedule.size());
   for (size_t i = 0; i < schedule.size(); ++i) {
     const json& id = schedule[i];
+    if (id.is_object()) {  // a fault: resolved once the scenario is read
+      t.schedule.push_back(0);
+      continue;
+    }
     if (!id.is_number_unsigned() && !(id.is_number_integer() && id.get<int64_t>() >= 0)) {
-      fail(fmt::format("$.schedule[{}]", i), "must be a non-negative integer message id");
+      fail(fmt::format("$.schedule[{}]", i),
+           "must be a non-negative integer message id or a fault object");
+    }
+    if (is_fault_step(id.get<uint64_t>())) {
+      fail(fmt::format("$.schedule[{}]", i),
+           "is no message id (2^56 to 7*2^56-1 are reserved for faults)");
     }
     t.schedule.push_back(id.get<uint64_t>());
   }
@@ -163,6 +326,11 @@ Trace parse_trace(const json& doc, const std::string& source) {
     throw TraceFault{"", scenario.error().message};
   }
   t.scenario = std::make_shared<const Scenario>(std::move(scenario.value()));
+  for (size_t i = 0; i < schedule.size(); ++i) {
+    if (schedule[i].is_object()) {
+      t.schedule[i] = parse_fault_step(schedule[i], *t.scenario, fmt::format("$.schedule[{}]", i));
+    }
+  }
   // trace_to_json() embeds the scenario with the protocol that ran (a --protocol that
   // overrode the scenario's replaces it), so a trace whose scenario names another one
   // was edited or is not banksim's: refuse it rather than guess which one is meant.
@@ -209,6 +377,20 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
   if (options.on_start) options.on_start(world);
   for (size_t i = 0; i < t.schedule.size(); ++i) {
     const uint64_t id = t.schedule[i];
+    if (is_fault_step(id)) {
+      const Choice c = unpack_choice(id);
+      if (!world.fault_allowed(c)) {
+        return Error{
+            fmt::format("{}: $.schedule[{}]: fault {} cannot happen at this step "
+                        "(the schedule does not fit its scenario and protocol)",
+                        source, i, fault_step_to_json(*t.scenario, id).dump())};
+      }
+      const int64_t now = t.times_us.empty() ? static_cast<int64_t>(i + 1) : t.times_us[i];
+      world.apply(c, now);
+      r.end_time_us = now;
+      if (options.on_step) options.on_step(world, now);
+      continue;
+    }
     const InFlight* f = world.find(id);
     if (f == nullptr) {
       return Error{fmt::format("{}: $.schedule[{}]: message {} is not in flight at this step "

@@ -39,12 +39,25 @@ struct Trace {
   uint64_t seed = 0;
   bool quiescent_queries = false;
   PropertySet checked = PropertySet::all();
-  std::vector<uint64_t> schedule;  // message ids, in delivery order
+  // Steps in order: a delivery is its message id; a fault is pack_choice() of it (see
+  // world.h). In JSON a delivery is an integer and a fault an object (README: traces).
+  std::vector<uint64_t> schedule;
   std::vector<int64_t> times_us;   // virtual delivery times (run), or empty (explore)
   std::optional<TraceViolation> violation;
 };
 
 nlohmann::ordered_json trace_to_json(const Trace& t);
+// A fault step as a trace entry ({"drop": 7}, {"crash": 2}, {"partition": "1+2|3"}, ...),
+// naming branches by their scenario ids. REQUIRES: is_fault_step(step).
+nlohmann::ordered_json fault_step_to_json(const Scenario& s, uint64_t step);
+// The side mask as text: the ids of the first side joined by '+', '|', the other side's.
+std::string partition_text(const Scenario& s, uint64_t side);
+// Parses "1+2|3" (branch ids; every branch on exactly one side) into the side mask
+// holding branch index 0, or nullopt with *error set to the rule broken.
+std::optional<uint64_t> parse_partition(std::string_view text, const Scenario& s,
+                                        std::string* error);
+// Fault steps in a schedule.
+size_t fault_steps(const std::vector<uint64_t>& schedule);
 Result<Trace> parse_trace_text(std::string_view text, const std::string& source);
 Result<Trace> load_trace_file(const std::string& path);
 

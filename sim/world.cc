@@ -43,6 +43,7 @@ void World::rehash_actor(ActorIndex a) {
   StateEncoder enc(/*keep_words=*/false);
   if (a < scenario_->branch_count()) {
     branches_[static_cast<size_t>(a)].encode(enc);
+    if (down(a)) enc.put(uint64_t{0xdead});  // only with faults: fault-free states unchanged
   } else {
     customers_[static_cast<size_t>(a - scenario_->branch_count())].encode(enc);
   }
@@ -97,6 +98,11 @@ std::span<const InFlight> World::last_sent() const {
 void World::apply(const Choice& c, int64_t now_us) {
   assert(!finished_);
   assert(!halted_);
+  last_choice_ = c;
+  if (c.kind != ChoiceKind::kDeliver) {
+    apply_fault(c);
+    return;
+  }
   auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), c.message_id,
                              [](const InFlight& f, uint64_t id) { return f.id < id; });
   assert(it != in_flight_.end());
@@ -128,8 +134,18 @@ void World::apply(const Choice& c, int64_t now_us) {
   delivered_ += 1;
 
   effects_.clear();
+  // After a fault a protocol may ignore a duplicate propagation (session deduplicates):
+  // its money leaves the network without reaching a replica.
+  if (faults_.injected() > 0 && m.kind == MessageKind::kPropagate &&
+      branches_[static_cast<size_t>(m.to)].already_has(m)) {
+    fault_money_ += m.money;
+  }
   if (!dispatch(
-          Delivery{.step = delivered_, .message_id = c.message_id, .message = m, .bytes = bytes},
+          Delivery{.step = delivered_,
+                   .message_id = c.message_id,
+                   .message = m,
+                   .bytes = bytes,
+                   .repeats_possible = faults_.injected() > 0},
           effects_)) {
     halted_ = true;
     return;
@@ -148,6 +164,14 @@ bool World::dispatch(const Delivery& d, Effects& out) {
 void World::absorb(Effects& effects, int64_t now_us) {
   for (const Message& m : effects.sends()) {
     assert(m.to >= 0 && m.to < scenario_->actor_count());
+    if ((down_ | side_) != 0 && (down(m.to) || cut(m.from, m.to))) {
+      // Lost on the way: sent to a crashed branch or across a cut link. It still takes
+      // an id (ids stay in send order), but never enters the network.
+      next_id_ += 1;
+      faults_.lost += 1;
+      if (m.kind == MessageKind::kPropagate) fault_money_ += m.money;
+      continue;
+    }
     if (options_.wire) {
       if (wire_free_.empty()) {
         wire_free_.push_back(static_cast<uint32_t>(wire_pool_.size()));
@@ -204,6 +228,7 @@ bool World::money_conserved() const {
     initial += scenario_->branches[b].balance;
   }
   held += in_flight_propagated_;
+  held += fault_money_;
   const __int128 expected =
       initial + static_cast<__int128>(monitor_.net()) * static_cast<__int128>(branches_.size());
   return held == expected;
@@ -232,6 +257,174 @@ void World::encode(StateEncoder& enc) const {
   enc.put(in_flight_.size() - holes_);
   enc.put(in_flight_hash_);
   monitor_.encode(enc);
+  // Crashed branches are in their actors' hashes; the partition only when there is one
+  // (a fault-free state encodes as it always did).
+  if (side_ != 0) enc.put(side_);
+}
+
+uint64_t pack_choice(const Choice& c) {
+  constexpr uint64_t kLow = (uint64_t{1} << 56) - 1;
+  if (c.kind == ChoiceKind::kDeliver) return c.message_id;
+  uint64_t operand = 0;
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+    case ChoiceKind::kDrop:
+    case ChoiceKind::kDuplicate:
+      operand = c.message_id;
+      break;
+    case ChoiceKind::kCrash:
+    case ChoiceKind::kRestart:
+      operand = static_cast<uint64_t>(c.branch);
+      break;
+    case ChoiceKind::kPartition:
+      operand = c.side;
+      break;
+    case ChoiceKind::kHeal:
+      break;
+  }
+  assert(operand <= kLow && "a choice's operand fits in 56 bits");
+  return (static_cast<uint64_t>(c.kind) << 56) | operand;
+}
+
+Choice unpack_choice(uint64_t step) {
+  constexpr uint64_t kLow = (uint64_t{1} << 56) - 1;
+  if (!is_fault_step(step)) return Choice{step};
+  const uint64_t operand = step & kLow;
+  Choice c;
+  c.kind = static_cast<ChoiceKind>(step >> 56);
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+    case ChoiceKind::kDrop:
+    case ChoiceKind::kDuplicate:
+      c.message_id = operand;
+      break;
+    case ChoiceKind::kCrash:
+    case ChoiceKind::kRestart:
+      c.branch = static_cast<int32_t>(operand & 0x7fffffff);
+      break;
+    case ChoiceKind::kPartition:
+      c.side = operand;
+      break;
+    case ChoiceKind::kHeal:
+      break;
+  }
+  return c;
+}
+
+bool World::cut(ActorIndex from, ActorIndex to) const {
+  if (side_ == 0) return false;
+  const int32_t b = scenario_->branch_count();
+  if (from >= b || to >= b) return false;
+  return ((side_ >> from) & 1) != ((side_ >> to) & 1);
+}
+
+bool World::fault_allowed(const Choice& c) const {
+  const int32_t b = std::min(scenario_->branch_count(), kMaxFaultBranches);
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+      return false;
+    case ChoiceKind::kDrop:
+    case ChoiceKind::kDuplicate:
+      return find(c.message_id) != nullptr;
+    case ChoiceKind::kCrash:
+      return c.branch >= 0 && c.branch < b && !down(c.branch);
+    case ChoiceKind::kRestart:
+      return c.branch >= 0 && c.branch < b && down(c.branch);
+    case ChoiceKind::kPartition: {
+      const uint64_t all = (uint64_t{1} << b) - 1;
+      return side_ == 0 && (c.side & 1) != 0 && (c.side & ~all) == 0 && c.side != all;
+    }
+    case ChoiceKind::kHeal:
+      return side_ != 0;
+  }
+  return false;
+}
+
+void World::discard(size_t index) {
+  InFlight& f = in_flight_[index];
+  assert(!is_hole(f));
+  if (options_.wire) wire_free_.push_back(wire_slot_[index]);
+  gate_.consumed(f.msg);
+  if (f.msg.kind == MessageKind::kPropagate) {
+    in_flight_propagated_ -= f.msg.money;
+    fault_money_ += f.msg.money;
+  }
+  if (options_.fingerprint) in_flight_hash_ -= message_hash(f.msg);
+  f.msg.to = -1;  // a hole; see close_holes()
+  holes_ += 1;
+}
+
+void World::apply_fault(const Choice& c) {
+  assert(fault_allowed(c) && "a fault choice is taken only when allowed");
+  effects_.clear();
+  last_sent_count_ = 0;
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+      break;
+    case ChoiceKind::kDrop: {
+      auto it = std::lower_bound(in_flight_.begin(), in_flight_.end(), c.message_id,
+                                 [](const InFlight& f, uint64_t id) { return f.id < id; });
+      last_fault_message_ = *it;
+      discard(static_cast<size_t>(it - in_flight_.begin()));
+      faults_.drops += 1;
+      break;
+    }
+    case ChoiceKind::kDuplicate: {
+      const InFlight copy = *find(c.message_id);
+      last_fault_message_ = copy;
+      if (options_.wire) {
+        const size_t index = static_cast<size_t>(find(c.message_id) - in_flight_.data());
+        if (wire_free_.empty()) {
+          wire_free_.push_back(static_cast<uint32_t>(wire_pool_.size()));
+          wire_pool_.emplace_back();
+        }
+        const uint32_t slot = wire_free_.back();
+        wire_free_.pop_back();
+        wire_pool_[slot] = wire_pool_[wire_slot_[index]];
+        wire_slot_.push_back(slot);
+      }
+      const Message& m = copy.msg;
+      gate_.sent(m);
+      if (m.kind == MessageKind::kPropagate) {
+        in_flight_propagated_ += m.money;
+        fault_money_ -= m.money;
+      }
+      in_flight_.push_back(InFlight{next_id_++, m});
+      if (options_.fingerprint) in_flight_hash_ += message_hash(m);
+      last_sent_count_ = 1;
+      faults_.duplicates += 1;
+      break;
+    }
+    case ChoiceKind::kCrash: {
+      for (size_t i = 0; i < in_flight_.size(); ++i) {
+        if (!is_hole(in_flight_[i]) && in_flight_[i].msg.to == c.branch) {
+          discard(i);
+          faults_.lost += 1;
+        }
+      }
+      Branch& b = branches_[static_cast<size_t>(c.branch)];
+      fault_money_ += b.buffered_delta();  // buffered writes are volatile
+      b = Branch(b.config(), b.durable());
+      down_ |= uint64_t{1} << c.branch;
+      rehash_actor(c.branch);
+      faults_.crashes += 1;
+      break;
+    }
+    case ChoiceKind::kRestart:
+      down_ &= ~(uint64_t{1} << c.branch);
+      rehash_actor(c.branch);
+      faults_.restarts += 1;
+      break;
+    case ChoiceKind::kPartition:
+      side_ = c.side;
+      faults_.partitions += 1;
+      break;
+    case ChoiceKind::kHeal:
+      side_ = 0;
+      faults_.heals += 1;
+      break;
+  }
+  if (2 * holes_ > in_flight_.size()) close_holes();
 }
 
 }  // namespace banksim

@@ -56,10 +56,47 @@ struct InFlight {
   Message msg;
 };
 
-// A choice point. Only delivery exists today; drops, duplicates and crashes come later.
+// What a choice does. Delivery is the default; the others are faults (README: faults).
+enum class ChoiceKind : uint8_t {
+  kDeliver = 0,
+  kDrop,       // the message is lost
+  kDuplicate,  // the network delivers a copy later: a new message with a fresh id
+  kCrash,      // a branch loses its volatile state and every message addressed to it
+  kRestart,    // a crashed branch comes back from its durable state
+  kPartition,  // the links between two sides of the branches are cut
+  kHeal,       // the partition ends
+};
+constexpr int kChoiceKindCount = 7;
+// Branches that can crash or take part in a partition (bit masks).
+constexpr int32_t kMaxFaultBranches = 56;
+
+// A choice point.
 struct Choice {
-  uint64_t message_id = 0;
+  uint64_t message_id = 0;  // deliver, drop, duplicate
+  ChoiceKind kind = ChoiceKind::kDeliver;
+  int32_t branch = 0;  // crash, restart: the branch index
+  uint64_t side = 0;   // partition: bit b set = branch b on the first side (bit 0 is set)
   friend bool operator==(const Choice&, const Choice&) = default;
+};
+
+// A choice as one 64-bit schedule entry: a delivery is its message id, unchanged (so a
+// schedule without faults is the list of delivered ids it always was); a fault keeps its
+// kind in the top 8 bits and its operand (message id, branch index or side mask) below.
+uint64_t pack_choice(const Choice& c);
+Choice unpack_choice(uint64_t step);
+// (A step whose top byte is no fault kind is a delivery of that id: an id a trace names
+// that no World could reach, which replay reports as not in flight.)
+constexpr bool is_fault_step(uint64_t step) {
+  return (step >> 56) != 0 && (step >> 56) < kChoiceKindCount;
+}
+
+// Faults a World has taken, and messages they lost.
+struct FaultCounts {
+  uint64_t drops = 0, duplicates = 0, crashes = 0, restarts = 0, partitions = 0, heals = 0;
+  uint64_t lost = 0;  // messages lost: in flight to a crashing branch, sent to a crashed
+                      // one, or sent across a cut link
+  uint64_t injected() const { return drops + duplicates + crashes + restarts + partitions + heals; }
+  bool operator==(const FaultCounts&) const = default;
 };
 
 // The last step's effects are scratch space: copying a World does not copy them (the
@@ -91,8 +128,8 @@ class World {
   // Returns nullptr when no message with that id is in flight.
   const InFlight* find(uint64_t message_id) const;
 
-  // Delivers a message through the executor. REQUIRES: find(c.message_id) and
-  // can_deliver() of it, and !halted().
+  // Delivers a message through the executor, or takes a fault choice. REQUIRES: !halted();
+  // for a delivery find(c.message_id) and can_deliver() of it; for a fault fault_allowed(c).
   void apply(const Choice& c, int64_t now_us);
   // The executor failed to perform the last apply() (a remote backend failed): the step
   // took no effect and the execution cannot go on; executor().failure() says why.
@@ -100,9 +137,13 @@ class World {
   Executor& executor() const {
     return options_.executor != nullptr ? *options_.executor : InProcessExecutor::instance();
   }
+  // Whether fault choice `c` can be taken now: drop/duplicate of a message in flight;
+  // crash of a running branch; restart of a crashed one; a partition when none is on
+  // (a proper side mask holding branch 0); heal while one is on.
+  bool fault_allowed(const Choice& c) const;
 
-  // Nothing in flight: the execution is over.
-  bool quiescent() const { return in_flight_.size() == holes_; }
+  // Nothing in flight, no branch down, no partition: the execution is over.
+  bool quiescent() const { return in_flight_.size() == holes_ && down_ == 0 && side_ == 0; }
   // Judges the quiescence properties. REQUIRES: quiescent(). Call once.
   void finish(int64_t now_us);
 
@@ -122,6 +163,18 @@ class World {
   const Message& last_delivered() const { return last_delivered_; }
   // The id of that message (for timelines: a schedule is a list of these ids).
   uint64_t last_delivered_id() const { return last_delivered_id_; }
+  // The last choice apply() took (a delivery or a fault).
+  const Choice& last_choice() const { return last_choice_; }
+  const FaultCounts& faults() const { return faults_; }
+  // The message the last drop or duplicate choice took (for timelines).
+  const InFlight& last_fault_message() const { return last_fault_message_; }
+  bool down(int32_t branch) const { return branch < 64 && ((down_ >> branch) & 1) != 0; }
+  uint64_t down_mask() const { return down_; }
+  // The partition's first side (bit mask), or 0 when the network is whole.
+  uint64_t partition_side() const { return side_; }
+  // Whether a message from `from` to `to` is lost to the partition (branch links only:
+  // customers are the test harness, their links are never cut).
+  bool cut(ActorIndex from, ActorIndex to) const;
   // Empty in a copy that has taken no step since it was copied.
   const std::vector<Observation>& last_observations() const { return effects_.observations(); }
 
@@ -157,6 +210,9 @@ class World {
  private:
   // Hands the delivery to the executor. False when it failed (see halted()).
   bool dispatch(const Delivery& d, Effects& out);
+  void apply_fault(const Choice& c);
+  // Removes in_flight_[index] without delivering it (drop, crash), keeping the counters.
+  void discard(size_t index);
   void absorb(Effects& effects, int64_t now_us);
   // A message's wire fields hashed to 64 bits (ids, bytes and delay excluded).
   static uint64_t message_hash(const Message& m);
@@ -202,6 +258,16 @@ class World {
   std::array<uint64_t, kPropertyCount> violation_counts_{};
   bool finished_ = false;
   bool halted_ = false;
+  // Faults. down_ and side_ are bit masks over branches (< kMaxFaultBranches).
+  Choice last_choice_;
+  InFlight last_fault_message_;
+  FaultCounts faults_;
+  uint64_t down_ = 0;
+  uint64_t side_ = 0;
+  // Money that faults took out of the network (dropped or lost propagations, buffered
+  // writes lost in a crash, duplicates a protocol ignored) minus what they added
+  // (duplicated propagations): money_conserved() counts it as held.
+  __int128 fault_money_ = 0;
 };
 
 }  // namespace banksim

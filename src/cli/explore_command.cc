@@ -16,6 +16,23 @@
 
 namespace banksim {
 
+namespace {
+
+void add_fault_budget_flags(CLI::App& cmd, ExploreArgs& args) {
+  cmd.add_option("--max-drops", args.max_drops,
+                 "Faults: messages the network may drop per execution (default 0)");
+  cmd.add_option("--max-dups", args.max_dups,
+                 "Faults: messages the network may duplicate per execution (default 0)");
+  cmd.add_option("--max-crashes", args.max_crashes,
+                 "Faults: branch crashes per execution; a crashed branch may restart at any "
+                 "step and must have restarted before the execution ends (default 0)");
+  cmd.add_option("--max-partitions", args.max_partitions,
+                 "Faults: partitions (branches split in two) per execution; healing is always "
+                 "a choice and must happen before the execution ends (default 0)");
+}
+
+}  // namespace
+
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "explore",
@@ -72,6 +89,7 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "summary (like Ctrl-C or SIGTERM: counterexamples found so far are written)");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
+  add_fault_budget_flags(*cmd, args);
   return cmd;
 }
 
@@ -250,6 +268,45 @@ CommandResult explore_command(const ExploreArgs& args) {
     return refuse(fmt::format("--max-seconds: must be a positive number of seconds, not {}",
                               *args.max_seconds));
   }
+  FaultBudget faults;
+  {
+    const std::pair<const char*, const std::optional<int64_t>*> budgets[] = {
+        {"--max-drops", &args.max_drops},
+        {"--max-dups", &args.max_dups},
+        {"--max-crashes", &args.max_crashes},
+        {"--max-partitions", &args.max_partitions}};
+    for (const auto& [flag, value] : budgets) {
+      if (*value && (**value < 0 || **value > 1000)) {
+        return refuse(fmt::format("{}: must be between 0 and 1000, not {}", flag, **value));
+      }
+    }
+    faults.drops = static_cast<uint64_t>(args.max_drops.value_or(0));
+    faults.duplicates = static_cast<uint64_t>(args.max_dups.value_or(0));
+    faults.crashes = static_cast<uint64_t>(args.max_crashes.value_or(0));
+    faults.partitions = static_cast<uint64_t>(args.max_partitions.value_or(0));
+    if (faults.partitions > 0 && scenario->branch_count() > kMaxPartitionSearchBranches) {
+      return refuse(
+          fmt::format("--max-partitions: explores every split of the branches, for "
+                      "at most {} branches; the scenario has {}",
+                      kMaxPartitionSearchBranches, scenario->branch_count()));
+    }
+    if (faults.crashes > 0 && scenario->branch_count() > kMaxFaultBranches) {
+      return refuse(
+          fmt::format("--max-crashes: crashes only the first {} branches; the "
+                      "scenario has {}",
+                      kMaxFaultBranches, scenario->branch_count()));
+    }
+    if (faults.any() && !args.summary_json.empty()) {
+      return refuse(
+          "--summary-json: swarm summaries do not record fault budgets yet; run the swarm "
+          "without --max-drops/--max-dups/--max-crashes/--max-partitions");
+    }
+    if (faults.any() && args.no_compare) {
+      return refuse(
+          "--no-compare: with fault budgets the search expands every choice (no "
+          "reduction), so there is nothing to compare");
+    }
+  }
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -260,7 +317,9 @@ CommandResult explore_command(const ExploreArgs& args) {
   o.fifo = s.network.fifo;
   o.max_depth = args.max_depth.value_or(0);
   o.max_states = max_states;
-  o.reduction = !args.no_reduction && !random;
+  // With faults the reduction is off: README, "Faults and the reduction".
+  o.reduction = !args.no_reduction && !random && !faults.any();
+  o.faults = faults;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;
   o.strategy = random ? ExploreStrategy::kRandom : ExploreStrategy::kDfs;

@@ -30,6 +30,8 @@ struct ExploreArgs {
   std::string max_memory;             // a size (512M, 4G); empty: half the physical memory
   std::optional<double> max_seconds;  // wall-clock bound of the search
   bool quiet = false;
+  // Fault budgets per execution (issue 14); unset: 0.
+  std::optional<int64_t> max_drops, max_dups, max_crashes, max_partitions;
 };
 
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args);

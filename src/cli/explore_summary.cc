@@ -77,12 +77,20 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
   const char* fifo_source = run.fifo_source;
   const ExploreStats& st = r.stats;
   std::string out = fmt::format("banksim explore: {}\n", args.scenario);
-  out += fmt::format("protocol {}{}, strategy {}, reduction {}, depth bound {}\n",
-                     protocol_name(s.protocol),
-                     s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
-                     args.strategy,
-                     o.reduction ? "on (persistent sets)" : "off",
-                     args.max_depth ? std::to_string(*args.max_depth) : "none");
+  const FaultBudget& faults = o.faults;
+  out += fmt::format(
+      "protocol {}{}, strategy {}, reduction {}, depth bound {}\n", protocol_name(s.protocol),
+      s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note), args.strategy,
+      o.reduction                                          ? "on (persistent sets)"
+      : faults.any() && !args.no_reduction && !run.random ? "off (fault budgets: every choice expanded)"
+                                                           : "off",
+      args.max_depth ? std::to_string(*args.max_depth) : "none");
+  if (faults.any()) {
+    out += fmt::format(
+        "faults per execution: at most {} drops, {} duplicates, {} crashes, {} "
+        "partitions (restarts and heals always possible, required before the end)\n",
+        faults.drops, faults.duplicates, faults.crashes, faults.partitions);
+  }
   out += fmt::format("network: {} ({})\n",
                      s.network.fifo ? "per-link FIFO, only the oldest message of a link can be "
                                       "delivered"

@@ -131,8 +131,13 @@ int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
     } else if (o.minimize && st.stopped_by != StopReason::kNone) {
       how = " (the first found: not shortened, the search was cut short)";
     }
-    out += fmt::format("\ncounterexample for {}: {} deliveries{}, replayed and reproduced\n",
-                       property_name(c.property), c.schedule.size(), how);
+    const size_t fault_count = fault_steps(c.schedule);
+    out += fmt::format(
+        "\ncounterexample for {}: {} deliveries{}{}, replayed and reproduced\n",
+        property_name(c.property), c.schedule.size() - fault_count,
+        fault_count == 0 ? ""
+                         : fmt::format(" and {} fault{}", fault_count, fault_count == 1 ? "" : "s"),
+        how);
     out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
                        path, page, path);
   }

@@ -1,6 +1,7 @@
 #include "cli/report.h"
 
 #include "cli/report_detail.h"
+#include "sim/trace.h"
 
 #include <fmt/format.h>
 
@@ -155,7 +156,47 @@ std::string timeline_start(const World& world, bool step_times) {
   return timeline_start(world.scenario(), world.last_observations(), world.last_sent(), step_times);
 }
 
+// A fault choice's line: what the World did instead of delivering.
+static std::string timeline_fault(const World& world, int64_t now_us, bool step_times) {
+  const Scenario& s = world.scenario();
+  const Choice& c = world.last_choice();
+  const auto branch = [&](int32_t b) { return actor_name(s, b); };
+  const InFlight& m = world.last_fault_message();
+  std::string what;
+  switch (c.kind) {
+    case ChoiceKind::kDeliver:
+      break;
+    case ChoiceKind::kDrop:
+      what = fmt::format("fault: drop #{} {} -> {}: {}", m.id, actor_name(s, m.msg.from),
+                         actor_name(s, m.msg.to), message_text(s, m.msg));
+      break;
+    case ChoiceKind::kDuplicate:
+      what = fmt::format("fault: duplicate #{} {} -> {}: {}", m.id, actor_name(s, m.msg.from),
+                         actor_name(s, m.msg.to), message_text(s, m.msg));
+      break;
+    case ChoiceKind::kCrash:
+      what = fmt::format("fault: crash {}: its volatile state and messages to it are lost",
+                         branch(c.branch));
+      break;
+    case ChoiceKind::kRestart:
+      what = fmt::format("fault: restart {} from its durable state", branch(c.branch));
+      break;
+    case ChoiceKind::kPartition:
+      what = fmt::format("fault: partition {} (branch links across it are cut)",
+                         partition_text(s, c.side));
+      break;
+    case ChoiceKind::kHeal:
+      what = "fault: heal the partition";
+      break;
+  }
+  std::string out = fmt::format("{:>14}  {}\n", time_text(now_us, step_times), what);
+  return out + sends_text(s, world.last_sent());
+}
+
 std::string timeline_step(const World& world, int64_t now_us, bool step_times) {
+  if (world.last_choice().kind != ChoiceKind::kDeliver) {
+    return timeline_fault(world, now_us, step_times);
+  }
   return timeline_step(world.scenario(), now_us,
                        InFlight{world.last_delivered_id(), world.last_delivered()},
                        world.last_observations(), world.last_sent(), step_times);

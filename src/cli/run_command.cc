@@ -36,8 +36,30 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                   "--fifo and --max-steps do not apply; exit status 3 when a process dies or "
                   "hangs)");
   add_grpc_timeout_flags(*cmd, args.grpc);
+  cmd->add_option("--faults", args.faults,
+                  "Inject faults: drop=0.01,dup=0.005 (rates per delivery), "
+                  "partition=1+2|3@20000..60000, crash=2@30000,restart=2@45000 (branch ids, "
+                  "virtual microseconds)");
   return cmd;
 }
+
+namespace {
+
+// What --faults injected, before the summary.
+std::string fault_summary(const std::string& spec, const World& w, const TimedResult& r) {
+  const FaultCounts& f = w.faults();
+  std::string out = fmt::format(
+      "faults ({}): {} dropped, {} duplicated, {} crashes, {} restarts, {} partitions, {} "
+      "heals; {} messages lost to crashes and partitions\n",
+      spec, f.drops, f.duplicates, f.crashes, f.restarts, f.partitions, f.heals, f.lost);
+  if (r.ended_in_fault_window) {
+    out += "the run ended inside a fault window (a branch still down): convergence, "
+           "conservation and liveness are not judged\n";
+  }
+  return out + "\n";
+}
+
+}  // namespace
 
 CommandResult run_command(const RunArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
@@ -54,6 +76,21 @@ CommandResult run_command(const RunArgs& args) {
     return Error{
         "--viz: a gRPC run has no replayable schedule to draw; draw a simulated run, "
         "or 'banksim viz' a trace"};
+  }
+  FaultSpec faults;
+  // --faults wins over the scenario's "faults" block.
+  const std::string fault_text = !args.faults.empty() ? args.faults : scenario->faults.value_or("");
+  if (!fault_text.empty() || scenario->faults) {
+    auto parsed = parse_fault_spec(
+        fault_text, *scenario,
+        !args.faults.empty() ? std::string("--faults") : args.scenario + ": $.faults");
+    if (!parsed.ok()) return parsed.error();
+    faults = std::move(parsed.value());
+    if (args.backend == "grpc") {
+      return Error{fmt::format("{}: faults are not yet supported by the grpc backend",
+                               !args.faults.empty() ? std::string("--faults")
+                                                    : args.scenario + ": $.faults")};
+    }
   }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
@@ -83,6 +120,7 @@ CommandResult run_command(const RunArgs& args) {
   to.max_steps = args.max_steps;
   const bool keep_trace = !args.record.empty() || !args.viz.empty();
   to.record_schedule = keep_trace;
+  to.faults = faults;
   std::string timeline;
   std::vector<int64_t> times;
   to.on_start = [&](const World& w) {
@@ -102,7 +140,7 @@ CommandResult run_command(const RunArgs& args) {
   }
   TimedResult r = run_timed(scenario, wo, to);
   const World& world = r.world;
-  record.set_quiescent(!r.hit_step_bound);
+  record.set_quiescent(!r.hit_step_bound && !r.ended_in_fault_window);
 
   RunFacts facts{.source = args.scenario,
                  .command = "run",
@@ -113,7 +151,7 @@ CommandResult run_command(const RunArgs& args) {
                  .delivered = world.delivered(),
                  .sent = world.sent(),
                  .end_time_us = r.end_time_us,
-                 .hit_step_bound = r.hit_step_bound,
+                 .hit_step_bound = r.hit_step_bound || r.ended_in_fault_window,
                  .checked = s.checked,
                  .violations = world.violations(),
                  .final_balances = {},
@@ -159,7 +197,8 @@ CommandResult run_command(const RunArgs& args) {
     }
     if (!args.record.empty()) plan.set(args.record, trace_to_json(t).dump(1) + "\n");
   }
-  return emit_outcome(record, facts, args.out, timeline, "", plan);
+  return emit_outcome(record, facts, args.out, timeline,
+                      faults.any() ? fault_summary(fault_text, world, r) : "", plan);
 }
 
 }  // namespace banksim

@@ -22,6 +22,7 @@ struct RunArgs {
   int64_t max_steps = 100'000'000;
   std::string backend = "sim";  // --backend: sim or grpc
   GrpcTimeouts grpc;
+  std::string faults;  // --faults SPEC (sim/fault_spec.h); empty: none
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);

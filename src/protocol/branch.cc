@@ -26,6 +26,26 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
   }
 }
 
+Branch::Branch(const BranchConfig& config, const BranchDurable& durable)
+    : Branch(config, durable.balance < 0 ? 0 : durable.balance) {
+  // A replica may have dipped below zero (no-overdraft is a property, not a rule of
+  // the state machine): restore the balance exactly.
+  balance_ = durable.balance;
+  if (config_.protocol == ProtocolKind::kSession) {
+    assert(durable.applied.size() == applied_.size());
+    applied_ = durable.applied;
+  } else {
+    assert(durable.applied.empty());
+  }
+}
+
+bool Branch::already_has(const Message& m) const {
+  if (config_.protocol != ProtocolKind::kSession) return false;
+  if (m.seq <= applied_[static_cast<size_t>(m.customer)]) return true;
+  return std::any_of(buffered_.begin(), buffered_.end(),
+                     [&](const Message& b) { return b.customer == m.customer && b.seq == m.seq; });
+}
+
 int32_t Branch::applied_writes(int32_t customer) const {
   if (applied_.empty()) return 0;
   return applied_[static_cast<size_t>(customer)];
@@ -56,8 +76,16 @@ void Branch::on_request(const Message& m, Effects& out) {
   assert(m.customer < config_.customer_count);
   if (config_.protocol == ProtocolKind::kSession) {
     const int32_t applied = applied_[static_cast<size_t>(m.customer)];
-    assert(applied <= m.seq);  // a customer never has more writes than it completed
+    // A customer never has more writes than it completed, so only a duplicate of a
+    // write request served here already finds more applied: deduplicated.
+    if (applied > m.seq && is_write(m.iface)) return;
     if (applied < m.seq) {
+      // A duplicate of the request already held here.
+      if (std::any_of(held_.begin(), held_.end(), [&](const Message& h) {
+            return h.customer == m.customer && h.event == m.event;
+          })) {
+        return;
+      }
       // Read-your-writes / monotonic writes: wait for the customer's earlier writes.
       assert(std::none_of(held_.begin(), held_.end(),
                           [&](const Message& h) { return h.customer == m.customer; }));
@@ -200,7 +228,9 @@ void Branch::on_propagate(const Message& m, Effects& out) {
       return;
     case ProtocolKind::kSession: {
       const int32_t applied = applied_[static_cast<size_t>(m.customer)];
-      assert(m.seq > applied);  // each write is propagated once to each peer
+      // Each write is propagated once to each peer: only a duplicate is already applied
+      // or buffered. Deduplicated.
+      if (already_has(m)) return;
       if (m.seq != applied + 1) {
         auto at = std::lower_bound(buffered_.begin(), buffered_.end(), m,
                                    [](const Message& a, const Message& b) {
@@ -249,7 +279,9 @@ void Branch::on_ack(const Message& m, Effects& out) {
   auto it = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& p) {
     return p.customer == m.customer && p.event == m.event;
   });
-  assert(it != pending_.end());
+  // An ack of a write no longer pending: it was answered (a duplicated ack made it
+  // count one peer twice) or forgotten in a crash. Nothing to do.
+  if (it == pending_.end()) return;
   assert(it->acks_missing > 0);
   it->acks_missing -= 1;
   if (it->acks_missing > 0) return;
@@ -333,7 +365,7 @@ std::string Branch::event_name(int32_t customer, int32_t event) const {
   return fmt::format("customer {} event {}", l.customer_ids[static_cast<size_t>(customer)], e.id);
 }
 
-std::optional<std::string> Branch::refuse(const Message& m) const {
+std::optional<std::string> Branch::refuse(const Message& m, bool repeats_possible) const {
   assert(config_.bank != nullptr);
   const BankLayout& l = *config_.bank;
   const int32_t self = config_.self;
@@ -363,18 +395,18 @@ std::optional<std::string> Branch::refuse(const Message& m) const {
   }
   switch (m.kind) {
     case MessageKind::kRequest:
-      return refuse_request(m);
+      return refuse_request(m, repeats_possible);
     case MessageKind::kPropagate:
-      return refuse_propagate(m);
+      return refuse_propagate(m, repeats_possible);
     case MessageKind::kAck:
-      return refuse_ack(m);
+      return refuse_ack(m, repeats_possible);
     case MessageKind::kReply:
       break;
   }
   return fmt::format("a branch does not accept replies (from {})", l.actor_name(m.from));
 }
 
-std::optional<std::string> Branch::refuse_request(const Message& m) const {
+std::optional<std::string> Branch::refuse_request(const Message& m, bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
   const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
   if (m.from != l.branch_count() + m.customer) {
@@ -394,6 +426,7 @@ std::optional<std::string> Branch::refuse_request(const Message& m) const {
     return fmt::format("request for {} claims {} completed writes", event_name(m.customer, m.event),
                        m.seq);
   }
+  if (repeats_possible) return std::nullopt;  // the rest tell a repeat from a first
   if (consumed(MessageKind::kRequest, m.customer, m.event)) {
     return fmt::format("duplicate request for {}", event_name(m.customer, m.event));
   }
@@ -409,7 +442,8 @@ std::optional<std::string> Branch::refuse_request(const Message& m) const {
   return std::nullopt;
 }
 
-std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
+std::optional<std::string> Branch::refuse_propagate(const Message& m,
+                                                    bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
   const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
   if (!l.is_branch(m.from)) {
@@ -427,7 +461,7 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
     return fmt::format("propagate of {} carries {}, the write's delta is {}",
                        event_name(m.customer, m.event), m.money, delta);
   }
-  if (consumed(MessageKind::kPropagate, m.customer, m.event)) {
+  if (!repeats_possible && consumed(MessageKind::kPropagate, m.customer, m.event)) {
     return fmt::format("duplicate propagate of {}", event_name(m.customer, m.event));
   }
   if (config_.protocol == ProtocolKind::kSession) {
@@ -440,7 +474,7 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
     const bool buffered = std::any_of(buffered_.begin(), buffered_.end(), [&](const Message& b) {
       return b.customer == m.customer && b.seq == m.seq;
     });
-    if (m.seq <= applied_writes(m.customer) || buffered) {
+    if (!repeats_possible && (m.seq <= applied_writes(m.customer) || buffered)) {
       return fmt::format("propagate of {} repeats write number {} of customer {}",
                          event_name(m.customer, m.event), m.seq,
                          l.customer_ids[static_cast<size_t>(m.customer)]);
@@ -452,12 +486,13 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m) const {
   return std::nullopt;
 }
 
-std::optional<std::string> Branch::refuse_ack(const Message& m) const {
+std::optional<std::string> Branch::refuse_ack(const Message& m, bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
   if (config_.protocol != ProtocolKind::kSync) {
     return fmt::format("ack from {}: {} has no acks", l.actor_name(m.from),
                        protocol_name(config_.protocol));
   }
+  if (repeats_possible) return std::nullopt;  // a duplicate, or for a write a crash lost
   const auto p = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& w) {
     return w.customer == m.customer && w.event == m.event;
   });

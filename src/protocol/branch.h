@@ -34,6 +34,16 @@ namespace banksim {
 // The most branches a bank has (the scenario's limit too).
 constexpr int32_t kMaxBranchesPerBank = 256;
 
+// What a branch keeps across a crash (written before it sends anything that depends on
+// it): the balance and, under session, how many writes of each customer it applied, so
+// that it can tell a write it applied from one it did not. Everything else (sync's
+// pending acks, session's held requests and buffered writes) is volatile: lost in a crash.
+struct BranchDurable {
+  Money balance = 0;
+  std::vector<int32_t> applied;  // session: writes applied per customer; empty otherwise
+  bool operator==(const BranchDurable&) const = default;
+};
+
 struct BranchConfig {
   ProtocolKind protocol = ProtocolKind::kSync;
   int32_t self = 0;  // this branch's index
@@ -48,9 +58,23 @@ struct BranchConfig {
 class Branch {
  public:
   Branch(const BranchConfig& config, Money initial_balance);
+  // A branch restarted after a crash: its durable part only, nothing volatile.
+  // REQUIRES: durable came from durable() of a branch with the same config.
+  Branch(const BranchConfig& config, const BranchDurable& durable);
+
+  // The part of the state that survives a crash.
+  BranchDurable durable() const { return BranchDurable{balance_, applied_}; }
 
   // REQUIRES: m.to == config.self and m.kind is kRequest, kPropagate or kAck.
+  // Messages a faulty network can produce are tolerated: a duplicate or stale ack (sync:
+  // of a write no longer pending) is ignored; under session a write request or a
+  // propagation already applied, or already held or buffered, is ignored (session
+  // deduplicates by sequence number; sync and async do not, and apply a duplicate twice).
   void on_message(const Message& m, Effects& out);
+
+  // Session: a propagation this branch has applied or buffered already (a duplicate the
+  // network made), which on_message() ignores. Always false under sync and async.
+  bool already_has(const Message& propagation) const;
 
   Money balance() const { return balance_; }
   const BranchConfig& config() const { return config_; }
@@ -74,7 +98,11 @@ class Branch {
   // events are named by their user-facing ids. REQUIRES: config().bank.
   // The simulator asserts that no delivery is ever refused (that would be a protocol
   // bug); the gRPC server refuses such messages from the network with this reason.
-  std::optional<std::string> refuse(const Message& m) const;
+  // repeats_possible: the network may have duplicated a message or lost state in a crash
+  // (a World with faults). A duplicate or stale message (a request, propagate or ack seen
+  // before or no longer expected) is then a real delivery the protocol must handle, and
+  // only the message's form is checked.
+  std::optional<std::string> refuse(const Message& m, bool repeats_possible = false) const;
 
  private:
   struct PendingWrite {  // sync: a write waiting for acknowledgements
@@ -102,9 +130,9 @@ class Branch {
   void drain_session(int32_t customer, Effects& out);
   // refuse()'s parts and its receipts (below).
   std::string event_name(int32_t customer, int32_t event) const;
-  std::optional<std::string> refuse_request(const Message& m) const;
-  std::optional<std::string> refuse_propagate(const Message& m) const;
-  std::optional<std::string> refuse_ack(const Message& m) const;
+  std::optional<std::string> refuse_request(const Message& m, bool repeats_possible) const;
+  std::optional<std::string> refuse_propagate(const Message& m, bool repeats_possible) const;
+  std::optional<std::string> refuse_ack(const Message& m, bool repeats_possible) const;
   // Whether a request (propagate) of (customer, event) was consumed here; see receipts_.
   bool consumed(MessageKind kind, int32_t customer, int32_t event) const;
   size_t receipt_bit(MessageKind kind, int32_t customer, int32_t event) const;

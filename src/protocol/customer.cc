@@ -44,9 +44,10 @@ void Customer::issue(Effects& out) {
 void Customer::on_message(const Message& m, Effects& out) {
   assert(m.kind == MessageKind::kReply);
   assert(m.to == actor());
-  assert(waiting_);
   assert(m.customer == index_);
-  assert(m.event == next_);
+  // A stale reply (a duplicated request answered twice, or a duplicated reply): the
+  // customer took the first one already. Ignored.
+  if (!waiting_ || m.event != next_) return;
   const Event& e = events_[static_cast<size_t>(next_)];
   assert(m.iface == e.iface);
   out.observe(Observation{.kind = ObservationKind::kReply,
@@ -68,7 +69,8 @@ void Customer::encode(StateEncoder& enc) const {
                (static_cast<uint32_t>(waiting_) << 31) | static_cast<uint32_t>(writes_done_));
 }
 
-std::optional<std::string> Customer::refuse(const Message& m, const BankLayout& l) const {
+std::optional<std::string> Customer::refuse(const Message& m, const BankLayout& l,
+                                            bool repeats_possible) const {
   if (!l.is_customer(m.to)) {
     return fmt::format("message for {} delivered to a customer", l.actor_name(m.to));
   }
@@ -87,6 +89,7 @@ std::optional<std::string> Customer::refuse(const Message& m, const BankLayout& 
     return fmt::format("reply for {} names customer index {}", l.actor_name(m.to), m.customer);
   }
   if (!waiting_ || next_ != m.event) {
+    if (repeats_possible) return std::nullopt;  // a duplicate: on_message ignores it
     return fmt::format("unexpected reply for {} event index {} (not outstanding)",
                        l.actor_name(m.to), m.event);
   }

@@ -22,7 +22,8 @@ class Customer {
 
   // Issues the first event, if any. Called once, before any message.
   void start(Effects& out);
-  // REQUIRES: m is the reply to the outstanding request.
+  // REQUIRES: m is a reply to this customer. One that is not to the outstanding request
+  // (a duplicate the network made) is ignored.
   void on_message(const Message& m, Effects& out);
 
   bool waiting() const { return waiting_; }
@@ -35,7 +36,10 @@ class Customer {
   // a customer accepts only the reply to its outstanding event, from the branch that event
   // went to. `bank` is the bank it belongs to (names by user-facing ids). The simulator
   // asserts that no delivery is refused; the gRPC driver refuses with this reason.
-  std::optional<std::string> refuse(const Message& m, const BankLayout& bank) const;
+  // repeats_possible: as Branch::refuse; a reply to an event no longer outstanding (a
+  // duplicate) is then accepted (on_message ignores it).
+  std::optional<std::string> refuse(const Message& m, const BankLayout& bank,
+                                    bool repeats_possible = false) const;
 
   void encode(StateEncoder& enc) const;
   bool operator==(const Customer& o) const {

@@ -142,8 +142,37 @@ class PictureBuilder {
 
   void start(const World& w, Error* error) { ok_ = take_sends(w, 0, error) && ok_; }
 
+  // A fault step: the messages it lost end there; a duplicate's copy starts there.
+  void fault(const World& w, uint64_t packed, int64_t step, Error* error) {
+    const Choice c = unpack_choice(packed);
+    const auto lose = [&](std::map<uint64_t, size_t>::iterator it, const char* why) {
+      PictureMessage& d = p_->messages[it->second];
+      d.end = step;
+      d.fate = MessageFate::kDropped;
+      d.detail += fmt::format(", {} at {}", why, when(step));
+      return index_.erase(it);
+    };
+    if (c.kind == ChoiceKind::kDrop) {
+      auto it = index_.find(c.message_id);
+      assert(it != index_.end());
+      lose(it, "dropped by the network");
+    } else if (c.kind == ChoiceKind::kCrash) {
+      const int32_t lane_of = lane(c.branch);
+      for (auto it = index_.begin(); it != index_.end();) {
+        it = p_->messages[it->second].to == lane_of && w.find(it->first) == nullptr
+                 ? lose(it, "lost in a crash of its receiver")
+                 : std::next(it);
+      }
+    }
+    ok_ = take_sends(w, step, error);
+  }
+
   void step(const World& w, uint64_t delivered_id, int64_t step, Error* error) {
     if (!ok_) return;
+    if (is_fault_step(delivered_id)) {
+      fault(w, delivered_id, step, error);
+      return;
+    }
     auto it = index_.find(delivered_id);
     assert(it != index_.end());
     PictureMessage& d = p_->messages[it->second];

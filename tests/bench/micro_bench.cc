@@ -26,6 +26,7 @@
 #include "sim/fingerprint.h"
 #include "sim/network.h"
 #include "sim/prng.h"
+#include "sim/fault_spec.h"
 #include "sim/timed_run.h"
 #include "sim/visited_set.h"
 #include "sim/world.h"
@@ -269,7 +270,7 @@ BENCHMARK(BM_VisitedSetHit);
 // the first violation of each property kept, each step's observations folded into an
 // ExecutionRecord. Returns the messages delivered.
 uint64_t run_as_banksim_run(const std::shared_ptr<const Scenario>& scenario,
-                            ProtocolKind protocol) {
+                            ProtocolKind protocol, const FaultSpec& faults = FaultSpec{}) {
   const WorldOptions wo{.protocol = protocol,
                         .wire = true,
                         .record_history = false,
@@ -279,6 +280,7 @@ uint64_t run_as_banksim_run(const std::shared_ptr<const Scenario>& scenario,
                         .keep_every_violation = false};
   ExecutionRecord record(scenario, /*keep_history=*/false);
   TimedOptions to;
+  to.faults = faults;
   to.on_start = [&record](const World& w) { record.observe(0, w.last_observations()); };
   to.on_step = [&record](const World& w, int64_t now) {
     record.observe(now, w.last_observations());
@@ -343,6 +345,23 @@ void BM_RunTimedFile(benchmark::State& state, std::shared_ptr<const Scenario> sc
       static_cast<double>(delivered) / static_cast<double>(state.iterations());
 }
 
+// The same with random faults (run --faults drop=0.01,dup=0.01): the fault draws and
+// the drop/duplicate steps on top of every delivery. Lost requests leave customers
+// waiting, so a run delivers fewer messages than without faults.
+void BM_RunTimedFileFaults(benchmark::State& state, std::shared_ptr<const Scenario> scenario,
+                           ProtocolKind protocol) {
+  auto spec = parse_fault_spec("drop=0.01,dup=0.01", *scenario, "bench");
+  if (!spec.ok()) {
+    state.SkipWithError(spec.error().message.c_str());
+    return;
+  }
+  uint64_t delivered = 0;
+  for (auto _ : state) delivered += run_as_banksim_run(scenario, protocol, spec.value());
+  state.SetItemsProcessed(static_cast<int64_t>(delivered));
+  state.counters["messages_per_run"] =
+      static_cast<double>(delivered) / static_cast<double>(state.iterations());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -369,6 +388,10 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(
           fmt::format("BM_RunTimedFile/{}", protocol_name(protocol)).c_str(), BM_RunTimedFile,
           scenario, protocol)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(
+          fmt::format("BM_RunTimedFileFaults/{}", protocol_name(protocol)).c_str(),
+          BM_RunTimedFileFaults, scenario, protocol)
           ->Unit(benchmark::kMillisecond);
     }
   }

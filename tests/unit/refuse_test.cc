@@ -113,6 +113,14 @@ TEST_CASE("refuse: a branch accepts what the protocol sends, refuses the rest wi
   Effects fx;
   b0.on_message(deposit_request(), fx);
   CHECK(refused(b0, deposit_request(), "duplicate request"));
+  // After a fault (the network may duplicate) a repeat is a real delivery, still checked
+  // for its form.
+  CHECK_FALSE(b0.refuse(deposit_request(), /*repeats_possible=*/true));
+  {
+    Message forged = deposit_request();
+    forged.from = 1;
+    CHECK(b0.refuse(forged, /*repeats_possible=*/true).has_value());
+  }
 
   // Acks only from a peer this branch propagated to, once.
   Message ack{.kind = MessageKind::kAck,
@@ -139,6 +147,7 @@ TEST_CASE("refuse: a branch accepts what the protocol sends, refuses the rest wi
   fx.clear();
   b1.on_message(propagate_from_1_to_2(), fx);
   CHECK(refused(b1, propagate_from_1_to_2(), "duplicate propagate"));
+  CHECK_FALSE(b1.refuse(propagate_from_1_to_2(), /*repeats_possible=*/true));
 }
 
 TEST_CASE("refuse: session write numbers and held requests") {
