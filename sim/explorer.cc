@@ -255,7 +255,7 @@ class Search {
       return false;
     }
     if (options_.reduction) {
-      persistent_set(w, enabled_, choices);
+      persistent_set(w, enabled_, options_.fifo, choices);
     } else {
       *choices = enabled_;
     }
