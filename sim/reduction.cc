@@ -242,23 +242,27 @@ bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
 // serves. With no-overdraft checked, it does not commute with a write that lowers b's
 // balance either: the order decides whether the replica dips below zero on the way.
 //
+// (Unless b's balance covers every withdraw not yet applied at b: then no order takes
+// it below zero, and a propagated withdraw to b is a credit again.)
+//
 // So when nothing that reads b's balance can ever be served at b (no query or withdraw
 // request in flight to b or held there, no customer still to issue one at b) and, with
-// no-overdraft checked, no withdraw can ever be applied at b (none propagated to b in
-// flight or buffered there, and none still to be served anywhere, since a withdraw
-// served at b' is propagated to every other branch), every delivery that can happen at
-// b commutes with a credit to b, and deliveries to other actors commute with it anyway:
-// a persistent singleton. Under sync a customer's writes never overlap (its next request
-// waits for every ack); under session its writes are applied in its order everywhere,
-// so monotonic writes cannot tell two credits' order apart either. Returns false when
-// there is none. (Sync with no-overdraft checked: the rule the explorer has always used.)
+// no-overdraft checked and b's balance not covering the withdraws left, no withdraw can
+// ever be applied at b (none propagated to b in flight or buffered there, and none still
+// to be served anywhere, since a withdraw served at b' is propagated to every other
+// branch), every delivery that can happen at b commutes with a credit to b, and
+// deliveries to other actors commute with it anyway: a persistent singleton. Under sync a
+// customer's writes never overlap (its next request waits for every ack); under session its writes
+// are applied in its order everywhere, so monotonic writes cannot tell two credits' order apart
+// either. Returns false when there is none. (Sync with no-overdraft checked: the rule the explorer
+// has always used.)
 //
 // Under per-link FIFO two credits at b may both send on one link from b (sync: acks to
 // one origin; session: the propagations of held writes they serve), and the link's order
 // would then differ between the two orders: there only the sync rule with no-overdraft
 // checked is used, as it always was (its acks commute wherever they arrive).
 bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool fifo,
-                      std::vector<uint8_t>& blocked, Choice* out) {
+                      std::vector<uint8_t>& blocked, std::vector<uint8_t>& risk, Choice* out) {
   const Scenario& s = w.scenario();
   const int32_t B = s.branch_count();
   const bool debits = w.monitor().properties().has(Property::kNoOverdraft);
@@ -266,6 +270,25 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
   // Async: two writes of one customer may both be travelling to b, and monotonic writes
   // tells the order they are applied in: not credits there.
   if (w.options().protocol == ProtocolKind::kAsync) return false;
+  // risk[b]: a withdraw applied at b might still take it below zero, so with no-overdraft
+  // checked the order of b's writes matters. Not when b's balance covers every withdraw
+  // not yet applied there (each is applied at most once per branch, deposits only add):
+  // then no order of what is left can take b below zero.
+  risk.assign(static_cast<size_t>(B), debits ? 1 : 0);
+  if (debits && !fifo) {
+    for (int32_t b = 0; b < B; ++b) {
+      Money left = w.branches()[static_cast<size_t>(b)].balance();
+      for (int32_t c = 0; c < s.customer_count() && left >= 0; ++c) {
+        const auto& events = s.customers[static_cast<size_t>(c)].events;
+        for (size_t e = 0; e < events.size(); ++e) {
+          if (events[e].iface != Interface::kWithdraw) continue;
+          if (w.monitor().applied(b, c, static_cast<int32_t>(e))) continue;
+          left -= events[e].money;
+        }
+      }
+      risk[static_cast<size_t>(b)] = left < 0;
+    }
+  }
   blocked.assign(static_cast<size_t>(B), 0);
   bool withdraw_ahead = false;                  // a withdraw may still be served somewhere
   const auto read_at = [&](const Message& m) {  // a request held or in flight to a branch
@@ -277,15 +300,17 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
     const Message& m = f.msg;
     if (m.kind == MessageKind::kRequest) {
       read_at(m);
-    } else if (m.kind == MessageKind::kPropagate && m.iface == Interface::kWithdraw && debits) {
+    } else if (m.kind == MessageKind::kPropagate && m.iface == Interface::kWithdraw &&
+               risk[static_cast<size_t>(m.to)]) {
       blocked[static_cast<size_t>(m.to)] = 1;
     }
   }
   for (const Branch& br : w.branches()) {  // session only: the others hold nothing
     for (const Message& m : br.held()) read_at(m);
-    if (!debits) continue;
+    const auto self = static_cast<size_t>(br.config().self);
+    if (!risk[self]) continue;
     for (const Message& m : br.buffered()) {
-      if (m.iface == Interface::kWithdraw) blocked[static_cast<size_t>(br.config().self)] = 1;
+      if (m.iface == Interface::kWithdraw) blocked[self] = 1;
     }
   }
   for (int32_t c = 0; c < s.customer_count(); ++c) {
@@ -299,12 +324,15 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
     }
   }
   // A withdraw served at b' is propagated to every other branch (and b' reads for it).
-  if (debits && withdraw_ahead) return false;
+  if (withdraw_ahead) {
+    for (int32_t b = 0; b < B; ++b) blocked[static_cast<size_t>(b)] |= risk[static_cast<size_t>(b)];
+  }
   for (const InFlight& f : w.in_flight()) {
     const Message& m = f.msg;
     const bool credit =
         (m.kind == MessageKind::kRequest && m.iface == Interface::kDeposit) ||
-        (m.kind == MessageKind::kPropagate && (m.iface == Interface::kDeposit || !debits));
+        (m.kind == MessageKind::kPropagate &&
+         (m.iface == Interface::kDeposit || !risk[static_cast<size_t>(m.to)]));
     if (credit && !blocked[static_cast<size_t>(m.to)] && is_enabled(enabled, f.id)) {
       *out = Choice{f.id};
       return true;
@@ -345,9 +373,9 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled, bool
     }
   }
   {
-    thread_local std::vector<uint8_t> blocked;
+    thread_local std::vector<uint8_t> blocked, risk;
     Choice credit;
-    if (credit_singleton(world, enabled, fifo, blocked, &credit)) {
+    if (credit_singleton(world, enabled, fifo, blocked, risk, &credit)) {
       out->push_back(credit);
       return;
     }
