@@ -221,10 +221,9 @@ size_t closure(MaySend& m, int32_t seed, size_t bound, std::vector<uint8_t>& in_
 
 // Whether a message can be delivered now: `enabled` is sorted by id.
 bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
-  return std::binary_search(enabled.begin(), enabled.end(), Choice{id},
-                            [](const Choice& a, const Choice& b) {
-                              return a.message_id < b.message_id;
-                            });
+  return std::binary_search(
+      enabled.begin(), enabled.end(), Choice{id},
+      [](const Choice& a, const Choice& b) { return a.message_id < b.message_id; });
 }
 
 // Credits, sync and session. A "credit" to branch b is a delivery that changes b's balance
@@ -235,32 +234,43 @@ bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
 // same. Under session a propagation may be buffered (ahead of its customer's earlier
 // writes at b) or drain the buffer: either order applies each customer's writes in its
 // own order, so the applies and their observations come out the same (a customer's held
-// request is served by whichever of its writes completes the count; a held read is a
-// reader, below). A credit does not commute with a delivery that reads the balance: a
-// query or a withdraw served at b (whether a withdraw succeeds depends on it), whether
-// it arrives as a request or is a request held at b (session) that a delivery there
-// serves. With no-overdraft checked, it does not commute with a write that lowers b's
-// balance either: the order decides whether the replica dips below zero on the way.
+// request is served by whichever of its writes completes the count; a held withdraw is
+// a reader, below). A credit does not commute with a delivery that decides a withdraw at
+// b (whether it succeeds depends on the balance), whether it arrives as a request or is
+// a request held at b (session) that a delivery there serves. With no-overdraft checked, it does
+// not commute with a write that lowers b's balance either: the order decides whether the replica
+// dips below zero on the way.
 //
 // (Unless b's balance covers every withdraw not yet applied at b: then no order takes
 // it below zero, and a propagated withdraw to b is a credit again.)
 //
-// So when nothing that reads b's balance can ever be served at b (no query or withdraw
-// request in flight to b or held there, no customer still to issue one at b) and, with
+// A query reads the balance too, but only to put it in its reply, and nothing reads
+// that number: the customer only counts the reply, the monitor judges read-your-writes
+// by which of the customer's own writes are applied where the query is served (the
+// credits of other customers do not change that, and the customer's own are ordered
+// before the query by the protocol), and no property looks at a reported balance. So a
+// credit and a query commute up to the balance in the query's reply while it is in
+// flight: the two orders reach states that differ only in that number, with the same
+// futures, the same verdicts and, once the reply is delivered, the same state. The
+// reduced search keeps one of them; its terminal states and violations are the full
+// search's (only a read-your-writes violation's detail may quote another balance).
+//
+// So when no withdraw can ever be decided at b (no withdraw request in flight to b or
+// held there, no customer still to issue one at b) and, with
 // no-overdraft checked and b's balance not covering the withdraws left, no withdraw can
 // ever be applied at b (none propagated to b in flight or buffered there, and none still
 // to be served anywhere, since a withdraw served at b' is propagated to every other
 // branch), every delivery that can happen at b commutes with a credit to b, and
-// deliveries to other actors commute with it anyway: a persistent singleton. Under sync a
-// customer's writes never overlap (its next request waits for every ack); under session its writes
-// are applied in its order everywhere, so monotonic writes cannot tell two credits' order apart
-// either. Returns false when there is none. (Sync with no-overdraft checked: the rule the explorer
-// has always used.)
+// deliveries to other actors commute with it anyway: a persistent singleton. Under sync
+// a customer's writes never overlap (its next request waits for every ack); under
+// session its writes are applied in its order everywhere, so monotonic writes cannot
+// tell two credits' order apart either. Returns false when there is none.
 //
 // Under per-link FIFO two credits at b may both send on one link from b (sync: acks to
 // one origin; session: the propagations of held writes they serve), and the link's order
-// would then differ between the two orders: there only the sync rule with no-overdraft
-// checked is used, as it always was (its acks commute wherever they arrive).
+// would then differ between the two orders: there only sync is reduced this way, its
+// propagated withdraws never credits with no-overdraft checked (its acks commute
+// wherever they arrive).
 bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool fifo,
                       std::vector<uint8_t>& blocked, std::vector<uint8_t>& risk, Choice* out) {
   const Scenario& s = w.scenario();
@@ -290,11 +300,11 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
     }
   }
   blocked.assign(static_cast<size_t>(B), 0);
-  bool withdraw_ahead = false;                  // a withdraw may still be served somewhere
-  const auto read_at = [&](const Message& m) {  // a request held or in flight to a branch
-    if (m.iface == Interface::kDeposit) return;
+  bool withdraw_ahead = false;                    // a withdraw may still be served somewhere
+  const auto read_at = [&](const Message& m) {    // a request held or in flight to a branch
+    if (m.iface != Interface::kWithdraw) return;  // see "A query" above
     blocked[static_cast<size_t>(m.to)] = 1;
-    if (m.iface == Interface::kWithdraw) withdraw_ahead = true;
+    withdraw_ahead = true;
   };
   for (const InFlight& f : w.in_flight()) {
     const Message& m = f.msg;
@@ -318,9 +328,9 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
     const auto& events = s.customers[static_cast<size_t>(c)].events;
     for (size_t e = static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
          e < events.size(); ++e) {
-      if (events[e].iface == Interface::kDeposit) continue;
+      if (events[e].iface != Interface::kWithdraw) continue;
       blocked[static_cast<size_t>(events[e].branch)] = 1;
-      if (events[e].iface == Interface::kWithdraw) withdraw_ahead = true;
+      withdraw_ahead = true;
     }
   }
   // A withdraw served at b' is propagated to every other branch (and b' reads for it).
