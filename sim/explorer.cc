@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstdio>
+#include <cstdlib>
 #include <new>
 #include <unordered_map>
 
@@ -257,7 +259,16 @@ class Search {
     const bool stop_now = tick(static_cast<uint64_t>(depth));
     path.push_back(pack_choice(choice));
     if (record(child, before, path) || stop_now) return Step::kStop;
-    if (!visited_.insert(fingerprint_of(child, scratch_))) {
+    const uint64_t fp = fingerprint_of(child, scratch_);
+    if (check_peek_ && fp != peek_fp_) {
+      // Always on, and free here: peek_encode() and apply() disagreeing is an engine bug
+      // that would make the search skip states.
+      std::fprintf(stderr, "banksim: internal error: peeked fingerprint differs at depth %lld\n",
+                   static_cast<long long>(depth));
+      std::abort();
+    }
+    check_peek_ = false;
+    if (!visited_.insert(fp)) {
       path.pop_back();
       return Step::kBacktrack;
     }
@@ -293,7 +304,7 @@ class Search {
     }
     // With faults the search expands every choice (README: faults and the reduction).
     if (options_.reduction && !options_.faults.any()) {
-      persistent_set(w, enabled_, choices);
+      persistent_set(w, enabled_, options_.fifo, choices);
     } else {
       *choices = enabled_;
     }
@@ -330,8 +341,21 @@ class Search {
       Frame& next = frames[top + 1];
       const Choice choice = f.choices[f.next++];
       const int64_t depth = static_cast<int64_t>(top + 1);
+      // The successor's fingerprint first: a seen state (most transitions lead to one)
+      // costs no World copy. A step that would find a violation is taken for real.
+      bool peeked = false;
+      if (!options_.fifo && !options_.faults.any() &&
+          f.world.peek_encode(choice, scratch_, peek_)) {
+        peeked = true;
+        peek_fp_ = scratch_.digest();
+        if (visited_.contains(peek_fp_)) {
+          if (tick(static_cast<uint64_t>(depth))) return;
+          continue;
+        }
+      }
       World& child = next.world;
       child = f.world;
+      check_peek_ = peeked;
       const Step taken = step(child, choice, depth, &next.choices, path);
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
@@ -527,6 +551,9 @@ class Search {
   ExploreResult result_;
   VisitedSet visited_;
   StateEncoder scratch_{/*keep_words=*/false};
+  World::PeekScratch peek_;
+  uint64_t peek_fp_ = 0;
+  bool check_peek_ = false;  // step() compares its fingerprint with peek_fp_
   std::vector<Choice> enabled_;
   LinkOrder links_;
 };

@@ -219,44 +219,108 @@ size_t closure(MaySend& m, int32_t seed, size_t bound, std::vector<uint8_t>& in_
   return size;
 }
 
-// Sync: a delivery that adds a non-negative amount to a branch's balance (a "credit":
-// a deposit request, or a propagated deposit) commutes with every other credit and every
-// ack: the balance ends the same in either order, nothing either sends depends on it,
-// and the monitor's ghost state ends the same. It does not commute with a delivery that
-// reads the balance (a query; a withdraw request, whose success depends on it) or lowers
-// it (a propagated withdraw: the order decides whether the replica dips below zero on
-// the way). So when no such delivery can ever reach branch b (none in flight to b, no
-// customer still to issue a query or withdraw at b, no withdraw still to be served at
-// another branch and propagated to b), a credit to b commutes with everything that can
-// happen: a persistent singleton. (Under sync a customer's writes never overlap: its
-// next request waits for every ack. So two credits to b are of different customers, and
-// monotonic writes cannot tell their order either.) Returns false when there is none.
 // Whether a message can be delivered now: `enabled` is sorted by id.
 bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
-  return std::binary_search(enabled.begin(), enabled.end(), Choice{id},
-                            [](const Choice& a, const Choice& b) {
-                              return a.message_id < b.message_id;
-                            });
+  return std::binary_search(
+      enabled.begin(), enabled.end(), Choice{id},
+      [](const Choice& a, const Choice& b) { return a.message_id < b.message_id; });
 }
 
-bool sync_credit_singleton(const World& w, const std::vector<Choice>& enabled,
-                           std::vector<uint8_t>& blocked, Choice* out) {
+// Credits, sync and session. A "credit" to branch b is a delivery that changes b's balance
+// (or only b's bookkeeping) without reading it: a deposit request, or a propagated
+// deposit; and, when no-overdraft is not checked, a propagated withdraw (a delta like a
+// deposit). Two credits to b commute: the balance ends the same in either order (a sum),
+// nothing either sends depends on the balance, and the monitor's ghost state ends the
+// same. Under session a propagation may be buffered (ahead of its customer's earlier
+// writes at b) or drain the buffer: either order applies each customer's writes in its
+// own order, so the applies and their observations come out the same (a customer's held
+// request is served by whichever of its writes completes the count; a held withdraw is
+// a reader, below). A credit does not commute with a delivery that decides a withdraw at
+// b (whether it succeeds depends on the balance), whether it arrives as a request or is
+// a request held at b (session) that a delivery there serves. With no-overdraft checked, it does
+// not commute with a write that lowers b's balance either: the order decides whether the replica
+// dips below zero on the way.
+//
+// (Unless b's balance covers every withdraw not yet applied at b: then no order takes
+// it below zero, and a propagated withdraw to b is a credit again.)
+//
+// A query reads the balance too, but only to put it in its reply, and nothing reads
+// that number: the customer only counts the reply, the monitor judges read-your-writes
+// by which of the customer's own writes are applied where the query is served (the
+// credits of other customers do not change that, and the customer's own are ordered
+// before the query by the protocol), and no property looks at a reported balance. So a
+// credit and a query commute up to the balance in the query's reply while it is in
+// flight: the two orders reach states that differ only in that number, with the same
+// futures, the same verdicts and, once the reply is delivered, the same state. The
+// reduced search keeps one of them; its terminal states and violations are the full
+// search's (only a read-your-writes violation's detail may quote another balance).
+//
+// So when no withdraw can ever be decided at b (no withdraw request in flight to b or
+// held there, no customer still to issue one at b) and, with
+// no-overdraft checked and b's balance not covering the withdraws left, no withdraw can
+// ever be applied at b (none propagated to b in flight or buffered there, and none still
+// to be served anywhere, since a withdraw served at b' is propagated to every other
+// branch), every delivery that can happen at b commutes with a credit to b, and
+// deliveries to other actors commute with it anyway: a persistent singleton. Under sync
+// a customer's writes never overlap (its next request waits for every ack); under
+// session its writes are applied in its order everywhere, so monotonic writes cannot
+// tell two credits' order apart either. Returns false when there is none.
+//
+// Under per-link FIFO two credits at b may both send on one link from b (sync: acks to
+// one origin; session: the propagations of held writes they serve), and the link's order
+// would then differ between the two orders: there only sync is reduced this way, its
+// propagated withdraws never credits with no-overdraft checked (its acks commute
+// wherever they arrive).
+bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool fifo,
+                      std::vector<uint8_t>& blocked, std::vector<uint8_t>& risk, Choice* out) {
   const Scenario& s = w.scenario();
   const int32_t B = s.branch_count();
+  const bool debits = w.monitor().properties().has(Property::kNoOverdraft);
+  if (fifo && (w.options().protocol != ProtocolKind::kSync || !debits)) return false;
+  // Async: two writes of one customer may both be travelling to b, and monotonic writes
+  // tells the order they are applied in: not credits there.
+  if (w.options().protocol == ProtocolKind::kAsync) return false;
+  // risk[b]: a withdraw applied at b might still take it below zero, so with no-overdraft
+  // checked the order of b's writes matters. Not when b's balance covers every withdraw
+  // not yet applied there (each is applied at most once per branch, deposits only add):
+  // then no order of what is left can take b below zero.
+  risk.assign(static_cast<size_t>(B), debits ? 1 : 0);
+  if (debits && !fifo) {
+    for (int32_t b = 0; b < B; ++b) {
+      Money left = w.branches()[static_cast<size_t>(b)].balance();
+      for (int32_t c = 0; c < s.customer_count() && left >= 0; ++c) {
+        const auto& events = s.customers[static_cast<size_t>(c)].events;
+        for (size_t e = 0; e < events.size(); ++e) {
+          if (events[e].iface != Interface::kWithdraw) continue;
+          if (w.monitor().applied(b, c, static_cast<int32_t>(e))) continue;
+          left -= events[e].money;
+        }
+      }
+      risk[static_cast<size_t>(b)] = left < 0;
+    }
+  }
   blocked.assign(static_cast<size_t>(B), 0);
-  int32_t withdraw_origins = 0;  // branches where a withdraw may still be served
-  int32_t withdraw_origin = -1;  // one of them
-  const auto withdraw_at = [&](int32_t b) {
-    if (withdraw_origins == 0 || withdraw_origin != b) withdraw_origins += 1;
-    withdraw_origin = b;
+  bool withdraw_ahead = false;                    // a withdraw may still be served somewhere
+  const auto read_at = [&](const Message& m) {    // a request held or in flight to a branch
+    if (m.iface != Interface::kWithdraw) return;  // see "A query" above
+    blocked[static_cast<size_t>(m.to)] = 1;
+    withdraw_ahead = true;
   };
   for (const InFlight& f : w.in_flight()) {
     const Message& m = f.msg;
-    if (m.kind == MessageKind::kRequest && m.iface != Interface::kDeposit) {
+    if (m.kind == MessageKind::kRequest) {
+      read_at(m);
+    } else if (m.kind == MessageKind::kPropagate && m.iface == Interface::kWithdraw &&
+               risk[static_cast<size_t>(m.to)]) {
       blocked[static_cast<size_t>(m.to)] = 1;
-      if (m.iface == Interface::kWithdraw) withdraw_at(m.to);
-    } else if (m.kind == MessageKind::kPropagate && m.iface == Interface::kWithdraw) {
-      blocked[static_cast<size_t>(m.to)] = 1;
+    }
+  }
+  for (const Branch& br : w.branches()) {  // session only: the others hold nothing
+    for (const Message& m : br.held()) read_at(m);
+    const auto self = static_cast<size_t>(br.config().self);
+    if (!risk[self]) continue;
+    for (const Message& m : br.buffered()) {
+      if (m.iface == Interface::kWithdraw) blocked[self] = 1;
     }
   }
   for (int32_t c = 0; c < s.customer_count(); ++c) {
@@ -264,20 +328,21 @@ bool sync_credit_singleton(const World& w, const std::vector<Choice>& enabled,
     const auto& events = s.customers[static_cast<size_t>(c)].events;
     for (size_t e = static_cast<size_t>(cu.waiting() ? cu.next_event() + 1 : cu.next_event());
          e < events.size(); ++e) {
-      if (events[e].iface == Interface::kDeposit) continue;
+      if (events[e].iface != Interface::kWithdraw) continue;
       blocked[static_cast<size_t>(events[e].branch)] = 1;
-      if (events[e].iface == Interface::kWithdraw) withdraw_at(events[e].branch);
+      withdraw_ahead = true;
     }
   }
-  // A withdraw served at b' propagates to every other branch.
-  if (withdraw_origins >= 2) return false;
-  for (int32_t b = 0; b < B; ++b) {
-    if (withdraw_origins == 1 && b != withdraw_origin) blocked[static_cast<size_t>(b)] = 1;
+  // A withdraw served at b' is propagated to every other branch (and b' reads for it).
+  if (withdraw_ahead) {
+    for (int32_t b = 0; b < B; ++b) blocked[static_cast<size_t>(b)] |= risk[static_cast<size_t>(b)];
   }
   for (const InFlight& f : w.in_flight()) {
     const Message& m = f.msg;
-    const bool credit = (m.kind == MessageKind::kRequest || m.kind == MessageKind::kPropagate) &&
-                        m.iface == Interface::kDeposit;
+    const bool credit =
+        (m.kind == MessageKind::kRequest && m.iface == Interface::kDeposit) ||
+        (m.kind == MessageKind::kPropagate &&
+         (m.iface == Interface::kDeposit || !risk[static_cast<size_t>(m.to)]));
     if (credit && !blocked[static_cast<size_t>(m.to)] && is_enabled(enabled, f.id)) {
       *out = Choice{f.id};
       return true;
@@ -289,6 +354,11 @@ bool sync_credit_singleton(const World& w, const std::vector<Choice>& enabled,
 }  // namespace
 
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
+                    std::vector<Choice>* out) {
+  persistent_set(world, enabled, /*fifo=*/true, out);
+}
+
+void persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
                     std::vector<Choice>* out) {
   out->clear();
   if (enabled.size() <= 1) {
@@ -311,9 +381,11 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
         return;
       }
     }
-    thread_local std::vector<uint8_t> blocked;
+  }
+  {
+    thread_local std::vector<uint8_t> blocked, risk;
     Choice credit;
-    if (sync_credit_singleton(world, enabled, blocked, &credit)) {
+    if (credit_singleton(world, enabled, fifo, blocked, risk, &credit)) {
       out->push_back(credit);
       return;
     }

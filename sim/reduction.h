@@ -23,5 +23,11 @@ namespace banksim {
 // queries off). Writes a persistent subset of `enabled` (never empty when enabled is not).
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
                     std::vector<Choice>* out);
+// The same, told whether the network keeps per-link FIFO (the overload above assumes it
+// may). Without FIFO the in-flight messages are a multiset, and more credits commute
+// (see credit_singleton in reduction.cc): two deliveries at one branch that both send on
+// the same link would leave that link's order differing between the two orders.
+void persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
+                    std::vector<Choice>* out);
 
 }  // namespace banksim

@@ -427,4 +427,49 @@ void World::apply_fault(const Choice& c) {
   if (2 * holes_ > in_flight_.size()) close_holes();
 }
 
+bool World::peek_encode(const Choice& c, StateEncoder& enc, PeekScratch& scratch) const {
+  assert(options_.fingerprint);
+  assert(!options_.wire);
+  // Only a plain delivery in a World without faults: a fault choice, a lost send (a branch
+  // down or a cut link) or a fault-dependent encoding is left to apply().
+  if (c.kind != ChoiceKind::kDeliver || faults_.injected() > 0 || down_ != 0 || side_ != 0) {
+    return false;
+  }
+  const InFlight* f = find(c.message_id);
+  assert(f != nullptr);
+  const Message& m = f->msg;
+  assert(can_deliver(m));
+  // The receiver's step, on a copy of the receiver alone (as dispatch() does).
+  scratch.effects.clear();
+  StateEncoder actor_enc(/*keep_words=*/false);
+  const int32_t B = scenario_->branch_count();
+  if (m.to < B) {
+    scratch.branch = branches_[static_cast<size_t>(m.to)];
+    scratch.branch->on_message(m, scratch.effects);
+    scratch.branch->encode(actor_enc);
+  } else {
+    scratch.customer = customers_[static_cast<size_t>(m.to - B)];
+    scratch.customer->on_message(m, scratch.effects);
+    scratch.customer->encode(actor_enc);
+  }
+  // The monitor's ghost state after the step's observations, as absorb() does.
+  scratch.monitor = monitor_;
+  scratch.violations.clear();
+  for (const Observation& o : scratch.effects.observations()) {
+    scratch.monitor->observe(o, 0, &scratch.violations);
+    if (!scratch.violations.empty()) return false;
+  }
+  uint64_t flight_hash = in_flight_hash_ - message_hash(m);
+  for (const Message& sent : scratch.effects.sends()) flight_hash += message_hash(sent);
+  enc.clear();
+  const uint64_t receiver_hash = actor_enc.digest();
+  for (size_t a = 0; a < actor_hash_.size(); ++a) {
+    enc.put(static_cast<int32_t>(a) == m.to ? receiver_hash : actor_hash_[a]);
+  }
+  enc.put(in_flight_.size() - holes_ - 1 + scratch.effects.sends().size());
+  enc.put(flight_hash);
+  scratch.monitor->encode(enc);
+  return true;
+}
+
 }  // namespace banksim

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -206,6 +207,24 @@ class World {
   // Canonical encoding of actor states, in-flight messages (as a multiset, ids and
   // bytes excluded) and the monitor's ghost state. REQUIRES: options().fingerprint.
   void encode(StateEncoder& enc) const;
+
+  // What apply(c) would change, without copying the World: the receiver, a scratch copy
+  // of the monitor and the in-flight multiset's hash. The explorer asks it before it
+  // copies a World for a transition, and skips the copy when the successor was seen.
+  struct PeekScratch {
+    std::optional<Branch> branch;
+    std::optional<Customer> customer;
+    std::optional<Monitor> monitor;
+    Effects effects;
+    std::vector<Violation> violations;
+  };
+  // Puts into `enc` (cleared first) exactly what encode() of the World after apply(c)
+  // would put. Returns false, with `enc` unspecified, when that step would find a
+  // violation (the caller applies it for real to record it), and for a fault choice or a
+  // World that has taken a fault (apply() alone handles those).
+  // REQUIRES: as apply(), and options().fingerprint; options().wire off (the receiver sees
+  // the struct).
+  bool peek_encode(const Choice& c, StateEncoder& enc, PeekScratch& scratch) const;
 
  private:
   // Hands the delivery to the executor. False when it failed (see halted()).

@@ -85,6 +85,10 @@ class Branch {
   // Sum of the deltas of writes received but not yet applied (session buffering). O(1):
   // kept up to date as writes are buffered and drained.
   Money buffered_delta() const { return buffered_delta_; }
+  // Session: the held requests and the buffered writes themselves (the explorer's
+  // reduction reads which of them read or lower the balance).
+  const std::vector<Message>& held() const { return held_; }
+  const std::vector<Message>& buffered() const { return buffered_; }
 
   void encode(StateEncoder& enc) const;
   bool operator==(const Branch& o) const;
