@@ -46,8 +46,8 @@ inline constexpr std::array<ExitStatusRow, 7> kExitStatuses{{
      "an output (a file of -o, --history, --record, --viz or a trace; or stdout) cannot be "
      "written; no output file is left half written"},
     {kExitInternal, "internal",
-     "a banksim bug caught at run time: explore found a counterexample that did not reproduce "
-     "on replay (it is not written)"},
+     "a banksim bug caught at run time: explore or merge found a counterexample that did not "
+     "reproduce on replay (it is not written)"},
     {kExitInterrupted, "interrupted",
      "SIGINT, SIGTERM or SIGHUP ended a gRPC run or replay (explore instead ends its search "
      "with a partial summary and 0 or 1)"},
