@@ -91,6 +91,13 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
         "partitions (restarts and heals always possible, required before the end)\n",
         faults.drops, faults.duplicates, faults.crashes, faults.partitions);
   }
+  if (run.scenario->faults) {
+    // Said, not silently ignored: the block is a timed run's rates and schedule.
+    out += fmt::format(
+        "faults: the scenario's faults block (\"{}\") is for banksim run; explore places "
+        "faults only within --max-drops/--max-dups/--max-crashes/--max-partitions{}\n",
+        printable(*run.scenario->faults, 200), faults.any() ? "" : " (none given: no faults)");
+  }
   out += fmt::format("network: {} ({})\n",
                      s.network.fifo ? "per-link FIFO, only the oldest message of a link can be "
                                       "delivered"
