@@ -20,6 +20,11 @@ expect_grep '^reproduced the recorded convergence violation' "$WORK/out"
 expect_exit 0 "$BANKSIM" explore "$S" --protocol async --check convergence -q
 expect_grep '^convergence +yes +holds in every interleaving' "$WORK/out"
 
+# A scenario's faults block is run's; explore says it places none without budgets.
+printf '{"faults": "drop=0.5", "processes": %s}' "$(cat "$S")" >with-block.json
+expect_exit 0 "$BANKSIM" explore with-block.json --protocol async --check convergence -q
+expect_grep '^faults: the scenario.s faults block \("drop=0.5"\) is for banksim run; .*\(none given: no faults\)' "$WORK/out"
+
 # A single dropped ack makes sync lose liveness: every replica applied the deposit, but
 # branch 1 waits for the lost ack forever and customer 1 is never answered.
 cat >ack.json <<'EOF'
