@@ -96,7 +96,6 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using explore_detail::grouped;
 using explore_detail::mib;
 
 // Set by SIGINT/SIGTERM; the search polls it. A second signal kills as usual.

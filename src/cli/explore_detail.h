@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/explore_command.h"
+#include "cli/report.h"
 #include "cli/settings.h"
 #include "sim/explorer.h"
 #include "sim/trace.h"
@@ -46,7 +47,6 @@ inline double mib(uint64_t bytes) {
 }
 
 // explore_summary.cc.
-std::string grouped(uint64_t n);
 std::string stop_text(StopReason r, int signal);
 // How far the search went: "complete", "bounded at depth 3", "...: not complete".
 std::string search_text(const ExploreRun& run);

@@ -11,12 +11,6 @@ namespace banksim::explore_detail {
 
 using ojson = nlohmann::ordered_json;
 
-std::string grouped(uint64_t n) {
-  std::string s = std::to_string(n);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
-
 std::string stop_text(StopReason r, int signal) {
   switch (r) {
     case StopReason::kNone:

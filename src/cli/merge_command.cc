@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/explore_command.h"
+#include "cli/report.h"
 #include "cli/outcome.h"
 #include "sim/atomic_file.h"
 
@@ -36,16 +37,6 @@ CLI::App* add_merge_command(CLI::App& app, MergeArgs& args) {
 }
 
 namespace {
-
-std::string grouped(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 std::string trace_path(const MergeArgs& args, Property p) {
   const std::string name(property_name(p));

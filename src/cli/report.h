@@ -32,6 +32,8 @@ enum class OutputFormat : uint8_t {
 // `s` made safe to print on a terminal: control characters (C0, DEL, and C1 in UTF-8)
 // as \xNN, a backslash as \\, and at most `max_bytes` of it, then "... (N more bytes)".
 std::string printable(std::string_view s, size_t max_bytes);
+// n with thousands separators: 1234567 -> "1,234,567".
+std::string grouped(uint64_t n);
 // What banksim echoes of a string it read from an input file at most.
 constexpr size_t kEchoMaxBytes = 200;
 

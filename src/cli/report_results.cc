@@ -14,6 +14,16 @@ using report_detail::branch_id;
 using report_detail::property_json;
 using report_detail::result_word;
 
+std::string grouped(uint64_t n) {
+  const std::string digits = std::to_string(n);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 std::string printable(std::string_view s, size_t max_bytes) {
   std::string out;
   size_t i = 0;

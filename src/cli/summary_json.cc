@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/report.h"
 #include "sim/json_input.h"
 
 #ifndef BANKSIM_VERSION
@@ -65,16 +66,6 @@ constexpr const char* kStopNames[] = {"none",       "first-violation", "interrup
 
 bool at_quiescence(Property p) {
   return p == Property::kConvergence || p == Property::kConservation || p == Property::kLiveness;
-}
-
-std::string grouped(uint64_t n) {
-  const std::string digits = std::to_string(n);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
 }
 
 constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

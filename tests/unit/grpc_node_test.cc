@@ -22,6 +22,7 @@
 #include "grpc/outbox.h"
 #include "grpc/wire_convert.h"
 #include "protocol/bank_layout.h"
+#include "small_bank.h"
 #include "protocol/codec.h"
 
 using banksim::BankLayout;
@@ -40,41 +41,9 @@ using banksim::ProtocolKind;
 
 namespace {
 
-// Branches 1 and 2 at 100; customer 7: deposit 10 at branch 1, query at branch 2.
-std::shared_ptr<BankLayout> make_layout(ProtocolKind p) {
-  auto l = std::make_shared<BankLayout>();
-  l->protocol = p;
-  l->branch_ids = {1, 2};
-  l->balances = {100, 100};
-  l->customer_ids = {7};
-  l->events = {{Event{.id = 1, .iface = Interface::kDeposit, .money = 10, .branch = 0},
-                Event{.id = 2, .iface = Interface::kQuery, .money = 0, .branch = 1}}};
-  l->index_events();
-  return l;
-}
-
-Message deposit_request() {
-  return Message{.kind = MessageKind::kRequest,
-                 .iface = Interface::kDeposit,
-                 .from = 2,  // customer index 0 is actor 2
-                 .to = 0,
-                 .customer = 0,
-                 .event = 0,
-                 .seq = 0,
-                 .money = 10};
-}
-
-Message propagate_from_1_to_2() {
-  return Message{.kind = MessageKind::kPropagate,
-                 .iface = Interface::kDeposit,
-                 .success = true,
-                 .from = 0,
-                 .to = 1,
-                 .customer = 0,
-                 .event = 0,
-                 .seq = 0,
-                 .money = 10};
-}
+using small_bank::deposit_request;
+using small_bank::make_layout;
+using small_bank::propagate_from_1_to_2;
 
 Branch make_branch(const BankLayout& l, int32_t self) {
   return Branch(BranchConfig{.protocol = l.protocol,
