@@ -16,8 +16,9 @@
 // processes; the World's own Branch copies then stay at their initial states, and whatever
 // reads branch state (final balances) asks the executor: balances().
 //
-// Fault hooks (not yet implemented): drops and duplicates act on the World's in-flight set
-// and need nothing here; crashes and restarts will: crash(branch) (the actor loses its
+// Fault hooks (not yet implemented): drops, duplicates and partitions act on the World's
+// in-flight set and need nothing here but Delivery::repeats_possible (the remote executor
+// carries it in each Deliver); crashes and restarts will: crash(branch) (the actor loses its
 // volatile state and consumes nothing until restarted) and restart(branch, durable state)
 // belong on this interface, in process and remote alike.
 #pragma once

@@ -37,9 +37,10 @@ bool BranchClient::status(wire::BranchStatus* out, std::string* error) {
 }
 
 bool BranchClient::deliver(const std::string& envelope, wire::DeliverReply* reply,
-                           std::string* error) {
+                           std::string* error, bool repeats_possible) {
   wire::Packet p;
   p.set_envelope(envelope);
+  p.set_repeats_possible(repeats_possible);
   grpc::ClientContext ctx;
   arm(&ctx);
   const grpc::Status s = stub_->Deliver(&ctx, p, reply);

@@ -21,7 +21,9 @@ class BranchClient {
   bool configure(const NodeConfiguration& c, std::string* error);
   bool status(wire::BranchStatus* out, std::string* error);
   // Delivers one serialized Envelope; in conducted mode the reply holds the step's effects.
-  bool deliver(const std::string& envelope, wire::DeliverReply* reply, std::string* error);
+  // repeats_possible: as Branch::refuse (the conductor's World took a fault).
+  bool deliver(const std::string& envelope, wire::DeliverReply* reply, std::string* error,
+               bool repeats_possible = false);
 
   const std::string& name() const { return name_; }
 

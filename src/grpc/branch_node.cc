@@ -226,7 +226,13 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
 
 grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* reply) {
   std::lock_guard lock(mu_);
-  const grpc::Status s = step_locked(p.envelope(), reply);
+  if (p.repeats_possible() && configured_ && !config_.conducted) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        name() +
+                            " is not conducted: repeats_possible applies only to a "
+                            "conductor's deliveries");
+  }
+  const grpc::Status s = step_locked(p.envelope(), reply, p.repeats_possible());
   if (configured_ && !config_.conducted) flush_locked(/*to_driver=*/false);
   return s;
 }
@@ -246,14 +252,15 @@ grpc::Status BranchNode::on_batch(const wire::Batch& b) {
   for (const wire::StepEffects& r : b.reports()) hold_locked(r);
   grpc::Status s = grpc::Status::OK;
   for (const std::string& e : b.envelopes()) {
-    s = step_locked(e, nullptr);
+    s = step_locked(e, nullptr, /*repeats_possible=*/false);
     if (!s.ok()) break;
   }
   if (configured_) flush_locked(/*to_driver=*/false);
   return s;
 }
 
-grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply) {
+grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply,
+                                     bool repeats_possible) {
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
   if (!configured_) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, name() + " is not configured yet");
@@ -265,7 +272,7 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
         fmt::format("{} rejected a message: {} bytes that do not parse as a banksim.wire.Envelope",
                     name(), envelope.size()));
   }
-  if (const auto why = branch_.refuse(*m)) {
+  if (const auto why = branch_.refuse(*m, repeats_possible)) {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                         fmt::format("{} rejected a message: {}", name(), *why));
   }

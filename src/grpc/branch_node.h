@@ -89,7 +89,9 @@ class BranchNode {
   void fault(const std::string& message);
   // REQUIRES mu_ held. One step: check, consume, then report and send (free mode) or fill
   // `reply` (conducted mode; `reply` non-null).
-  grpc::Status step_locked(const std::string& envelope, wire::DeliverReply* reply);
+  // repeats_possible: as Branch::refuse (set by a conductor whose World took a fault).
+  grpc::Status step_locked(const std::string& envelope, wire::DeliverReply* reply,
+                           bool repeats_possible);
   // REQUIRES mu_ held. The flush point: held reports join the traffic (see above) or, with
   // `to_driver`, go to the driver regardless; then every outbox writes.
   void flush_locked(bool to_driver);

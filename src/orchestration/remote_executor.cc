@@ -45,7 +45,7 @@ bool RemoteExecutor::deliver(Actors actors, const Delivery& d, Effects& out) {
   const Message& m = d.message;
   if (!layout.is_branch(m.to)) {
     Customer& c = actors.customers[static_cast<size_t>(m.to - layout.branch_count())];
-    if (auto why = c.refuse(m, layout)) {
+    if (auto why = c.refuse(m, layout, d.repeats_possible)) {
       return fail(fmt::format("step {} (message {}): {}", d.step, d.message_id, *why));
     }
     c.on_message(m, out);
@@ -55,7 +55,7 @@ bool RemoteExecutor::deliver(Actors actors, const Delivery& d, Effects& out) {
   if (bytes.empty()) encode_message(m, &bytes);
   wire::DeliverReply reply;
   std::string error;
-  if (!branches_[static_cast<size_t>(m.to)]->deliver(bytes, &reply, &error)) {
+  if (!branches_[static_cast<size_t>(m.to)]->deliver(bytes, &reply, &error, d.repeats_possible)) {
     return fail(fmt::format("step {} (message {}): {}", d.step, d.message_id, error));
   }
   auto step = decode_step(reply.effects(), layout, &error);

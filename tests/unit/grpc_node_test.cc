@@ -118,6 +118,11 @@ TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
   CHECK_FALSE(client.deliver(encoded(deposit_request()), &reply, &error));
   CHECK(error.find("duplicate request") != std::string::npos);
   CHECK(status().balance() == 110);
+  // Unless the conductor's World took a fault: then a duplicate is a real delivery (sync
+  // does not deduplicate, so it applies the deposit again), as Branch::refuse has it.
+  REQUIRE(client.deliver(encoded(deposit_request()), &reply, &error, /*repeats_possible=*/true));
+  CHECK(status().balance() == 120);
+  CHECK(status().steps() == 2);
   node.shutdown();
 }
 
