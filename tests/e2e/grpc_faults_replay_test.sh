@@ -9,23 +9,6 @@ source "$(dirname "$0")/grpc_lib.sh"
 
 S="$SCENARIOS/faults/small.json"
 
-# same_replay TRACE ARGS...: both backends, same status, same stdout.
-same_replay() {
-  local trace=$1 sim=0 grpc=0
-  shift
-  "$BANKSIM" replay "$trace" "$@" >"$WORK/sim.out" 2>"$WORK/sim.err" || sim=$?
-  "$BANKSIM" replay "$trace" --backend grpc "$@" >"$WORK/grpc.out" 2>"$WORK/grpc.err" || grpc=$?
-  if [[ "$sim" != "$grpc" ]]; then
-    cat "$WORK/grpc.err" >&2
-    fail "replay $trace $*: exit $sim (sim) vs $grpc (grpc)"
-  fi
-  cmp "$WORK/sim.out" "$WORK/grpc.out" || {
-    diff "$WORK/sim.out" "$WORK/grpc.out" >&2 || true
-    fail "replay $trace $*: outputs differ"
-  }
-  REPLAY_STATUS=$sim
-}
-
 # Counterexamples found by explore with a budget of one fault (one file per violated
 # property with --keep-going). Session deduplicates, so one duplicate breaks nothing there:
 # the recorded runs below cover its duplicates.

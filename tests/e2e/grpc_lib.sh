@@ -111,3 +111,21 @@ wait_for_traffic() {
   done
   fail "branch process $pid had no traffic within 20 s"
 }
+
+# same_replay TRACE ARGS...: both backends, same status, same stdout
+# (sets REPLAY_STATUS).
+same_replay() {
+  local trace=$1 sim=0 grpc=0
+  shift
+  "$BANKSIM" replay "$trace" "$@" >"$WORK/sim.out" 2>"$WORK/sim.err" || sim=$?
+  "$BANKSIM" replay "$trace" --backend grpc "$@" >"$WORK/grpc.out" 2>"$WORK/grpc.err" || grpc=$?
+  if [[ "$sim" != "$grpc" ]]; then
+    cat "$WORK/grpc.err" >&2
+    fail "replay $trace $*: exit $sim (sim) vs $grpc (grpc)"
+  fi
+  cmp "$WORK/sim.out" "$WORK/grpc.out" || {
+    diff "$WORK/sim.out" "$WORK/grpc.out" >&2 || true
+    fail "replay $trace $*: outputs differ"
+  }
+  REPLAY_STATUS=$sim
+}

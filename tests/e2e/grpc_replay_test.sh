@@ -6,23 +6,6 @@
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/grpc_lib.sh"
 
-# same_replay TRACE ARGS...: both backends, same status, same stdout.
-same_replay() {
-  local trace=$1 sim=0 grpc=0
-  shift
-  "$BANKSIM" replay "$trace" "$@" >"$WORK/sim.out" 2>"$WORK/sim.err" || sim=$?
-  "$BANKSIM" replay "$trace" --backend grpc "$@" >"$WORK/grpc.out" 2>"$WORK/grpc.err" || grpc=$?
-  if [[ "$sim" != "$grpc" ]]; then
-    cat "$WORK/grpc.err" >&2
-    fail "replay $trace $*: exit $sim (sim) vs $grpc (grpc)"
-  fi
-  cmp "$WORK/sim.out" "$WORK/grpc.out" || {
-    diff "$WORK/sim.out" "$WORK/grpc.out" >&2 || true
-    fail "replay $trace $*: outputs differ"
-  }
-  REPLAY_STATUS=$sim
-}
-
 # A counterexample found by explore: async breaks read-your-writes on seed 002's test 2.
 expect_exit 1 "$BANKSIM" explore "$SEEDS/cc-dest-test2.input.json" --protocol async -q \
   --trace-out "$WORK/ryw.json"
