@@ -77,18 +77,8 @@ TEST_CASE("prop: every counterexample with faults replays to its violation") {
       auto loaded = parse_trace_text(trace_to_json(t).dump(1), "counterexample.json");
       RC_ASSERT(loaded.ok());
       RC_ASSERT(loaded.value().schedule == ce.schedule);
-      auto replayed = replay_trace(loaded.value(), "counterexample.json", ReplayOptions{});
-      bool shown = false;
       std::string seen;
-      if (replayed.ok()) {
-        for (const Violation& v : replayed.value().world.violations()) {
-          shown = shown || (v.property == ce.property && v.detail == ce.detail);
-          seen += fmt::format("  {}: {}\n", property_name(v.property), v.detail);
-        }
-      } else {
-        seen = replayed.error().message;
-      }
-      if (!shown) {
+      if (!replay_shows(loaded.value(), ce.property, ce.detail, &seen)) {
         RC_FAIL(fmt::format("the {} counterexample ({}) with {} faults does not replay; the "
                             "replay shows:\n{}\n{}",
                             property_name(ce.property), ce.detail, fault_steps(ce.schedule), seen,

@@ -136,4 +136,19 @@ std::string describe(const std::vector<Violation>& violations) {
   return out;
 }
 
+bool replay_shows(const Trace& t, Property property, const std::string& detail,
+                  std::string* seen) {
+  auto replayed = replay_trace(t, "counterexample.json", ReplayOptions{});
+  if (!replayed.ok()) {
+    *seen = replayed.error().message;
+    return false;
+  }
+  bool shown = false;
+  for (const Violation& v : replayed.value().world.violations()) {
+    shown = shown || (v.property == property && v.detail == detail);
+    *seen += fmt::format("  {}: {}\n", property_name(v.property), v.detail);
+  }
+  return shown;
+}
+
 }  // namespace banksim

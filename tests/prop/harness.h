@@ -86,6 +86,11 @@ std::string save_failure(std::string_view property, const Scenario& scenario, Tr
 // Violations as "property: detail" lines.
 std::string describe(const std::vector<Violation>& violations);
 
+// Replays `t` as `banksim replay` would. True when it shows `property` with `detail`;
+// `seen` gets what the replay showed instead (its violations, or its error).
+bool replay_shows(const Trace& t, Property property, const std::string& detail,
+                  std::string* seen);
+
 // Runs a rapidcheck property inside a doctest test case; the test fails with it.
 template <typename Testable>
 void prop_check(const std::string& name, Testable&& testable) {

@@ -117,18 +117,8 @@ TEST_CASE("prop: every counterexample the explorer reports replays to its violat
       t.violation = TraceViolation{ce.property, ce.detail};
       auto loaded = through_file(t);
       RC_ASSERT(loaded.ok());
-      auto replayed = replay_trace(loaded.value(), "counterexample.json", ReplayOptions{});
-      bool shown = false;
       std::string seen;
-      if (replayed.ok()) {
-        for (const Violation& v : replayed.value().world.violations()) {
-          shown = shown || (v.property == ce.property && v.detail == ce.detail);
-          seen += fmt::format("  {}: {}\n", property_name(v.property), v.detail);
-        }
-      } else {
-        seen = replayed.error().message;
-      }
-      if (!shown) {
+      if (!replay_shows(loaded.value(), ce.property, ce.detail, &seen)) {
         RC_FAIL(
             fmt::format("the {} counterexample ({}) does not replay to its violation; the "
                         "replay shows:\n{}\n{}",
