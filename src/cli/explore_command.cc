@@ -295,11 +295,6 @@ CommandResult explore_command(const ExploreArgs& args) {
                       "scenario has {}",
                       kMaxFaultBranches, scenario->branch_count()));
     }
-    if (faults.any() && !args.summary_json.empty()) {
-      return refuse(
-          "--summary-json: swarm summaries do not record fault budgets yet; run the swarm "
-          "without --max-drops/--max-dups/--max-crashes/--max-partitions");
-    }
     if (faults.any() && args.no_compare) {
       return refuse(
           "--no-compare: with fault budgets the search expands every choice (no "

@@ -44,9 +44,9 @@ Status check_reproduces(const Trace& t, const std::string& source) {
   for (const Violation& v : replayed.value().world.violations()) {
     if (v.property == t.violation->property && v.detail == t.violation->detail) return {};
   }
-  return internal_error(fmt::format("replaying its {} deliveries shows no {} violation \"{}\"",
-                                    t.schedule.size(), property_name(t.violation->property),
-                                    t.violation->detail));
+  return internal_error(fmt::format("replaying its {} shows no {} violation \"{}\"",
+                                    schedule_length_text(t.schedule),
+                                    property_name(t.violation->property), t.violation->detail));
 }
 
 namespace explore_detail {
@@ -84,8 +84,7 @@ Counterexamples replay_counterexamples(const ExploreRun& run) {
   return Counterexamples{std::move(traces), std::move(unreproduced)};
 }
 
-int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
-                          std::string& out) {
+int write_counterexamples(const ExploreRun& run, const Counterexamples& found, std::string& out) {
   const ExploreArgs& args = run.args;
   const ExploreOptions& o = run.o;
   const ExploreResult& r = run.r;
@@ -131,13 +130,8 @@ int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
     } else if (o.minimize && st.stopped_by != StopReason::kNone) {
       how = " (the first found: not shortened, the search was cut short)";
     }
-    const size_t fault_count = fault_steps(c.schedule);
-    out += fmt::format(
-        "\ncounterexample for {}: {} deliveries{}{}, replayed and reproduced\n",
-        property_name(c.property), c.schedule.size() - fault_count,
-        fault_count == 0 ? ""
-                         : fmt::format(" and {} fault{}", fault_count, fault_count == 1 ? "" : "s"),
-        how);
+    out += fmt::format("\ncounterexample for {}: {}{}, replayed and reproduced\n",
+                       property_name(c.property), schedule_length_text(c.schedule), how);
     out += fmt::format("  trace written to {}\n  drawn in {}\n  replay it: banksim replay {}\n",
                        path, page, path);
   }
@@ -148,7 +142,8 @@ int write_counterexamples(const ExploreRun& run, const Counterexamples& found,
                              .fifo = run.s.network.fifo,
                              .max_depth = o.max_depth,
                              .keep_going = o.keep_going,
-                             .minimize = o.minimize};
+                             .minimize = o.minimize,
+                             .faults = o.faults};
     const SwarmSummary summary =
         task_summary(*run.scenario, args.scenario, search, run.seed, run.walks, r, traces);
     const bool broken = std::any_of(unreproduced.begin(), unreproduced.end(),

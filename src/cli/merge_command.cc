@@ -6,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/explore_command.h"
-#include "cli/report.h"
 #include "cli/outcome.h"
+#include "cli/report.h"
 #include "sim/atomic_file.h"
 
 namespace banksim {
@@ -69,6 +69,14 @@ Difference search_difference(const SwarmSearch& a, const SwarmSearch& b) {
   if (a.keep_going != b.keep_going)
     return {"$.search.keep_going", yes(b.keep_going), yes(a.keep_going)};
   if (a.minimize != b.minimize) return {"$.search.minimize", yes(b.minimize), yes(a.minimize)};
+  const auto budget = [](const FaultBudget& f) {
+    return fmt::format("drops {}, duplicates {}, crashes {}, partitions {}", f.drops, f.duplicates,
+                       f.crashes, f.partitions);
+  };
+  if (!(a.faults.drops == b.faults.drops && a.faults.duplicates == b.faults.duplicates &&
+        a.faults.crashes == b.faults.crashes && a.faults.partitions == b.faults.partitions)) {
+    return {"$.search.faults", budget(b.faults), budget(a.faults)};
+  }
   return {};
 }
 
@@ -185,7 +193,8 @@ CommandResult merge_command(const MergeArgs& args) {
   // Outputs that would overwrite an input.
   for (const std::string& input : args.inputs) {
     if (!args.output.empty() && same_existing_file(args.output, input)) {
-      return Error{fmt::format("-o: {} is the summary file {} itself; refusing to overwrite it", args.output, input)};
+      return Error{fmt::format("-o: {} is the summary file {} itself; refusing to overwrite it",
+                               args.output, input)};
     }
   }
   std::vector<std::pair<std::string, SwarmSummary>> loaded;
@@ -205,7 +214,9 @@ CommandResult merge_command(const MergeArgs& args) {
     const std::string path = trace_path(args, c.property);
     for (const std::string& input : args.inputs) {
       if (same_existing_file(path, input)) {
-        return Error{fmt::format("--trace-out: {} is the summary file {} itself; refusing to overwrite it", path, input)};
+        return Error{
+            fmt::format("--trace-out: {} is the summary file {} itself; refusing to overwrite it",
+                        path, input)};
       }
     }
   }
@@ -282,13 +293,14 @@ CommandResult merge_command(const MergeArgs& args) {
     if (!unreproduced[i].empty()) continue;
     const std::string path = trace_path(args, c.property);
     staged.emplace_back();
-    if (Status st = staged.back().stage(path, trace_to_json(c.trace).dump(1) + "\n"); !st.ok()) return io_error(st.error().message);
+    if (Status st = staged.back().stage(path, trace_to_json(c.trace).dump(1) + "\n"); !st.ok())
+      return io_error(st.error().message);
     written = true;
     out += fmt::format(
-        "\ncounterexample for {}: {} deliveries ({}shortest of the tasks', from "
+        "\ncounterexample for {}: {} ({}shortest of the tasks', from "
         "the task with seed {}), replayed and reproduced\n",
-        property_name(c.property), c.trace.schedule.size(), c.minimal ? "shortest possible; " : "",
-        c.task_seed);
+        property_name(c.property), schedule_length_text(c.trace.schedule),
+        c.minimal ? "shortest possible; " : "", c.task_seed);
     out += fmt::format("  trace written to {}\n  replay it: banksim replay {}\n", path, path);
   }
   if (!args.output.empty() && broken) {
@@ -296,7 +308,8 @@ CommandResult merge_command(const MergeArgs& args) {
                args.output);
   } else if (!args.output.empty()) {
     staged.emplace_back();
-    if (Status st = staged.back().stage(args.output, summary_to_json(m).dump(1) + "\n"); !st.ok()) return io_error(st.error().message);
+    if (Status st = staged.back().stage(args.output, summary_to_json(m).dump(1) + "\n"); !st.ok())
+      return io_error(st.error().message);
     out += fmt::format("\nmerged summary written to {}\n", args.output);
   }
   for (StagedFile& f : staged) {

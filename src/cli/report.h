@@ -13,8 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sim/atomic_file.h"
 #include "cli/execution_record.h"
+#include "sim/atomic_file.h"
 #include "sim/history.h"
 #include "sim/network.h"
 #include "sim/world.h"
@@ -34,6 +34,8 @@ enum class OutputFormat : uint8_t {
 std::string printable(std::string_view s, size_t max_bytes);
 // n with thousands separators: 1234567 -> "1,234,567".
 std::string grouped(uint64_t n);
+// A schedule's length as a reader counts it: "6 deliveries", "6 deliveries and 1 fault".
+std::string schedule_length_text(const std::vector<uint64_t>& schedule);
 // What banksim echoes of a string it read from an input file at most.
 constexpr size_t kEchoMaxBytes = 200;
 

@@ -1,6 +1,7 @@
 #include "cli/report.h"
 
 #include "cli/report_detail.h"
+#include "sim/trace.h"
 
 #include <cassert>
 #include <optional>
@@ -13,6 +14,14 @@ using ojson = nlohmann::ordered_json;
 using report_detail::branch_id;
 using report_detail::property_json;
 using report_detail::result_word;
+
+std::string schedule_length_text(const std::vector<uint64_t>& schedule) {
+  const size_t faults = fault_steps(schedule);
+  const size_t deliveries = schedule.size() - faults;
+  std::string out = fmt::format("{} deliver{}", deliveries, deliveries == 1 ? "y" : "ies");
+  if (faults > 0) out += fmt::format(" and {} fault{}", faults, faults == 1 ? "" : "s");
+  return out;
+}
 
 std::string grouped(uint64_t n) {
   const std::string digits = std::to_string(n);
@@ -130,8 +139,9 @@ ojson write_sets_json(const History& h) {
   std::vector<std::map<int32_t, std::vector<int64_t>>> sets(s.branches.size());
   for (const HistoryEvent& e : h.events) {
     if (e.obs.kind != ObservationKind::kApply) continue;
-    const int64_t event_id =
-        s.customers[static_cast<size_t>(e.obs.customer)].events[static_cast<size_t>(e.obs.event)].id;
+    const int64_t event_id = s.customers[static_cast<size_t>(e.obs.customer)]
+                                 .events[static_cast<size_t>(e.obs.event)]
+                                 .id;
     sets[static_cast<size_t>(e.obs.branch)][e.obs.customer].push_back(event_id);
   }
   ojson out = ojson::array();

@@ -49,6 +49,14 @@ ojson search_json(const SwarmSearch& s) {
   out["max_depth"] = s.max_depth > 0 ? ojson(s.max_depth) : ojson(nullptr);
   out["keep_going"] = s.keep_going;
   out["minimize"] = s.minimize;
+  if (s.faults.any()) {
+    ojson f = ojson::object();
+    f["drops"] = s.faults.drops;
+    f["duplicates"] = s.faults.duplicates;
+    f["crashes"] = s.faults.crashes;
+    f["partitions"] = s.faults.partitions;
+    out["faults"] = f;
+  }
   return out;
 }
 
@@ -91,12 +99,14 @@ struct Fault {
 }
 
 // The object at `path`, with exactly the `known` members (all required).
-const json& object(const json& v, const std::string& path,
-                   std::initializer_list<const char*> known) {
+// An object with exactly the `known` fields, and any of the `optional` ones.
+const json& object(const json& v, const std::string& path, std::initializer_list<const char*> known,
+                   std::initializer_list<const char*> optional = {}) {
   if (!v.is_object()) fail(path, fmt::format("must be an object, not {}", json_kind_name(v)));
   for (auto it = v.begin(); it != v.end(); ++it) {
-    const bool ok =
-        std::any_of(known.begin(), known.end(), [&](const char* k) { return it.key() == k; });
+    const auto named = [&](const char* k) { return it.key() == k; };
+    const bool ok = std::any_of(known.begin(), known.end(), named) ||
+                    std::any_of(optional.begin(), optional.end(), named);
     if (!ok) fail(json_path_child(path, it.key()), "unknown field");
   }
   for (const char* k : known) {
@@ -147,9 +157,24 @@ Property property_at(const json& obj, const std::string& path, const char* key) 
   return *p;
 }
 
+FaultBudget parse_faults(const json& v, const std::string& path) {
+  object(v, path, {"drops", "duplicates", "crashes", "partitions"});
+  FaultBudget f;
+  f.drops = unsigned_at(v, path, "drops");
+  f.duplicates = unsigned_at(v, path, "duplicates");
+  f.crashes = unsigned_at(v, path, "crashes");
+  f.partitions = unsigned_at(v, path, "partitions");
+  // Written only when a budget is set: an all-zero block would give a second spelling
+  // (and a second identity) of the search without faults.
+  if (!f.any()) fail(path, "has every budget 0; leave \"faults\" out instead");
+  return f;
+}
+
 SwarmSearch parse_search(const json& v, const std::string& path) {
-  object(v, path, {"strategy", "protocol", "check", "fifo", "max_depth", "keep_going", "minimize"});
+  object(v, path, {"strategy", "protocol", "check", "fifo", "max_depth", "keep_going", "minimize"},
+         {"faults"});
   SwarmSearch s;
+  if (v.contains("faults")) s.faults = parse_faults(v.at("faults"), path + ".faults");
   if (string_at(v, path, "strategy") != "random") {
     fail(path + ".strategy", "must be \"random\" (only random walks are split into tasks)");
   }
@@ -261,7 +286,7 @@ SwarmSummary parse_summary(const json& doc, const std::string& source) {
   const json& ces = array_at(doc, "$", "counterexamples");
   for (size_t i = 0; i < ces.size(); ++i) {
     const std::string at = fmt::format("$.counterexamples[{}]", i);
-    object(ces[i], at, {"property", "deliveries", "minimal", "task_seed", "trace"});
+    object(ces[i], at, {"property", "deliveries", "minimal", "task_seed", "trace"}, {"faults"});
     SwarmCounterexample c;
     c.property = property_at(ces[i], at, "property");
     if (!s.search.checked.has(c.property)) fail(at + ".property", "is not a checked property");
@@ -291,8 +316,17 @@ SwarmSummary parse_summary(const json& doc, const std::string& source) {
       fail(at + ".trace.violation",
            fmt::format("must be a {} violation", property_name(c.property)));
     }
-    if (unsigned_at(ces[i], at, "deliveries") != t.schedule.size()) {
-      fail(at + ".deliveries", "differs from the trace's schedule length");
+    // "faults" is there exactly when the schedule holds faults (summaries of searches
+    // without faults are unchanged).
+    const uint64_t faults = fault_steps(t.schedule);
+    if (unsigned_at(ces[i], at, "deliveries") != t.schedule.size() - faults) {
+      fail(at + ".deliveries", "differs from the deliveries in the trace's schedule");
+    }
+    if (faults > 0 && !ces[i].contains("faults")) {
+      fail(at + ".faults", "is required but missing (the trace's schedule holds faults)");
+    }
+    if (ces[i].contains("faults") && unsigned_at(ces[i], at, "faults") != faults) {
+      fail(at + ".faults", "differs from the faults in the trace's schedule");
     }
     if (t.protocol != s.search.protocol || t.network.fifo != s.search.fifo ||
         !(t.checked == s.search.checked)) {
@@ -460,11 +494,14 @@ ojson summary_to_json(const SwarmSummary& s) {
   doc["verdicts"] = std::move(verdicts);
   ojson ces = ojson::array();
   for (const SwarmCounterexample& c : s.counterexamples) {
-    ces.push_back({{"property", std::string(property_name(c.property))},
-                   {"deliveries", c.trace.schedule.size()},
-                   {"minimal", c.minimal},
-                   {"task_seed", c.task_seed},
-                   {"trace", trace_to_json(c.trace)}});
+    const uint64_t faults = fault_steps(c.trace.schedule);
+    ojson ce = {{"property", std::string(property_name(c.property))},
+                {"deliveries", c.trace.schedule.size() - faults}};
+    if (faults > 0) ce["faults"] = faults;
+    ce["minimal"] = c.minimal;
+    ce["task_seed"] = c.task_seed;
+    ce["trace"] = trace_to_json(c.trace);
+    ces.push_back(std::move(ce));
   }
   doc["counterexamples"] = std::move(ces);
   // Last: the only long line.

@@ -50,6 +50,9 @@ struct SwarmSearch {
   int64_t max_depth = 0;  // 0: none
   bool keep_going = false;
   bool minimize = true;
+  // Fault budgets (--max-drops ...). Written as "faults" only when one is set, so the
+  // summaries and identities of searches without faults are what they were before.
+  FaultBudget faults;
 };
 
 // One explore run: its seed and walks.

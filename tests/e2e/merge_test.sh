@@ -142,4 +142,28 @@ expect_grep 'does not reproduce' "$WORK/err"
 expect_grep '^monotonic-writes +no +not judged: the violation found did not reproduce' "$WORK/out"
 [[ ! -e b.json && ! -e b-monotonic-writes.json ]] || fail "an unreproduced counterexample was written"
 [[ -e b-read-your-writes.json ]] || fail "a reproduced counterexample was not written"
+# Fault budgets are part of the search: summaries record them, merge keeps them and says how
+# many faults a counterexample took, and refuses to merge searches with other budgets.
+faults="$SCENARIOS/faults/small.json"
+for s in 1 2; do
+  expect_exit 1 "$BANKSIM" explore "$faults" --protocol async --strategy random --walks 40 \
+    --seed "$s" --max-drops 1 --summary-json "fd-$s.json" --trace-out "fd-$s-trace.json" -q
+done
+[[ $(jq -c '.search.faults' fd-1.json) == '{"drops":1,"duplicates":0,"crashes":0,"partitions":0}' ]] ||
+  fail "a summary does not record its fault budget: $(jq -c .search fd-1.json)"
+expect_exit 1 "$BANKSIM" merge fd-1.json fd-2.json -o fd-merged.json --trace-out fd-m.json
+expect_grep '^counterexample for liveness: [0-9]+ deliveries and 1 fault ' "$WORK/out"
+[[ $(jq '.counterexamples[0].faults' fd-merged.json) == 1 ]] ||
+  fail "the merged counterexample does not count its fault"
+expect_exit 1 "$BANKSIM" replay fd-m-liveness.json
+"$BANKSIM" explore "$faults" --protocol async --strategy random --walks 40 --seed 3 \
+  --summary-json fd-0.json --trace-out fd-0-trace.json -q >/dev/null || [[ $? == 1 ]]
+[[ $(jq -c '.search | has("faults")' fd-0.json) == false ]] ||
+  fail "a summary without budgets grew a faults block"
+refused 'fd-1.json: \$\.search\.faults: drops 1, duplicates 0, crashes 0, partitions 0 differs from fd-0.json.s drops 0,' \
+  fd-0.json fd-1.json
+jq -c '.search.faults.drops = 0' fd-1.json >zero.json
+refused 'zero.json: \$\.search\.faults: has every budget 0' zero.json
+jq -c 'del(.counterexamples[0].faults)' fd-1.json >nofault.json
+refused 'nofault.json: \$\.counterexamples\[0\]\.faults: is required but missing' nofault.json
 echo "merge_test: ok"
