@@ -52,7 +52,7 @@ struct SwarmSearch {
   bool minimize = true;
   // Fault budgets (--max-drops ...). Written as "faults" only when one is set, so the
   // summaries and identities of searches without faults are what they were before.
-  FaultBudget faults;
+  FaultBudget faults{};
 };
 
 // One explore run: its seed and walks.
