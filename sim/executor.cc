@@ -46,6 +46,18 @@ bool InProcessExecutor::balances(std::span<const Branch> in_world, std::vector<M
   return true;
 }
 
+bool InProcessExecutor::crash(Actors a, int32_t branch, Money* lost) {
+  assert(branch >= 0 && branch < a.bank.branch_count());
+  Branch& b = a.branches[static_cast<size_t>(branch)];
+  *lost = b.buffered_delta();  // buffered writes are volatile
+  b = Branch(b.config(), b.durable());
+  return true;
+}
+
+bool InProcessExecutor::restart(Actors, int32_t) {
+  return true;  // the crash already left only the durable part
+}
+
 const std::string& InProcessExecutor::failure() const {
   static const std::string kNone;
   return kNone;

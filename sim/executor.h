@@ -16,11 +16,12 @@
 // processes; the World's own Branch copies then stay at their initial states, and whatever
 // reads branch state (final balances) asks the executor: balances().
 //
-// Fault hooks (not yet implemented): drops, duplicates and partitions act on the World's
-// in-flight set and need nothing here but Delivery::repeats_possible (the remote executor
-// carries it in each Deliver); crashes and restarts will: crash(branch) (the actor loses its
-// volatile state and consumes nothing until restarted) and restart(branch, durable state)
-// belong on this interface, in process and remote alike.
+// Fault hooks: drops, duplicates and partitions act on the World's in-flight set and need
+// nothing here but Delivery::repeats_possible (the remote executor carries it in each
+// Deliver). Crashes and restarts act on the branch itself, wherever it lives: the World
+// asks crash(branch) and restart(branch) (World::apply_fault). In process a crash rebuilds
+// the branch from its durable part at once (Branch(config, durable())); remotely it kills
+// the branch process (SIGKILL), and a restart starts it again from its durable file.
 #pragma once
 
 #include <cstdint>
@@ -66,6 +67,14 @@ class Executor {
   // The branches' balances now, by branch index, read from wherever the branches live.
   // False when they cannot be read (failure() says why).
   virtual bool balances(std::span<const Branch> in_world, std::vector<Money>* out) = 0;
+  // Crashes branch `branch` (a branch index): it loses its volatile state, keeps only its
+  // durable part (Branch::durable()) and consumes nothing until restart(). Sets *lost to
+  // the money the branch held in volatile buffers (Branch::buffered_delta() just before the
+  // crash, read from wherever the branch lives): it leaves the bank with the crash. False
+  // when the crash could not be performed (failure() says why).
+  virtual bool crash(Actors actors, int32_t branch, Money* lost) = 0;
+  // Brings crashed branch `branch` back from its durable state. False on failure.
+  virtual bool restart(Actors actors, int32_t branch) = 0;
   // Why the last failed call failed; empty while nothing failed.
   virtual const std::string& failure() const = 0;
 };
@@ -77,6 +86,9 @@ class InProcessExecutor final : public Executor {
 
   bool deliver(Actors actors, const Delivery& d, Effects& out) override;
   bool balances(std::span<const Branch> in_world, std::vector<Money>* out) override;
+  // The World's own copy: rebuilt from its durable part now; a restart changes nothing.
+  bool crash(Actors actors, int32_t branch, Money* lost) override;
+  bool restart(Actors actors, int32_t branch) override;
   const std::string& failure() const override;
 };
 

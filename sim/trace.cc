@@ -387,6 +387,7 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
       }
       const int64_t now = t.times_us.empty() ? static_cast<int64_t>(i + 1) : t.times_us[i];
       world.apply(c, now);
+      if (world.halted()) return Error{world.executor().failure()};
       r.end_time_us = now;
       if (options.on_step) options.on_step(world, now);
       continue;

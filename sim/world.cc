@@ -396,21 +396,30 @@ void World::apply_fault(const Choice& c) {
       break;
     }
     case ChoiceKind::kCrash: {
+      // The executor crashes the branch where it lives and says what its volatile buffers
+      // held (a remote branch's, not this World's copy, which stays initial there).
+      Money lost = 0;
+      if (!executor().crash(Actors{*bank_, branches_, customers_}, c.branch, &lost)) {
+        halted_ = true;
+        return;
+      }
+      fault_money_ += lost;  // buffered writes are volatile
       for (size_t i = 0; i < in_flight_.size(); ++i) {
         if (!is_hole(in_flight_[i]) && in_flight_[i].msg.to == c.branch) {
           discard(i);
           faults_.lost += 1;
         }
       }
-      Branch& b = branches_[static_cast<size_t>(c.branch)];
-      fault_money_ += b.buffered_delta();  // buffered writes are volatile
-      b = Branch(b.config(), b.durable());
       down_ |= uint64_t{1} << c.branch;
       rehash_actor(c.branch);
       faults_.crashes += 1;
       break;
     }
     case ChoiceKind::kRestart:
+      if (!executor().restart(Actors{*bank_, branches_, customers_}, c.branch)) {
+        halted_ = true;
+        return;
+      }
       down_ &= ~(uint64_t{1} << c.branch);
       rehash_actor(c.branch);
       faults_.restarts += 1;

@@ -38,6 +38,7 @@ struct ServeArgs {
   std::string driver;                  // HOST:PORT of the driver (else the Configure RPC)
   bool conducted = false;              // with --peers/--driver: hand steps back (replay)
   int64_t rpc_timeout_ms = 2000;
+  std::string data_dir;  // keep the durable state here (empty: none)
 };
 
 CLI::App* add_serve_command(CLI::App& app, ServeArgs& args);

@@ -17,6 +17,17 @@ namespace banksim {
 
 namespace {
 
+// Crash and restart steps in a schedule.
+size_t crash_steps(const std::vector<uint64_t>& schedule) {
+  size_t n = 0;
+  for (uint64_t step : schedule) {
+    if (!is_fault_step(step)) continue;
+    const ChoiceKind k = unpack_choice(step).kind;
+    n += k == ChoiceKind::kCrash || k == ChoiceKind::kRestart ? 1 : 0;
+  }
+  return n;
+}
+
 int replay_unguarded(const ReplayArgs& args) {
   auto loaded = load_trace_file(args.trace);
   if (!loaded.ok()) {
@@ -30,7 +41,10 @@ int replay_unguarded(const ReplayArgs& args) {
   }
   InterruptWatch interrupts;
   std::string error;
-  auto cluster = GrpcCluster::start(*t.scenario, t.protocol, args.grpc, &error);
+  // Branches that crash and restart keep their durable state in a data directory of the
+  // run's own (removed with the cluster); a trace without crashes needs none.
+  const bool crashes = crash_steps(t.schedule) > 0;
+  auto cluster = GrpcCluster::start(*t.scenario, t.protocol, args.grpc, &error, crashes);
   if (cluster == nullptr || !cluster->configure("", /*conducted=*/true, &error)) {
     if (cluster != nullptr) cluster->stop();
     fmt::print(stderr, "banksim: replay --backend grpc failed: {}\n", error);

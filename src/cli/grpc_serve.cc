@@ -7,12 +7,15 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/grpc_options.h"
 #include "cli/settings.h"
 #include "grpc/branch_node.h"
+#include "grpc/durable_store.h"
 #include "grpc/node_config.h"
 #include "orchestration/grpc_cluster.h"
+#include "sim/scenario.h"
 
 namespace banksim {
 
@@ -59,6 +62,7 @@ bool parse_peers(const std::string& spec, const Scenario& s, int32_t self,
 }
 
 static_assert(kExitThreadFailure == kExitBackendFailed);
+static_assert(kExitDurableWriteFailed == kExitIo);
 
 int serve_unguarded(const ServeArgs& args) {
   auto loaded = load_scenario_file(args.scenario);
@@ -119,7 +123,22 @@ int serve_unguarded(const ServeArgs& args) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
-  BranchNode node(make_layout(s, protocol), self);
+  const std::shared_ptr<const BankLayout> layout = make_layout(s, protocol);
+  // The durable state, checked and claimed before anything listens: a directory that is
+  // missing, unwritable, or holds another bank's or a corrupt state is bad input.
+  std::unique_ptr<DurableStore> store;
+  std::optional<BranchDurable> restored;
+  if (!args.data_dir.empty()) {
+    const DurableIdentity identity{
+        .scenario_hash = durable_scenario_hash(scenario_to_json(s).dump()),
+        .branch_id = args.branch,
+        .branch_index = self,
+        .protocol = std::string(protocol_name(protocol))};
+    std::string error;
+    store = DurableStore::open(args.data_dir, identity, *layout, self, &restored, &error);
+    if (store == nullptr) return bad(error);
+  }
+  BranchNode node(layout, self, std::move(store), restored);
   std::string error;
   int bound = 0;
   if (!node.start(args.listen, &bound, &error)) {

@@ -29,17 +29,6 @@ CLI::App* add_replay_command(CLI::App& app, ReplayArgs& args) {
 
 namespace {
 
-// Crash and restart steps in a schedule.
-size_t crash_steps(const std::vector<uint64_t>& schedule) {
-  size_t n = 0;
-  for (uint64_t step : schedule) {
-    if (!is_fault_step(step)) continue;
-    const ChoiceKind k = unpack_choice(step).kind;
-    n += k == ChoiceKind::kCrash || k == ChoiceKind::kRestart ? 1 : 0;
-  }
-  return n;
-}
-
 // What a replay prints before the outcome: the trace, where it came from (echoed escaped
 // and capped: a trace is input), and the violation it records.
 std::string replay_preamble(const ReplayArgs& args, const Trace& t, bool quiescent) {
@@ -153,16 +142,6 @@ int replay_over(const ReplayArgs& args, const Trace& t, OutputPlan& plan, Execut
 int replay_command(const ReplayArgs& args) {
   if (!validate_output_flags(args.out)) return kExitBadInput;
   if (args.backend == "grpc") {
-    // Drops, duplicates and partitions act on the World's in-flight set and replay over
-    // gRPC as they do in process; crashes and restarts need the branch processes killed
-    // and restarted from disk (issue 14): refused until then.
-    if (auto t = load_trace_file(args.trace); t.ok() && crash_steps(t.value().schedule) > 0) {
-      fmt::print(stderr,
-                 "banksim: {}: crash and restart faults are not yet supported by the grpc "
-                 "backend (drops, duplicates and partitions are)\n",
-                 args.trace);
-      return kExitBadInput;
-    }
     return replay_over_grpc_command(args);
   }
   if (args.backend != "sim") {

@@ -33,6 +33,10 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
   cmd->add_option("--rpc-timeout-ms", args.rpc_timeout_ms,
                   "Deadline of every outgoing RPC in milliseconds (default 2000)")
       ->check(CLI::Range(int64_t{1}, int64_t{600'000}));
+  cmd->add_option("--data-dir", args.data_dir,
+                  "Existing writable directory for the branch's durable state "
+                  "(DIR/branch-ID.durable, checksummed, fsync'd before any reply or send that "
+                  "depends on it); a branch started on it again comes back from that state");
   return cmd;
 }
 

@@ -3,6 +3,7 @@
 #include <cassert>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -43,6 +44,14 @@ BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self)
     : layout_(std::move(layout)),
       self_(self),
       branch_(branch_config(*layout_, self), layout_->balances.at(static_cast<size_t>(self))) {}
+
+BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self,
+                       std::unique_ptr<DurableStore> store,
+                       const std::optional<BranchDurable>& restored)
+    : BranchNode(std::move(layout), self) {
+  if (restored) branch_ = Branch(branch_config(*layout_, self_), *restored);
+  store_ = std::move(store);
+}
 
 BranchNode::~BranchNode() {
   shutdown();
@@ -221,6 +230,7 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
   out->set_balance(branch_.balance());
   out->set_held_requests(branch_.held_requests());
   out->set_steps(steps_);
+  out->set_buffered_delta(branch_.buffered_delta());
   return grpc::Status::OK;
 }
 
@@ -279,6 +289,17 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
   effects_.clear();
   branch_.on_message(*m, effects_);
   steps_ += 1;
+  if (store_ != nullptr) {
+    // Before anything that depends on the step leaves this process (see branch_node.h).
+    BranchDurable now = branch_.durable();
+    std::string error;
+    if (!(now == store_->saved()) && !store_->save(now, &error)) {
+      std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
+                   name().c_str(), error.c_str());
+      std::fflush(stderr);
+      std::_Exit(kExitDurableWriteFailed);
+    }
+  }
   if (config_.conducted) {
     if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());
     return grpc::Status::OK;

@@ -26,6 +26,12 @@
 // and reports nothing, so the caller (orchestration/remote_executor.h, under the World's
 // trace scheduler) alone decides what happens next.
 //
+// Durable state (with a DurableStore, `serve --data-dir`): after step 2, when the step
+// changed Branch::durable(), the store writes it (fsync'd) before step 3, so no reply and
+// no send that depends on the step leaves the process before its durable effect is on disk.
+// A branch that cannot write it stops at once (exit kExitDurableWriteFailed): going on would
+// answer from a state that a crash would lose.
+//
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
 // while none is held). No thread per peer: a process has the engine's two threads, the
@@ -38,6 +44,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,6 +52,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "banksim_service.grpc.pb.h"
+#include "grpc/durable_store.h"
 #include "grpc/link_engine.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
@@ -57,10 +65,19 @@ namespace banksim {
 // (the timer ticks at this period, so the wait is between one and two of it).
 constexpr int64_t kReportHoldMs = 1;
 
+// The exit status of a branch process that could not write its durable state (I/O; the
+// CLI's kExitIo, checked there).
+constexpr int kExitDurableWriteFailed = 4;
+
 class BranchNode {
  public:
   // REQUIRES: self is a branch index of layout.
   BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self);
+  // A branch with a data directory: it starts from `restored` (a state the store loaded)
+  // when given, else from its initial balance, and saves every change through `store`.
+  // REQUIRES: `restored` fits the layout (durable_from_proto checked it).
+  BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self,
+             std::unique_ptr<DurableStore> store, const std::optional<BranchDurable>& restored);
   ~BranchNode();  // shutdown()
   BranchNode(const BranchNode&) = delete;
   BranchNode& operator=(const BranchNode&) = delete;
@@ -106,6 +123,7 @@ class BranchNode {
 
   std::mutex mu_;  // guards everything below
   Branch branch_;
+  std::unique_ptr<DurableStore> store_;  // null without --data-dir
   Effects effects_;
   uint64_t steps_ = 0;
   bool configured_ = false;

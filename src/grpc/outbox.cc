@@ -63,6 +63,10 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool lin
   args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);  // nothing here is retried: a failure is a fault
   // The minimal stack has no deadline filter: only for streams, which have no deadline.
   if (link) args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
+  // A call channel (configure, status, deliver) gets connections of its own: with the
+  // process-wide subchannel pool, a channel made for a branch process restarted on the same
+  // port could be handed the dead process's connection and fail its first call.
+  if (!link) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);

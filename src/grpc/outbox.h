@@ -104,7 +104,8 @@ class Outbox final {
 };
 
 // Creates a channel to a loopback (or explicitly allowed) address; `link`: for link streams
-// only (a lighter stack that does not enforce deadlines).
+// only (a lighter stack that does not enforce deadlines). Other channels never share a
+// connection with another channel.
 std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool link = false);
 
 // The OpenFn of a link stream to `Service` (wire::BranchService or wire::DriverService) at

@@ -58,6 +58,15 @@ BranchProcesses::~BranchProcesses() {
 
 bool BranchProcesses::spawn(const std::string& name, const std::string& exe,
                             const std::vector<std::string>& args, std::string* error) {
+  Child c{name, -1, -1, false, 0, {}};
+  if (!start_child(&c, exe, args, error)) return false;
+  children_.push_back(std::move(c));
+  return true;
+}
+
+bool BranchProcesses::start_child(Child* slot, const std::string& exe,
+                                  const std::vector<std::string>& args, std::string* error) {
+  const std::string& name = slot->name;
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     *error = fmt::format("cannot start {}: pipe: {}", name, std::strerror(errno));
@@ -96,7 +105,7 @@ bool BranchProcesses::spawn(const std::string& name, const std::string& exe,
   }
   ::setpgid(pid, pid);  // also here: whichever runs first wins, both agree
   ::close(fds[1]);
-  children_.push_back(Child{name, pid, fds[0], false, 0, {}});
+  *slot = Child{name, pid, fds[0], false, 0, {}};
   return true;
 }
 
@@ -129,11 +138,53 @@ std::optional<std::string> BranchProcesses::exited() {
 
 bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string>* out,
                                      std::string* error) {
+  std::vector<size_t> all;
+  for (size_t i = 0; i < children_.size(); ++i) all.push_back(i);
+  return read_addresses_of(all, timeout_ms, out, error);
+}
+
+void BranchProcesses::kill_one(size_t index) {
+  Child& c = children_.at(index);
+  if (!c.reaped) {
+    ::kill(-c.pid, SIGKILL);
+    ::kill(c.pid, SIGKILL);
+    int status = 0;
+    while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    c.reaped = true;
+    c.status = status;
+  }
+  if (c.stdout_fd >= 0) {
+    ::close(c.stdout_fd);
+    c.stdout_fd = -1;
+  }
+}
+
+bool BranchProcesses::respawn(size_t index, const std::string& exe,
+                              const std::vector<std::string>& args, int64_t timeout_ms,
+                              std::string* address, std::string* error) {
+  Child& c = children_.at(index);
+  if (!c.reaped) {
+    *error = fmt::format("{} (pid {}) is still running", c.name, c.pid);
+    return false;
+  }
+  if (c.stdout_fd >= 0) ::close(c.stdout_fd);
+  c.stdout_fd = -1;
+  if (!start_child(&c, exe, args, error)) return false;
+  std::vector<std::string> found;
+  if (!read_addresses_of({index}, timeout_ms, &found, error)) return false;
+  *address = found.front();
+  return true;
+}
+
+bool BranchProcesses::read_addresses_of(const std::vector<size_t>& which_children,
+                                        int64_t timeout_ms, std::vector<std::string>* out,
+                                        std::string* error) {
   // A wall clock on purpose: this supervises real processes (orchestration, beside the gRPC
   // transport); nothing it decides reaches a simulated order or an output.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  std::vector<std::optional<std::string>> found(children_.size());
-  size_t missing = children_.size();
+  std::vector<std::optional<std::string>> found(which_children.size());
+  size_t missing = which_children.size();
   while (missing > 0) {
     if (InterruptWatch::caught() != 0) {
       *error = fmt::format("interrupted by signal {}", static_cast<int>(InterruptWatch::caught()));
@@ -144,17 +195,17 @@ bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string
                           .count();
     if (left <= 0) {
       std::string names;
-      for (size_t i = 0; i < children_.size(); ++i) {
-        if (!found[i]) names += (names.empty() ? "" : ", ") + children_[i].name;
+      for (size_t i = 0; i < which_children.size(); ++i) {
+        if (!found[i]) names += (names.empty() ? "" : ", ") + children_[which_children[i]].name;
       }
       *error = fmt::format("{} did not start listening within {} ms", names, timeout_ms);
       return false;
     }
     std::vector<pollfd> fds;
     std::vector<size_t> which;
-    for (size_t i = 0; i < children_.size(); ++i) {
+    for (size_t i = 0; i < which_children.size(); ++i) {
       if (found[i]) continue;
-      fds.push_back(pollfd{children_[i].stdout_fd, POLLIN, 0});
+      fds.push_back(pollfd{children_[which_children[i]].stdout_fd, POLLIN, 0});
       which.push_back(i);
     }
     const int n = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left, 50)));
@@ -164,7 +215,7 @@ bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string
     }
     for (size_t k = 0; n > 0 && k < fds.size(); ++k) {
       if (fds[k].revents == 0) continue;
-      Child& c = children_[which[k]];
+      Child& c = children_[which_children[which[k]]];
       char buf[512];
       const ssize_t r = ::read(c.stdout_fd, buf, sizeof(buf));
       if (r > 0) {

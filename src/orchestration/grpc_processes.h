@@ -48,6 +48,14 @@ class BranchProcesses {
   // Reads each child's "listening on HOST:PORT" line, in spawn order. Fails when a child
   // exits first, on timeout, or on an interrupt.
   bool read_addresses(int64_t timeout_ms, std::vector<std::string>* out, std::string* error);
+  // Child `index` (spawn order) alone: SIGKILLs its process group and reaps it, as a crash
+  // does; exited() does not report it. REQUIRES: index < size().
+  void kill_one(size_t index);
+  // Starts child `index` again (REQUIRES: kill_one(index) or an exit reaped it) with new
+  // arguments, and reads its "listening on" line into *address (as read_addresses does).
+  bool respawn(size_t index, const std::string& exe, const std::vector<std::string>& args,
+               int64_t timeout_ms, std::string* address, std::string* error);
+  size_t size() const { return children_.size(); }
   // Describes every child that has exited ("branch 2 (pid 123) was killed by signal 9
   // (Killed)"), or nullopt when all are running. Reaps them.
   std::optional<std::string> exited();
@@ -66,6 +74,12 @@ class BranchProcesses {
     std::string buffer;
   };
   static std::string describe_exit(const Child& c);
+  // Starts a child process for `slot` (fills everything but the name).
+  bool start_child(Child* slot, const std::string& exe, const std::vector<std::string>& args,
+                   std::string* error);
+  // read_addresses for the children at `which`; out[k] for which[k].
+  bool read_addresses_of(const std::vector<size_t>& which, int64_t timeout_ms,
+                         std::vector<std::string>* out, std::string* error);
 
   std::vector<Child> children_;
 };

@@ -11,13 +11,14 @@
 namespace banksim {
 
 RemoteExecutor::RemoteExecutor(GrpcCluster& cluster) : cluster_(cluster) {
-  const BankLayout& layout = *cluster_.layout();
-  for (int32_t b = 0; b < layout.branch_count(); ++b) {
-    const std::string& address = cluster_.addresses()[static_cast<size_t>(b)];
-    branches_.push_back(
-        std::make_unique<BranchClient>(fmt::format("{} at {}", layout.actor_name(b), address),
-                                       address, cluster_.timeouts().rpc_ms));
-  }
+  for (int32_t b = 0; b < cluster_.layout()->branch_count(); ++b) branches_.push_back(client(b));
+}
+
+std::unique_ptr<BranchClient> RemoteExecutor::client(int32_t b) const {
+  const std::string& address = cluster_.addresses()[static_cast<size_t>(b)];
+  return std::make_unique<BranchClient>(
+      fmt::format("{} at {}", cluster_.layout()->actor_name(b), address), address,
+      cluster_.timeouts().rpc_ms);
 }
 
 bool RemoteExecutor::interrupted() const {
@@ -77,6 +78,34 @@ bool RemoteExecutor::balances(std::span<const Branch>, std::vector<Money>* out) 
     if (!b->status(&status, &error)) return fail(error);
     out->push_back(status.balance());
   }
+  return true;
+}
+
+bool RemoteExecutor::crash(Actors, int32_t branch, Money* lost) {
+  if (cluster_.data_dir().empty()) {
+    return fail("a crash needs branch processes with a data directory");
+  }
+  if (auto why = cluster_.failure()) {
+    failure_ = *why;
+    return false;
+  }
+  // What the process holds in volatile buffers is lost with it: read it first.
+  wire::BranchStatus status;
+  std::string error;
+  if (!branches_[static_cast<size_t>(branch)]->status(&status, &error)) return fail(error);
+  *lost = status.buffered_delta();
+  cluster_.kill_branch(branch);
+  return true;
+}
+
+bool RemoteExecutor::restart(Actors, int32_t branch) {
+  std::string error;
+  if (!cluster_.restart_branch(branch, &error)) {
+    return fail(
+        fmt::format("restarting {} failed: {}", cluster_.layout()->actor_name(branch), error));
+  }
+  // A fresh channel: the old one saw its peer die and may be waiting out a reconnect backoff.
+  branches_[static_cast<size_t>(branch)] = client(branch);
   return true;
 }
 

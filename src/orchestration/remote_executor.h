@@ -7,6 +7,11 @@
 // reply is a backend failure, not an internal error). Branch state lives in the processes:
 // balances() asks each one (Status RPC).
 //
+// Crash and restart (REQUIRES a durable cluster, GrpcCluster::start(..., durable)): crash()
+// reads the branch's volatile buffered money (Status RPC), then kills its process with
+// SIGKILL; restart() starts it again on the same address from its durable file
+// (GrpcCluster::restart_branch) and talks to it on a fresh channel.
+//
 // So `replay --backend grpc` is the ordinary trace scheduler (replay_trace) over this
 // executor: message ids, the in-flight set, the quiescent gate, the monitor, the timeline
 // and the report are the simulator's, and the output equals the simulated replay's.
@@ -30,6 +35,8 @@ class RemoteExecutor final : public Executor {
 
   bool deliver(Actors actors, const Delivery& d, Effects& out) override;
   bool balances(std::span<const Branch> in_world, std::vector<Money>* out) override;
+  bool crash(Actors actors, int32_t branch, Money* lost) override;
+  bool restart(Actors actors, int32_t branch) override;
   const std::string& failure() const override { return failure_; }
   // The failure was an interrupt (SIGINT/SIGTERM), not the backend.
   bool interrupted() const;
@@ -38,6 +45,7 @@ class RemoteExecutor final : public Executor {
   // Records why the execution cannot go on; a dead process explains a failed call better
   // than the call does, so wait a moment for one. Returns false.
   bool fail(const std::string& message);
+  std::unique_ptr<BranchClient> client(int32_t branch) const;
 
   GrpcCluster& cluster_;
   std::vector<std::unique_ptr<BranchClient>> branches_;

@@ -94,12 +94,7 @@ for p in sync async session; do
   cmp plain.txt zero.txt || fail "budgets 0 changed explore's output under $p"
 done
 
-# The gRPC backend refuses crash and restart for now, in one line (drops, duplicates and
-# partitions replay over it: grpc_faults_replay_test.sh).
-expect_exit 2 "$BANKSIM" replay crash.json --backend grpc
-[[ $(wc -l <"$WORK/err") == 1 ]] || fail "more than one error line"
-expect_grep 'crash.json: crash and restart faults are not yet supported by the grpc backend' \
-  "$WORK/err"
+# (Crash traces replay over gRPC too: grpc_faults_replay_test.sh.)
 
 # Bad input: one line, exit 2.
 expect_exit 2 "$BANKSIM" explore "$S" --max-drops -1

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# replay --backend grpc of traces with drops, duplicates and partitions: the World decides
-# what is lost or copied, the conducted branch processes perform every delivery, and a
-# duplicate or stale message is accepted there as in process (Packet.repeats_possible).
-# Output and exit status equal the simulated replay's byte for byte. Crash and restart stay
-# refused over gRPC (explore_faults_test.sh).
+# replay --backend grpc of traces with drops, duplicates, partitions, crashes and restarts:
+# the World decides what is lost or copied, the conducted branch processes perform every
+# delivery, and a duplicate or stale message is accepted there as in process
+# (Packet.repeats_possible). A crash SIGKILLs the branch process; a restart starts it again
+# on the same port from its durable file (serve --data-dir, in a directory of the replay's
+# own, removed at the end). Output and exit status equal the simulated replay's byte for byte.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/grpc_lib.sh"
 
@@ -13,7 +14,7 @@ S="$SCENARIOS/faults/small.json"
 # property with --keep-going). Session deduplicates, so one duplicate breaks nothing there:
 # the recorded runs below cover its duplicates.
 for p in sync async session; do
-  for fault in drops dups partitions; do
+  for fault in drops dups partitions crashes; do
     status=0
     "$BANKSIM" explore "$S" --protocol "$p" --max-"$fault" 1 --keep-going \
       --trace-out "$WORK/$p-$fault.json" -q >"$WORK/explore.out" 2>&1 || status=$?
@@ -30,6 +31,7 @@ for p in sync async session; do
       drops) pattern='"drop": [0-9]' ;;
       dups) pattern='"dup": [0-9]' ;;
       partitions) pattern='"partition": "' ;;
+      crashes) pattern='"restart": [0-9]' ;;
     esac
     grep -qE "$pattern" "${traces[@]}" || fail "explore $p --max-$fault 1: no trace with a fault"
     for t in "${traces[@]}"; do
@@ -61,6 +63,24 @@ for p in sync async session; do
   same_replay "$WORK/part-$p.json" --debug
   [[ $REPLAY_STATUS == "$status" ]] || fail "part-$p: replayed with $REPLAY_STATUS, ran with $status"
 done
+
+# Recorded runs where branch 1 crashes after it applied writes (balance 90 or 110) and
+# restarts before a query reaches it: the restarted process must come back from its durable
+# file, not from the scenario, for the query and the final balances to match.
+for p in sync async session; do
+  status=0
+  "$BANKSIM" run "$S" --protocol "$p" --seed 4 --faults "crash=1@5500,restart=1@9000" \
+    --record "$WORK/crash-$p.json" >"$WORK/run.out" 2>&1 || status=$?
+  [[ $status == 0 || $status == 1 ]] || fail "run $p --faults crash: exit $status"
+  expect_grep '"restart": 1' "$WORK/crash-$p.json"
+  same_replay "$WORK/crash-$p.json" --debug
+  [[ $REPLAY_STATUS == "$status" ]] || fail "crash-$p: replayed with $REPLAY_STATUS, ran with $status"
+  expect_grep 'branch 1: 100 -> (90|110)' "$WORK/grpc.out"
+done
+
+# Each replay removed its data directory and scenario copy.
+leftover=$(find "$WORK" -maxdepth 1 -name 'banksim-grpc-*')
+[[ -z "$leftover" ]] || fail "replay left $leftover behind"
 
 expect_no_branch_processes
 echo ok
