@@ -11,6 +11,9 @@ GEN=${BANKSIM_GEN:-$(dirname "$BANKSIM")/banksim_gen}
 cd "$WORK"
 shopt -s nullglob
 expect_exit 0 "$GEN" --branches 3 --customers 3 --events 4 --seed 1 -o session.json
+# Big enough (155,588 states) that workers reach states by different paths: a persistent
+# set that broke ties by message id (path-dependent) gave 148,752 to 149,464 states here.
+expect_exit 0 "$GEN" --branches 3 --customers 4 --events 4 --seed 1 -o session-344.json
 expect_exit 0 "$GEN" --branches 3 --customers 3 --events 3 --seed 2 \
   --mix deposit=1,withdraw=2,query=1 -o withdraws.json
 cp "$SCENARIOS/concurrent-withdraws.json" "$SCENARIOS/moving-customer-3-branches.json" .
@@ -46,6 +49,8 @@ same() {
 same session.json 0 --protocol session --no-compare
 expect_grep '^states visited 13,485, distinct 6,915' "$WORK/out"
 same session.json 0 --protocol session --fifo --no-compare
+same session-344.json 0 --protocol session --no-compare
+expect_grep '^states visited 318,979, distinct 155,588, transitions 318,978, terminal 1,' "$WORK/out"
 same withdraws.json 0 --protocol sync
 same concurrent-withdraws.json 1 --protocol sync
 same concurrent-withdraws.json 1 --protocol sync --keep-going
