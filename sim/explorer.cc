@@ -152,7 +152,7 @@ struct alignas(64) Published {
 // What the workers of one search share. Tasks are handed from a busy worker to an idle
 // one; no thread decides anything that reaches the output (README: "Workers").
 struct Shared {
-  Shared(uint32_t n) : workers(n), visited(n > 1), published(new Published[n]) {}
+  explicit Shared(uint32_t n) : workers(n), visited(n > 1), published(new Published[n]) {}
 
   uint32_t workers;
   ShardedVisitedSet visited;
