@@ -1,10 +1,15 @@
 #include "sim/explorer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <mutex>
 #include <new>
+#include <thread>
 #include <unordered_map>
 
 #include "sim/fingerprint.h"
@@ -50,12 +55,11 @@ class LinkOrder {
       position = (i > 0 && keyed_[i].first == keyed_[i - 1].first) ? position + 1 : 0;
       const Message& m = w.in_flight()[keyed_[i].second].msg;
       const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
-      const uint64_t key[5] = {keyed_[i].first, position,
-                               (static_cast<uint64_t>(m.kind) << 40) |
-                                   (static_cast<uint64_t>(m.iface) << 36) |
-                                   (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
-                               (u32(m.customer) << 32) | u32(m.event),
-                               static_cast<uint64_t>(m.money)};
+      const uint64_t key[5] = {
+          keyed_[i].first, position,
+          (static_cast<uint64_t>(m.kind) << 40) | (static_cast<uint64_t>(m.iface) << 36) |
+              (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+          (u32(m.customer) << 32) | u32(m.event), static_cast<uint64_t>(m.money)};
       sum += fingerprint(key, 5);
     }
     return sum;
@@ -77,7 +81,6 @@ class LinkOrder {
 
   std::vector<std::pair<uint64_t, size_t>> keyed_;
 };
-
 
 WorldOptions explore_world_options(const ExploreOptions& o) {
   return WorldOptions{.protocol = o.protocol,
@@ -129,45 +132,168 @@ void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice
 
 namespace {
 
+// A piece of the depth-first search: a state, those of its choices still to explore, and
+// the path that reached it.
+struct Task {
+  World world;
+  std::vector<Choice> choices;
+  std::vector<uint64_t> path;
+};
+
+// A worker's counts as the others' polls see them (written by that worker only, at its
+// polls and at its end).
+struct alignas(64) Published {
+  std::atomic<uint64_t> transitions{0};
+  std::atomic<uint64_t> terminal{0};
+  std::atomic<uint64_t> stack{0};
+  std::atomic<int64_t> max_depth{0};
+};
+
+// What the workers of one search share. Tasks are handed from a busy worker to an idle
+// one; no thread decides anything that reaches the output (README: "Workers").
+struct Shared {
+  explicit Shared(uint32_t n) : workers(n), visited(n > 1), published(new Published[n]) {}
+
+  uint32_t workers;
+  ShardedVisitedSet visited;
+  std::unique_ptr<Published[]> published;
+  std::atomic<bool> stop{false};    // every worker ends as soon as it sees it
+  std::atomic<uint32_t> hungry{0};  // workers waiting for a task
+  std::atomic<uint32_t> queued{0};  // tasks.size()
+  std::mutex m;                     // guards tasks and busy
+  std::condition_variable cv;
+  std::deque<Task> tasks;
+  uint32_t busy = 0;  // workers running a task
+  std::mutex poll_m;  // one options.poll at a time
+
+  void end() {
+    std::lock_guard<std::mutex> lock(m);
+    stop.store(true);
+    cv.notify_all();
+  }
+  // Whether a busy worker should give away some of its work.
+  bool wanted() const {
+    return hungry.load(std::memory_order_relaxed) > queued.load(std::memory_order_relaxed);
+  }
+  // Hands the task make() builds to an idle worker, if one still waits for it.
+  template <typename Make>
+  bool offer(Make&& make) {
+    std::lock_guard<std::mutex> lock(m);
+    if (hungry.load() <= tasks.size() || stop.load()) return false;
+    tasks.push_back(make());
+    queued.store(static_cast<uint32_t>(tasks.size()));
+    cv.notify_one();
+    return true;
+  }
+  // The counts of every worker, as last published, for a poll.
+  ExploreStats snapshot() const {
+    ExploreStats st;
+    for (uint32_t i = 0; i < workers; ++i) {
+      const Published& p = published[i];
+      st.transitions += p.transitions.load(std::memory_order_relaxed);
+      st.terminal += p.terminal.load(std::memory_order_relaxed);
+      st.stack += p.stack.load(std::memory_order_relaxed);
+      st.max_depth = std::max(st.max_depth, p.max_depth.load(std::memory_order_relaxed));
+    }
+    st.distinct = visited.size();
+    st.visited_bytes = visited.bytes();
+    st.workers = workers;
+    return st;
+  }
+};
+
+// Orders counterexamples of one property: the shorter schedule first, then the smaller.
+bool better(const Counterexample& a, const Counterexample& b) {
+  if (a.schedule.size() != b.schedule.size()) return a.schedule.size() < b.schedule.size();
+  return a.schedule < b.schedule;
+}
+
+// One worker of the search (with one worker, the whole depth-first search).
 class Search {
  public:
-  Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options)
-      : scenario_(std::move(scenario)), options_(options) {}
+  Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options, Shared& shared,
+         uint32_t index)
+      : scenario_(std::move(scenario)), options_(options), sh_(shared), index_(index) {}
 
-  ExploreResult run() {
+  // Worker 0, before the others start: the root's fingerprint and its first task (none
+  // when the root is terminal). kRandom: the whole search.
+  void start() {
     World root(scenario_, explore_world_options(options_));
     root.start(0);
-    visited_.insert(fingerprint_of(root, scratch_));
-    result_.stats.distinct = 1;
-    // An allocation that fails ends the search like a poll would: the stack is freed as
-    // the exception leaves dfs(), and what was found so far is kept.
+    sh_.visited.insert(fingerprint_of(root, scratch_));
     try {
-      if (options_.strategy == ExploreStrategy::kDfs) {
-        const size_t every = checkpoint_every();
-        if (every <= 1) {
-          dfs(std::move(root));
-        } else {
-          dfs_checkpointed(std::move(root), every);
-        }
-      } else {
+      if (options_.strategy == ExploreStrategy::kRandom) {
         random_walks(root);
+        return;
       }
+      std::vector<uint64_t> path;
+      std::vector<Choice> choices;
+      bool stop = false;
+      if (!successors(root, 0, &choices, &stop, path)) return;
+      sh_.tasks.push_back(Task{std::move(root), std::move(choices), {}});
+      sh_.queued.store(1);
     } catch (const std::bad_alloc&) {
       result_.stats.stopped_by = StopReason::kOutOfMemory;
     }
-    result_.stats.distinct = visited_.size();
-    result_.stats.visited_bytes = visited_.bytes();
-    result_.stats.stack = 0;
-    if (options_.keep_fingerprints) result_.fingerprints = visited_.sorted();
+  }
+
+  // Takes tasks until none is left and no worker is busy (one could still hand one
+  // over), or the search stops.
+  void work() {
+    while (true) {
+      std::optional<Task> task;
+      {
+        std::unique_lock<std::mutex> lock(sh_.m);
+        sh_.hungry.fetch_add(1);
+        sh_.cv.wait(lock, [&] { return !sh_.tasks.empty() || sh_.busy == 0 || sh_.stop.load(); });
+        sh_.hungry.fetch_sub(1);
+        if (sh_.stop.load() || sh_.tasks.empty()) {
+          sh_.cv.notify_all();
+          break;
+        }
+        task.emplace(std::move(sh_.tasks.front()));
+        sh_.tasks.pop_front();
+        sh_.queued.store(static_cast<uint32_t>(sh_.tasks.size()));
+        ++sh_.busy;
+      }
+      // An allocation that fails ends the search like a poll would: the stack is freed
+      // as the exception leaves dfs(), and what was found so far is kept.
+      try {
+        const size_t every = checkpoint_every();
+        if (every <= 1) {
+          dfs(std::move(*task));
+        } else {
+          dfs_checkpointed(std::move(*task), every);
+        }
+      } catch (const std::bad_alloc&) {
+        result_.stats.stopped_by = StopReason::kOutOfMemory;
+        sh_.end();
+      }
+      std::lock_guard<std::mutex> lock(sh_.m);
+      --sh_.busy;
+      if (sh_.busy == 0) sh_.cv.notify_all();
+    }
+    publish(0);
+  }
+
+  ExploreResult& result() { return result_; }
+
+  // Worker 0, after every worker has ended: shortens the counterexamples in `merged`.
+  void minimize(ExploreResult& merged) {
+    result_ = std::move(merged);
     if (options_.minimize && result_.stats.stopped_by == StopReason::kNone) {
       try {
-        minimize_all();
+        if (options_.keep_going) {
+          minimize_all();
+        } else if (!result_.counterexamples.empty()) {
+          minimize_first();
+        }
       } catch (const std::bad_alloc&) {
         // The unminimized schedules stand (each shortening replaced one only when found).
         result_.minimize_stopped_by = StopReason::kOutOfMemory;
       }
     }
-    return std::move(result_);
+    merged = std::move(result_);
   }
 
  private:
@@ -222,27 +348,39 @@ class Search {
     }
     if (found && !options_.keep_going) {
       result_.stats.stopped_early = true;
+      sh_.end();
       return true;
     }
     return false;
   }
 
-  // Asks options_.poll whether to go on. Returns true when the search must end.
+  void publish(uint64_t stack) {
+    Published& p = sh_.published[index_];
+    p.transitions.store(result_.stats.transitions, std::memory_order_relaxed);
+    p.terminal.store(result_.stats.terminal, std::memory_order_relaxed);
+    p.stack.store(stack, std::memory_order_relaxed);
+    p.max_depth.store(result_.stats.max_depth, std::memory_order_relaxed);
+  }
+
+  // Asks options_.poll whether to go on, with every worker's counts (one worker polls at
+  // a time; the others go on). Returns true when the search must end.
   bool poll(uint64_t stack) {
-    if (!options_.poll) return false;
-    result_.stats.distinct = visited_.size();
-    result_.stats.visited_bytes = visited_.bytes();
-    result_.stats.stack = stack;
-    const StopReason r = options_.poll(result_.stats);
-    if (r == StopReason::kNone) return false;
+    publish(stack);
+    if (!options_.poll) return sh_.stop.load(std::memory_order_relaxed);
+    std::unique_lock<std::mutex> lock(sh_.poll_m, std::try_to_lock);
+    if (!lock.owns_lock()) return sh_.stop.load(std::memory_order_relaxed);
+    const StopReason r = options_.poll(sh_.snapshot());
+    if (r == StopReason::kNone) return sh_.stop.load(std::memory_order_relaxed);
     result_.stats.stopped_by = r;
+    sh_.end();
     return true;
   }
 
   // Counts a transition; polls every kPollEvery. Returns true when the search must end.
   bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
-    return result_.stats.transitions % kPollEvery == 0 && poll(stack);
+    if (result_.stats.transitions % kPollEvery == 0 && poll(stack)) return true;
+    return sh_.stop.load(std::memory_order_relaxed);
   }
 
   // Expands a freshly reached state: terminal check, or the choices to explore.
@@ -268,13 +406,14 @@ class Search {
       std::abort();
     }
     check_peek_ = false;
-    if (!visited_.insert(fp)) {
+    if (!sh_.visited.insert(fp)) {
       path.pop_back();
       return Step::kBacktrack;
     }
     if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
-    if (visited_.size() >= options_.max_states) {
+    if (sh_.visited.size() >= options_.max_states) {
       result_.stats.state_bounded = true;
+      sh_.end();
       return Step::kStop;
     }
     bool stop = false;
@@ -315,15 +454,11 @@ class Search {
   // space of the next transition, and worlds are copy-assigned into it. A vector's
   // storage is reused, so a transition costs no allocation once the stack has been as
   // deep before, and a new state becomes the top without being moved.
-  void dfs(World root) {
-    std::vector<uint64_t> path;
+  void dfs(Task task) {
+    std::vector<uint64_t> path = std::move(task.path);
+    const size_t base = path.size();
     std::vector<Frame> frames;
-    {
-      Frame f{std::move(root), {}, 0, 0};
-      bool stop = false;
-      if (!successors(f.world, 0, &f.choices, &stop, path)) return;
-      frames.push_back(std::move(f));
-    }
+    frames.push_back(Frame{std::move(task.world), std::move(task.choices), 0, 0});
     size_t top = 0;
     while (true) {
       if (frames[top].next == frames[top].choices.size()) {
@@ -331,6 +466,23 @@ class Search {
         --top;
         path.pop_back();
         continue;
+      }
+      if (sh_.wanted()) {
+        // An idle worker: give it the lowest level's unexplored choices (the biggest
+        // piece of work), or those after the next one on the only level that has some.
+        for (size_t i = 0; i <= top; ++i) {
+          Frame& low = frames[i];
+          const size_t keep = i == top ? low.next + 1 : low.next;
+          if (keep >= low.choices.size()) continue;
+          const bool given = sh_.offer([&] {
+            return Task{
+                low.world,
+                {low.choices.begin() + static_cast<std::ptrdiff_t>(keep), low.choices.end()},
+                {path.begin(), path.begin() + static_cast<std::ptrdiff_t>(base + i)}};
+          });
+          if (given) low.choices.resize(keep);
+          break;
+        }
       }
       if (frames.size() == top + 1) {
         // A new level: one more World. Asked before it is allocated.
@@ -340,7 +492,7 @@ class Search {
       Frame& f = frames[top];
       Frame& next = frames[top + 1];
       const Choice choice = f.choices[f.next++];
-      const int64_t depth = static_cast<int64_t>(top + 1);
+      const int64_t depth = static_cast<int64_t>(base + top + 1);
       // The successor's fingerprint first: a seen state (most transitions lead to one)
       // costs no World copy. A step that would find a violation is taken for real.
       bool peeked = false;
@@ -348,7 +500,7 @@ class Search {
           f.world.peek_encode(choice, scratch_, peek_)) {
         peeked = true;
         peek_fp_ = scratch_.digest();
-        if (visited_.contains(peek_fp_)) {
+        if (sh_.visited.contains(peek_fp_)) {
           if (tick(static_cast<uint64_t>(depth))) return;
           continue;
         }
@@ -378,25 +530,31 @@ class Search {
   // re-applying the path's deliveries, which gives the same World (apply is
   // deterministic). The same states in the same order as dfs(); memory depth / every
   // Worlds instead of depth; time up to every - 1 more deliveries per backtrack.
-  void dfs_checkpointed(World root, size_t every) {
+  void dfs_checkpointed(Task task, size_t every) {
     struct Level {
       std::vector<Choice> choices;
       size_t next = 0;
       std::optional<World> saved;  // set on levels that are multiples of `every`
     };
-    std::vector<uint64_t> path;  // path[i]: the delivery from level i to level i + 1
+    // path[base + i]: the delivery from level i to level i + 1
+    std::vector<uint64_t> path = std::move(task.path);
+    const size_t base = path.size();
     std::vector<Level> levels;
     std::vector<Choice> choices;
-    {
-      bool stop = false;
-      if (!successors(root, 0, &choices, &stop, path)) return;
-    }
-    World parent = root;  // the state of levels[parent_top]
-    World child = root;
-    levels.push_back(Level{std::move(choices), 0, std::move(root)});
-    choices = {};
+    World parent = task.world;  // the state of levels[parent_top]
+    World child = task.world;
+    levels.push_back(Level{std::move(task.choices), 0, std::move(task.world)});
     size_t top = 0;
     size_t parent_top = 0;
+    // The state of level `top` (rebuilt from the checkpoint below it).
+    const auto rebuild = [&](size_t level, World& w) {
+      size_t c = level;
+      while (!levels[c].saved) --c;
+      w = *levels[c].saved;
+      for (size_t i = c; i < level; ++i) {
+        w.apply(unpack_choice(path[base + i]), static_cast<int64_t>(base + i + 1));
+      }
+    };
     while (true) {
       if (levels[top].next == levels[top].choices.size()) {
         if (top == 0) return;
@@ -404,18 +562,30 @@ class Search {
         path.pop_back();
         continue;
       }
-      if (parent_top != top) {
-        size_t c = top;
-        while (!levels[c].saved) --c;
-        parent = *levels[c].saved;
-        for (size_t i = c; i < top; ++i) {
-          parent.apply(unpack_choice(path[i]), static_cast<int64_t>(i + 1));
+      if (sh_.wanted()) {
+        // As in dfs(); the state given is rebuilt from its checkpoint.
+        for (size_t i = 0; i <= top; ++i) {
+          Level& low = levels[i];
+          const size_t keep = i == top ? low.next + 1 : low.next;
+          if (keep >= low.choices.size()) continue;
+          const bool given = sh_.offer([&] {
+            Task t{levels[0].saved.value(),
+                   {low.choices.begin() + static_cast<std::ptrdiff_t>(keep), low.choices.end()},
+                   {path.begin(), path.begin() + static_cast<std::ptrdiff_t>(base + i)}};
+            rebuild(i, t.world);
+            return t;
+          });
+          if (given) low.choices.resize(keep);
+          break;
         }
+      }
+      if (parent_top != top) {
+        rebuild(top, parent);
         parent_top = top;
       }
       Level& f = levels[top];
       const Choice choice = f.choices[f.next++];
-      const int64_t depth = static_cast<int64_t>(top + 1);
+      const int64_t depth = static_cast<int64_t>(base + top + 1);
       child = parent;
       const Step taken = step(child, choice, depth, &choices, path);
       if (taken == Step::kStop) return;
@@ -463,7 +633,7 @@ class Search {
         const bool stop_now = tick(static_cast<uint64_t>(depth));
         path.push_back(pack_choice(c));
         if (record(w, before, path) || stop_now) return;
-        visited_.insert(fingerprint_of(w, scratch_));
+        sh_.visited.insert(fingerprint_of(w, scratch_));
         if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
       }
     }
@@ -473,10 +643,11 @@ class Search {
 
   // Breadth-first search without reduction for the shortest schedule that shows `p`.
   // Returns nullopt when the budget runs out first.
-  std::optional<std::pair<std::string, std::vector<uint64_t>>> shortest(Property p,
-                                                                        size_t max_len) {
+  // `p` nullopt: any checked property (the first shown on the first such schedule).
+  std::optional<std::pair<Violation, std::vector<uint64_t>>> shortest(std::optional<Property> p,
+                                                                      size_t max_len) {
     ExploreOptions o = options_;
-    o.checked = PropertySet().with(p);
+    if (p) o.checked = PropertySet().with(*p);
     World root(scenario_, explore_world_options(o));
     root.start(0);
     struct Parent {
@@ -516,7 +687,7 @@ class Search {
           if (show) {
             auto path = path_to(fp);
             path.push_back(pack_choice(c));
-            return std::make_pair(child.violations().front().detail, std::move(path));
+            return std::make_pair(child.violations().front(), std::move(path));
           }
           const uint64_t cfp = fingerprint_of(child, enc);
           if (!parents.emplace(cfp, Parent{fp, pack_choice(c)}).second) continue;
@@ -540,16 +711,29 @@ class Search {
       if (result_.minimize_stopped_by != StopReason::kNone) return;
       auto found = shortest(c.property, c.schedule.size());
       if (!found) continue;
-      c.detail = std::move(found->first);
+      c.detail = std::move(found->first.detail);
       c.schedule = std::move(found->second);
       c.minimal = true;
     }
   }
 
+  // At the first violation: the shortest schedule that shows any checked property, so
+  // that what is reported does not depend on which violation the search met first.
+  void minimize_first() {
+    Counterexample& c = result_.counterexamples.front();
+    auto found = shortest(std::nullopt, c.schedule.size());
+    if (!found) return;
+    c.property = found->first.property;
+    c.detail = std::move(found->first.detail);
+    c.schedule = std::move(found->second);
+    c.minimal = true;
+  }
+
   std::shared_ptr<const Scenario> scenario_;
-  ExploreOptions options_;
+  const ExploreOptions& options_;
+  Shared& sh_;
+  uint32_t index_;
   ExploreResult result_;
-  VisitedSet visited_;
   StateEncoder scratch_{/*keep_words=*/false};
   World::PeekScratch peek_;
   uint64_t peek_fp_ = 0;
@@ -562,7 +746,59 @@ class Search {
 
 ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options) {
   assert(scenario != nullptr);
-  return Search(std::move(scenario), options).run();
+  const uint32_t n =
+      options.strategy == ExploreStrategy::kRandom ? 1 : std::max<uint32_t>(options.workers, 1);
+  Shared shared(n);
+  std::vector<std::unique_ptr<Search>> workers;
+  for (uint32_t i = 0; i < n; ++i) {
+    workers.push_back(std::make_unique<Search>(scenario, options, shared, i));
+  }
+  workers[0]->start();
+  if (options.strategy == ExploreStrategy::kDfs) {
+    std::vector<std::thread> threads;  // workers: decide no order
+    for (uint32_t i = 1; i < n; ++i) threads.emplace_back([&, i] { workers[i]->work(); });
+    workers[0]->work();
+    for (std::thread& t : threads) t.join();  // workers: decide no order
+  }
+
+  // Every worker's counts and findings, in an order no thread decided.
+  ExploreResult merged;
+  ExploreStats& st = merged.stats;
+  for (const auto& w : workers) {
+    const ExploreStats& s = w->result().stats;
+    st.transitions += s.transitions;
+    st.terminal += s.terminal;
+    st.max_depth = std::max(st.max_depth, s.max_depth);
+    st.depth_bounded |= s.depth_bounded;
+    st.state_bounded |= s.state_bounded;
+    st.stopped_early |= s.stopped_early;
+    st.walks += s.walks;
+    if (st.stopped_by == StopReason::kNone) st.stopped_by = s.stopped_by;
+    for (Counterexample& c : w->result().counterexamples) {
+      auto same = std::find_if(merged.counterexamples.begin(), merged.counterexamples.end(),
+                               [&](const Counterexample& k) { return k.property == c.property; });
+      if (same == merged.counterexamples.end()) {
+        merged.counterexamples.push_back(std::move(c));
+      } else if (better(c, *same)) {
+        *same = std::move(c);
+      }
+    }
+  }
+  st.distinct = shared.visited.size();
+  st.visited_bytes = shared.visited.bytes();
+  st.workers = n;
+  auto& found = merged.counterexamples;
+  if (st.stopped_early && !options.keep_going && found.size() > 1) {
+    // Workers that met violations at the same time: the shortest, then the smallest.
+    const auto best = std::min_element(found.begin(), found.end(), better);
+    found = {std::move(*best)};
+  }
+  std::sort(found.begin(), found.end(), [](const Counterexample& a, const Counterexample& b) {
+    return a.property < b.property;
+  });
+  if (options.keep_fingerprints) merged.fingerprints = shared.visited.sorted();
+  workers[0]->minimize(merged);
+  return merged;
 }
 
 }  // namespace banksim

@@ -42,6 +42,7 @@ struct ExploreStats {
   uint64_t stack = 0;          // states on the search stack (dfs) or the walk's length, now
   uint64_t walks = 0;          // random strategy: walks begun
   StopReason stopped_by = StopReason::kNone;
+  uint32_t workers = 1;  // threads that searched (ExploreOptions::workers)
   bool complete() const {
     return !depth_bounded && !state_bounded && !stopped_early && stopped_by == StopReason::kNone;
   }
@@ -89,6 +90,16 @@ struct ExploreOptions {
   ExploreStrategy strategy = ExploreStrategy::kDfs;
   uint64_t walks = 1000;  // random strategy
   uint64_t seed = 1;      // random strategy
+  // Threads of the depth-first search (kDfs only; kRandom takes 1). They share one
+  // visited set, and an idle worker takes the unexplored choices of the lowest level of a
+  // busy worker's stack. A complete search finds the same states, terminal states,
+  // transitions and violated properties for any count: the persistent set is a function
+  // of the state, so the reduced space does not depend on the order it is searched in.
+  // The counterexamples do not depend on it either once minimized (see
+  // ExploreResult::counterexamples). What depends on the order, for any count: max_depth
+  // and max_states bounds (which path reaches a state first), and the counts at an early
+  // stop (the first violation, a poll) when workers > 1.
+  uint32_t workers = 1;
   // Fill ExploreResult::fingerprints: every distinct state's fingerprint, sorted (the
   // swarm summaries of banksim merge take the union of several searches' states).
   bool keep_fingerprints = false;
@@ -101,7 +112,12 @@ struct ExploreOptions {
 
 struct ExploreResult {
   ExploreStats stats;
-  std::vector<Counterexample> counterexamples;  // in the order found, one per property
+  // One per property, in Property order. Minimized (the default), each is the first
+  // shortest schedule of a breadth-first search without reduction, so it does not depend
+  // on how the search reached it. At the first violation (no keep_going) there is one:
+  // the shortest schedule showing any checked property, whichever property the search met
+  // first. Unminimized (or minimization cut short): the shortest found, then the smallest.
+  std::vector<Counterexample> counterexamples;
   // Minimization ended early (poll or memory): the schedules not marked minimal stand.
   StopReason minimize_stopped_by = StopReason::kNone;
   std::vector<uint64_t> fingerprints;  // ExploreOptions::keep_fingerprints: sorted

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 
 namespace banksim {
 
@@ -219,6 +220,16 @@ size_t closure(MaySend& m, int32_t seed, size_t bound, std::vector<uint8_t>& in_
   return size;
 }
 
+// A message's content, to choose among deliveries by what they are rather than by id:
+// ids depend on the path that reached a state, and the persistent set must be a function
+// of the state alone (the explorer's workers reach states in any order; the reduced space
+// is then the same whatever the order). Two messages with equal keys are equal, and
+// delivering either gives the same state.
+auto content_key(const Message& m) {
+  return std::make_tuple(m.kind, m.iface, m.success, m.from, m.to, m.customer, m.event, m.seq,
+                         m.money);
+}
+
 // Whether a message can be delivered now: `enabled` is sorted by id.
 bool is_enabled(const std::vector<Choice>& enabled, uint64_t id) {
   return std::binary_search(
@@ -337,18 +348,21 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
   if (withdraw_ahead) {
     for (int32_t b = 0; b < B; ++b) blocked[static_cast<size_t>(b)] |= risk[static_cast<size_t>(b)];
   }
+  const InFlight* chosen = nullptr;  // the credit with the smallest content
   for (const InFlight& f : w.in_flight()) {
     const Message& m = f.msg;
     const bool credit =
         (m.kind == MessageKind::kRequest && m.iface == Interface::kDeposit) ||
         (m.kind == MessageKind::kPropagate &&
          (m.iface == Interface::kDeposit || !risk[static_cast<size_t>(m.to)]));
-    if (credit && !blocked[static_cast<size_t>(m.to)] && is_enabled(enabled, f.id)) {
-      *out = Choice{f.id};
-      return true;
+    if (credit && !blocked[static_cast<size_t>(m.to)] && is_enabled(enabled, f.id) &&
+        (chosen == nullptr || content_key(m) < content_key(chosen->msg))) {
+      chosen = &f;
     }
   }
-  return false;
+  if (chosen == nullptr) return false;
+  *out = Choice{chosen->id};
+  return true;
 }
 
 }  // namespace
@@ -375,11 +389,16 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled, bool
   // others' tails, so deliveries to different actors still commute, and a message
   // behind another on its link waits for a delivery to the same actor.
   if (world.options().protocol == ProtocolKind::kSync) {
+    const InFlight* ack = nullptr;  // the smallest by content (content_key)
     for (const InFlight& f : world.in_flight()) {
-      if (f.msg.kind == MessageKind::kAck && is_enabled(enabled, f.id)) {
-        out->push_back(Choice{f.id});
-        return;
+      if (f.msg.kind == MessageKind::kAck && is_enabled(enabled, f.id) &&
+          (ack == nullptr || content_key(f.msg) < content_key(ack->msg))) {
+        ack = &f;
       }
+    }
+    if (ack != nullptr) {
+      out->push_back(Choice{ack->id});
+      return;
     }
   }
   {

@@ -7,9 +7,12 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cassert>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace banksim {
@@ -77,6 +80,75 @@ class VisitedSet {
 
   std::vector<uint64_t> slots_;
   size_t size_ = 0;
+};
+
+// Which of `parts` owners (threads' shards here; processes or machines later) holds a
+// fingerprint: a function of the fingerprint alone, so every participant agrees on it
+// without asking. Bits 6..37, scaled to `parts`: independent of the shard (bits 0..5) and
+// of the home slot inside a table (the top bits, multiply-high), so a part's table fills
+// evenly. README: "Exploring across machines".
+inline uint32_t fingerprint_owner(uint64_t fp, uint32_t parts) {
+  return static_cast<uint32_t>((((fp >> 6) & 0xffffffffu) * parts) >> 32);
+}
+
+// The visited set shared by the explorer's workers: kShards VisitedSets, each with its
+// own lock (taken only when `locking`: one worker needs none). A shard is chosen by the
+// fingerprint's low bits, so the shards fill evenly and each keeps VisitedSet's bound
+// (at most 16 bytes per state); a shard grows alone, so growth briefly needs 2.5x one
+// shard, not of the whole set. Iteration order is never used: lookup, and sorted().
+class ShardedVisitedSet {
+ public:
+  static constexpr uint32_t kShards = 64;
+
+  explicit ShardedVisitedSet(bool locking) : locking_(locking), shards_(new Shard[kShards]) {
+    bytes_.store(shards_[0].set.bytes() * kShards, std::memory_order_relaxed);
+  }
+
+  static uint32_t shard_of(uint64_t fp) { return static_cast<uint32_t>(fp % kShards); }
+
+  // Inserts; returns true when the fingerprint was not there before (exactly one caller
+  // gets true for a fingerprint, whatever the threads).
+  bool insert(uint64_t fp) {
+    Shard& s = shards_[shard_of(fp)];
+    std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
+    if (locking_) lock.lock();
+    const size_t before = s.set.bytes();
+    if (!s.set.insert(fp)) return false;
+    size_.fetch_add(1, std::memory_order_relaxed);
+    const size_t after = s.set.bytes();
+    if (after != before) bytes_.fetch_add(after - before, std::memory_order_relaxed);
+    return true;
+  }
+  bool contains(uint64_t fp) const {
+    Shard& s = shards_[shard_of(fp)];
+    std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
+    if (locking_) lock.lock();
+    return s.set.contains(fp);
+  }
+  // Exact once the workers have ended; while they run, a recent count.
+  size_t size() const { return size_.load(std::memory_order_relaxed); }
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  // Call with no worker running.
+  std::vector<uint64_t> sorted() const {
+    std::vector<uint64_t> out;
+    out.reserve(size());
+    for (uint32_t i = 0; i < kShards; ++i) {
+      const std::vector<uint64_t> part = shards_[i].set.sorted();
+      out.insert(out.end(), part.begin(), part.end());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  struct alignas(64) Shard {
+    std::mutex m;
+    VisitedSet set{1024};
+  };
+  bool locking_;
+  std::unique_ptr<Shard[]> shards_;
+  std::atomic<size_t> size_{0};
+  std::atomic<size_t> bytes_{0};
 };
 
 }  // namespace banksim

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -87,6 +88,10 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   cmd->add_option("--max-seconds", args.max_seconds,
                   "End the search after this many seconds of wall-clock time, with a partial "
                   "summary (like Ctrl-C or SIGTERM: counterexamples found so far are written)");
+  cmd->add_option("--workers", args.workers,
+                  "Threads of a dfs search, sharing one visited set (default: the number of "
+                  "cores; 1 with --max-depth or --max-states). The counts, verdicts and "
+                  "counterexamples of a complete search do not depend on it");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
   add_fault_budget_flags(*cmd, args);
@@ -301,6 +306,25 @@ CommandResult explore_command(const ExploreArgs& args) {
           "reduction), so there is nothing to compare");
     }
   }
+  uint32_t workers = std::max(1u, std::thread::hardware_concurrency());
+  if (args.workers) {
+    if (*args.workers < 1 || *args.workers > 256) {
+      return refuse(fmt::format("--workers: must be between 1 and 256, not {}", *args.workers));
+    }
+    // What such a search reaches depends on the order it reaches states in; with more
+    // than one worker that order is the threads' timing.
+    if (*args.workers > 1 && random) {
+      return refuse("--workers: applies only to --strategy dfs (random walks take one thread)");
+    }
+    if (*args.workers > 1 && (args.max_depth || args.max_states)) {
+      return refuse(fmt::format(
+          "--workers: {} bounds a search by the order states are reached in, which with more "
+          "than one worker depends on thread timing; use --workers 1",
+          args.max_depth ? "--max-depth" : "--max-states"));
+    }
+    workers = static_cast<uint32_t>(*args.workers);
+  }
+  if (random || args.max_depth || args.max_states) workers = 1;
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -320,6 +344,7 @@ CommandResult explore_command(const ExploreArgs& args) {
   o.walks = walks;
   o.seed = seed;
   o.keep_fingerprints = !args.summary_json.empty();
+  o.workers = workers;
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const Clock::time_point start = Clock::now();

@@ -30,6 +30,9 @@ struct ExploreArgs {
   std::string max_memory;             // a size (512M, 4G); empty: half the physical memory
   std::optional<double> max_seconds;  // wall-clock bound of the search
   bool quiet = false;
+  // Threads of a dfs search; unset: the number of cores (1 under --max-depth,
+  // --max-states or --strategy random, where it is refused above 1).
+  std::optional<int64_t> workers;
   // Fault budgets per execution (issue 14); unset: 0.
   std::optional<int64_t> max_drops, max_dups, max_crashes, max_partitions;
 };

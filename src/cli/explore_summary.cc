@@ -73,8 +73,9 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
   std::string out = fmt::format("banksim explore: {}\n", args.scenario);
   const FaultBudget& faults = o.faults;
   out += fmt::format(
-      "protocol {}{}, strategy {}, reduction {}, depth bound {}\n", protocol_name(s.protocol),
+      "protocol {}{}, strategy {}{}, reduction {}, depth bound {}\n", protocol_name(s.protocol),
       s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note), args.strategy,
+      st.workers > 1 ? fmt::format(", {} workers", st.workers) : "",
       o.reduction                                          ? "on (persistent sets)"
       : faults.any() && !args.no_reduction && !run.random ? "off (fault budgets: every choice expanded)"
                                                            : "off",
@@ -97,10 +98,14 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
                                       "delivered"
                                     : "no FIFO, any in-flight message can be delivered next",
                      fifo_source);
+  // Where several workers stopped depends on their timing: the counts are then only what
+  // this run reached.
+  const bool timed = st.workers > 1 && (st.stopped_early || st.stopped_by != StopReason::kNone);
   out += fmt::format(
-      "states visited {}, distinct {}, transitions {}, terminal {}, max depth {}\n",
+      "states visited {}, distinct {}, transitions {}, terminal {}, max depth {}{}\n",
       grouped(st.transitions + 1), grouped(st.distinct), grouped(st.transitions),
-      grouped(st.terminal), st.max_depth);
+      grouped(st.terminal), st.max_depth,
+      timed ? " (when the workers stopped: depends on thread timing)" : "");
   if (unreduced) {
     if (unreduced->complete()) {
       out += fmt::format("without reduction: distinct {}, transitions {} ({:.1f}x the states)\n",
@@ -150,10 +155,12 @@ ojson verdicts_json(const ExploreRun& run, const std::vector<std::string>& unrep
     if (verdict.empty()) {
       if (st.complete()) {
         verdict = "holds in every interleaving";
+      } else if (st.stopped_early) {
+        // Not whether a quiescent state was reached: with several workers, that depends
+        // on where each was when the first violation stopped them.
+        verdict = "not violated before the search stopped";
       } else if (at_quiescence && st.terminal == 0) {
         verdict = "not judged: no path searched reached quiescence (" + search + ")";
-      } else if (st.stopped_early) {
-        verdict = "not violated before the search stopped";
       } else if (at_quiescence) {
         verdict = fmt::format("not violated in the {} quiescent state{} reached ({})",
                               grouped(st.terminal), st.terminal == 1 ? "" : "s", search);
