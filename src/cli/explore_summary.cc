@@ -72,13 +72,11 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
   const ExploreStats& st = r.stats;
   std::string out = fmt::format("banksim explore: {}\n", args.scenario);
   const FaultBudget& faults = o.faults;
-  out += fmt::format(
-      "protocol {}{}, strategy {}, reduction {}, depth bound {}\n", protocol_name(s.protocol),
-      s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note), args.strategy,
-      o.reduction                                          ? "on (persistent sets)"
-      : faults.any() && !args.no_reduction && !run.random ? "off (fault budgets: every choice expanded)"
-                                                           : "off",
-      args.max_depth ? std::to_string(*args.max_depth) : "none");
+  out += fmt::format("protocol {}{}, strategy {}, reduction {}, depth bound {}\n",
+                     protocol_name(s.protocol),
+                     s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
+                     args.strategy, o.reduction ? "on (persistent sets)" : "off",
+                     args.max_depth ? std::to_string(*args.max_depth) : "none");
   if (faults.any()) {
     out += fmt::format(
         "faults per execution: at most {} drops, {} duplicates, {} crashes, {} "
