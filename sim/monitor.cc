@@ -154,7 +154,9 @@ void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violati
     case ObservationKind::kReply:
       assert(outstanding_[static_cast<size_t>(o.customer)] == o.event);
       outstanding_[static_cast<size_t>(o.customer)] = -1;
-      if (o.success && is_write(o.iface)) applied_.set(balance_.size(), static_cast<size_t>(first + o.event));
+      if (o.success && is_write(o.iface)) {
+        applied_.set(balance_.size(), static_cast<size_t>(first + o.event));
+      }
       return;
   }
 }

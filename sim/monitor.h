@@ -55,7 +55,7 @@ class Monitor {
   // The bitsets and frontier_ grow with branches x events (branches x customers): copy on
   // write, per branch, so that a copy of the monitor (the explorer keeps one per search
   // level) shares them and a step copies only the rows it changes (README: memory).
-  std::vector<Money> balance_;        // per branch, as last applied
+  std::vector<Money> balance_;  // per branch, as last applied
   // Event bitsets: row b < branches, writes applied at branch b; the last row, writes
   // whose success reply arrived.
   CowBitRows applied_;
