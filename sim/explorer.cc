@@ -441,8 +441,8 @@ class Search {
       result_.stats.depth_bounded = true;
       return false;
     }
-    // With faults the search expands every choice (README: faults and the reduction).
-    if (options_.reduction && !options_.faults.any()) {
+    // With faults only some states reduce (README: faults and the reduction).
+    if (options_.reduction) {
       persistent_set(w, enabled_, options_.fifo, choices);
     } else {
       *choices = enabled_;

@@ -6,43 +6,71 @@
 
 namespace banksim {
 
+namespace {
+// Up to this many (branch, customer) pairs the frontier is one flat vector (16 KiB).
+constexpr size_t kFlatFrontier = 4096;
+}  // namespace
+
 Monitor::Monitor(const Scenario* scenario, PropertySet properties)
     : scenario_(scenario), properties_(properties) {
   assert(scenario != nullptr);
-  words_ = static_cast<size_t>((scenario->event_total() + 63) / 64);
+  const auto events = static_cast<size_t>(scenario->event_total());
   balance_.reserve(scenario->branches.size());
   for (const BranchSpec& b : scenario->branches) balance_.push_back(b.balance);
-  applied_.assign(words_ * scenario->branches.size(), 0);
-  completed_.assign(words_, 0);
+  applied_ = CowBitRows(scenario->branches.size() + 1, events);
   outstanding_.assign(scenario->customers.size(), -1);
-  frontier_.assign(scenario->customers.size() * scenario->branches.size(), 0);
+  const size_t pairs = scenario->customers.size() * scenario->branches.size();
+  if (pairs <= kFlatFrontier) {
+    frontier_.flat.assign(pairs, 0);
+  } else {
+    frontier_.rows.resize(scenario->branches.size());
+  }
+}
+
+int32_t Monitor::frontier(size_t branch, size_t customer) const {
+  if (frontier_.rows.empty()) {
+    return frontier_.flat[branch * scenario_->customers.size() + customer];
+  }
+  const std::vector<int32_t>* row = frontier_.rows[branch].get();
+  return row == nullptr ? 0 : (*row)[customer];
+}
+
+void Monitor::set_frontier(size_t branch, size_t customer, int32_t value) {
+  if (frontier_.rows.empty()) {
+    frontier_.flat[branch * scenario_->customers.size() + customer] = value;
+    return;
+  }
+  std::shared_ptr<std::vector<int32_t>>& row = frontier_.rows[branch];
+  if (row == nullptr) {
+    row = std::make_shared<std::vector<int32_t>>(scenario_->customers.size(), 0);
+  } else if (row.use_count() > 1) {
+    row = std::make_shared<std::vector<int32_t>>(*row);
+  }
+  (*row)[customer] = value;
 }
 
 int32_t Monitor::first_unapplied_completed(int32_t branch, int32_t customer, int32_t event) {
   const size_t b = static_cast<size_t>(branch);
+  const size_t c = static_cast<size_t>(customer);
   const int32_t first = scenario_->event_index(customer, 0);
-  int32_t& f = frontier_[b * scenario_->customers.size() + static_cast<size_t>(customer)];
+  int32_t f = frontier(b, c);
   // Events below `event` were issued already, so whether they completed is final.
+  const int32_t start = f;
+  int32_t found = -1;
   while (f < event) {
     const int32_t w = first + f;
-    if (test(completed_, 0, w) && !test(applied_, b, w)) return f;
+    if (is_completed(w) && !is_applied(b, w)) {
+      found = f;
+      break;
+    }
     ++f;
   }
-  return -1;
-}
-
-bool Monitor::test(const std::vector<uint64_t>& bits, size_t row, int32_t index) const {
-  const size_t i = static_cast<size_t>(index);
-  return (bits[row * words_ + i / 64] >> (i % 64)) & 1u;
-}
-
-void Monitor::set(std::vector<uint64_t>& bits, size_t row, int32_t index) {
-  const size_t i = static_cast<size_t>(index);
-  bits[row * words_ + i / 64] |= uint64_t{1} << (i % 64);
+  if (f != start) set_frontier(b, c, f);  // written (and copied) only when it moved
+  return found;
 }
 
 bool Monitor::applied(int32_t branch, int32_t customer, int32_t event) const {
-  return test(applied_, static_cast<size_t>(branch), scenario_->event_index(customer, event));
+  return is_applied(static_cast<size_t>(branch), scenario_->event_index(customer, event));
 }
 
 std::string Monitor::event_name(int32_t customer, int32_t event) const {
@@ -112,7 +140,7 @@ void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violati
                 time_us});
         }
       }
-      set(applied_, b, w);
+      applied_.set(b, static_cast<size_t>(w));
       if (o.balance < 0 && properties_.has(Property::kNoOverdraft)) {
         out->push_back(Violation{Property::kNoOverdraft,
                                  fmt::format("branch {} fell to {} applying {}",
@@ -126,7 +154,9 @@ void Monitor::observe(const Observation& o, int64_t time_us, std::vector<Violati
     case ObservationKind::kReply:
       assert(outstanding_[static_cast<size_t>(o.customer)] == o.event);
       outstanding_[static_cast<size_t>(o.customer)] = -1;
-      if (o.success && is_write(o.iface)) set(completed_, 0, first + o.event);
+      if (o.success && is_write(o.iface)) {
+        applied_.set(balance_.size(), static_cast<size_t>(first + o.event));
+      }
       return;
   }
 }
@@ -184,7 +214,7 @@ void Monitor::at_quiescence(int64_t time_us, std::vector<Violation>* out) const 
         auto refs = writes_where(
             [&](int32_t c, int32_t e) {
               if (applied(bi, c, e)) return false;
-              if (test(completed_, 0, scenario_->event_index(c, e))) return true;
+              if (is_completed(scenario_->event_index(c, e))) return true;
               for (int32_t o = 0; o < scenario_->branch_count(); ++o) {
                 if (applied(o, c, e)) return true;
               }
@@ -213,8 +243,9 @@ void Monitor::at_quiescence(int64_t time_us, std::vector<Violation>* out) const 
 }
 
 void Monitor::encode(StateEncoder& enc) const {
-  for (uint64_t w : applied_) enc.put(w);
-  for (uint64_t w : completed_) enc.put(w);
+  // Word by word: the applied rows branch-major, then the completed row (as when these
+  // were two flat vectors).
+  applied_.for_each_word([&enc](uint64_t w) { enc.put(w); });
 }
 
 std::vector<Violation> check_history(const History& h, PropertySet properties) {

@@ -6,8 +6,10 @@
 // each customer completed). check_history() runs it over a finished History.
 #pragma once
 
+#include <memory>
 #include <vector>
 
+#include "protocol/cow_bits.h"
 #include "protocol/effects.h"
 #include "protocol/encoder.h"
 #include "protocol/properties.h"
@@ -34,8 +36,14 @@ class Monitor {
   void encode(StateEncoder& enc) const;
 
  private:
-  bool test(const std::vector<uint64_t>& bits, size_t row, int32_t index) const;
-  void set(std::vector<uint64_t>& bits, size_t row, int32_t index);
+  bool is_applied(size_t branch, int32_t index) const {
+    return applied_.test(branch, static_cast<size_t>(index));
+  }
+  bool is_completed(int32_t index) const {
+    return applied_.test(balance_.size(), static_cast<size_t>(index));
+  }
+  int32_t frontier(size_t branch, size_t customer) const;
+  void set_frontier(size_t branch, size_t customer, int32_t value);
   std::string event_name(int32_t customer, int32_t event) const;
   // The first write of `customer` before `event` that the customer has completed but
   // `branch` has not applied, or -1. Amortized O(1): advances a per-(branch, customer)
@@ -44,12 +52,32 @@ class Monitor {
 
   const Scenario* scenario_;
   PropertySet properties_;
-  size_t words_;                     // 64-bit words per event bitset
-  std::vector<Money> balance_;       // per branch, as last applied
-  std::vector<uint64_t> applied_;    // branch-major bitsets: writes applied at each branch
-  std::vector<uint64_t> completed_;  // one bitset: writes whose success reply arrived
-  std::vector<int32_t> outstanding_; // per customer: event awaiting a reply, or -1
-  std::vector<int32_t> frontier_;    // branch-major, per customer: see first_unapplied_completed
+  // The bitsets and frontier_ grow with branches x events (branches x customers): copy on
+  // write, per branch, so that a copy of the monitor (the explorer keeps one per search
+  // level) shares them and a step copies only the rows it changes (README: memory).
+  std::vector<Money> balance_;  // per branch, as last applied
+  // Event bitsets: row b < branches, writes applied at branch b; the last row, writes
+  // whose success reply arrived.
+  CowBitRows applied_;
+  std::vector<int32_t> outstanding_;  // per customer: event awaiting a reply, or -1
+  // Per branch, per customer: see first_unapplied_completed. Flat in small banks
+  // (copying it is cheaper than sharing it); else a row per branch, copy on write
+  // (nullptr: all zeros).
+  struct Frontier {
+    std::vector<int32_t> flat;
+    std::vector<std::shared_ptr<std::vector<int32_t>>> rows;
+    Frontier() = default;
+    Frontier(const Frontier&) = default;
+    Frontier(Frontier&&) = default;
+    Frontier& operator=(Frontier&&) = default;
+    ~Frontier() = default;
+    Frontier& operator=(const Frontier& o) {  // hot: the explorer copies monitors
+      flat = o.flat;
+      if (!rows.empty() || !o.rows.empty()) rows = o.rows;
+      return *this;
+    }
+  };
+  Frontier frontier_;
   Money net_ = 0;
 };
 

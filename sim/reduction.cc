@@ -372,8 +372,56 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
   persistent_set(world, enabled, /*fifo=*/true, out);
 }
 
+namespace {
+void delivery_persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
+                             std::vector<Choice>* out);
+}  // namespace
+
 void persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
                     std::vector<Choice>* out) {
+  // Fault choices follow the deliveries (explorer.cc: fault_choices()). README, "Faults and
+  // the reduction", argues each rule below.
+  if (enabled.empty() || enabled.back().kind == ChoiceKind::kDeliver) {
+    // No fault can be taken here, nor in any state reached from here (budgets only run
+    // out, and with no branch down and no partition on there is nothing to restart or
+    // heal). A duplicate taken before may have left copies in flight, which the rules
+    // below do not expect (a request served twice, two replies to one event): every
+    // choice is expanded then.
+    if (world.faults().duplicates > 0) {
+      out->assign(enabled.begin(), enabled.end());
+      return;
+    }
+    delivery_persistent_set(world, enabled, fifo, out);
+    return;
+  }
+  // Only drops reduce: a duplicate, a crash, a restart, a partition or a heal (or a past
+  // duplicate's copies) in reach expands every choice.
+  const auto first_fault = std::find_if(enabled.begin(), enabled.end(), [](const Choice& c) {
+    return c.kind != ChoiceKind::kDeliver;
+  });
+  const bool only_drops = std::all_of(first_fault, enabled.end(),
+                                      [](const Choice& c) { return c.kind == ChoiceKind::kDrop; });
+  if (!only_drops || world.faults().duplicates > 0) {
+    out->assign(enabled.begin(), enabled.end());
+    return;
+  }
+  thread_local std::vector<Choice> deliveries, reduced;
+  deliveries.assign(enabled.begin(), first_fault);
+  // A state with a drop to take has a message in flight, so a delivery too.
+  assert(!deliveries.empty());
+  delivery_persistent_set(world, deliveries, fifo, &reduced);
+  // The deliveries of the persistent set, and the drops of the same messages: a drop of
+  // a message outside the set touches neither its receiver nor the set's messages, and
+  // sends nothing, so it commutes with every choice of the set; the drop of a message of
+  // the set disables its delivery, so it is in the set with it.
+  *out = reduced;
+  for (const Choice& c : reduced) out->push_back(Choice{c.message_id, ChoiceKind::kDrop});
+}
+
+namespace {
+
+void delivery_persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
+                             std::vector<Choice>* out) {
   out->clear();
   if (enabled.size() <= 1) {
     out->assign(enabled.begin(), enabled.end());
@@ -460,5 +508,7 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled, bool
   }
   assert(!out->empty());
 }
+
+}  // namespace
 
 }  // namespace banksim

@@ -20,7 +20,11 @@ namespace banksim {
 
 // REQUIRES: enabled == the deliveries the network model allows in `world`, in id order:
 // every in-flight message, or under per-link FIFO the oldest of each link (quiescent
-// queries off). Writes a persistent subset of `enabled` (never empty when enabled is not).
+// queries off); then, with fault budgets, the fault choices of explorer.cc's
+// fault_choices(). Writes a persistent subset of `enabled` (never empty when enabled is
+// not). With faults: when drops are the only fault choices (and no duplicate was ever
+// taken), the deliveries' persistent set plus the drops of its messages; when another
+// fault can be taken (a duplicate, crash, restart, partition or heal), every choice.
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
                     std::vector<Choice>* out);
 // The same, told whether the network keeps per-link FIFO (the overload above assumes it

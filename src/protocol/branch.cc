@@ -22,7 +22,7 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
     assert(l.protocol == config_.protocol);
     assert(l.first_event.size() == l.events.size() + 1);  // BankLayout::index_events()
     assert(config_.branch_count <= kMaxBranchesPerBank);
-    receipts_.assign((2 * static_cast<size_t>(l.first_event.back()) + 63) / 64, 0);
+    receipts_ = CowBits(2 * static_cast<size_t>(l.first_event.back()));
   }
 }
 
@@ -322,7 +322,7 @@ size_t Branch::receipt_bit(MessageKind kind, int32_t customer, int32_t event) co
 
 bool Branch::consumed(MessageKind kind, int32_t customer, int32_t event) const {
   const size_t bit = receipt_bit(kind, customer, event);
-  return (receipts_[bit / 64] >> (bit % 64) & 1) != 0;
+  return receipts_.test(bit);
 }
 
 void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_send) {
@@ -330,7 +330,7 @@ void Branch::keep_receipts(const Message& m, const Effects& out, size_t first_se
     case MessageKind::kRequest:
     case MessageKind::kPropagate: {
       const size_t bit = receipt_bit(m.kind, m.customer, m.event);
-      receipts_[bit / 64] |= uint64_t{1} << (bit % 64);
+      receipts_.set(bit);
       break;
     }
     case MessageKind::kAck: {

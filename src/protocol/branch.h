@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "protocol/bank_layout.h"
+#include "protocol/cow_bits.h"
 #include "protocol/effects.h"
 #include "protocol/encoder.h"
 #include "protocol/message.h"
@@ -160,10 +161,11 @@ class Branch {
   // never sends what its receiver refuses, so two paths to one state accept the same messages.
   // (Held requests and session write numbers need none: held_, applied_ and buffered_ say them.)
   // Two bits per event of the bank (its flat index, BankLayout::first_event): "request
-  // consumed here" and "propagate consumed here". One allocation: the explorer copies
-  // branches on every transition.
+  // consumed here" and "propagate consumed here". Copy on write (protocol/cow_bits.h): the
+  // explorer copies branches on every transition and keeps a copy per search level, and a
+  // delivery sets one bit, so a copy shares them until then.
   // (The acks still due are in pending_: PendingWrite::acks_due.)
-  std::vector<uint64_t> receipts_;
+  CowBits receipts_;
 };
 
 }  // namespace banksim

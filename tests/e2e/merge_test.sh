@@ -147,7 +147,7 @@ expect_grep '^monotonic-writes +no +not judged: the violation found did not repr
 faults="$SCENARIOS/faults/small.json"
 for s in 1 2; do
   expect_exit 1 "$BANKSIM" explore "$faults" --protocol async --strategy random --walks 40 \
-    --seed "$s" --max-drops 1 --summary-json "fd-$s.json" --trace-out "fd-$s-trace.json" -q
+    --seed "$s" --max-drops 1 --check liveness --summary-json "fd-$s.json" --trace-out "fd-$s-trace.json" -q
 done
 [[ $(jq -c '.search.faults' fd-1.json) == '{"drops":1,"duplicates":0,"crashes":0,"partitions":0}' ]] ||
   fail "a summary does not record its fault budget: $(jq -c .search fd-1.json)"
@@ -156,7 +156,8 @@ expect_grep '^counterexample for liveness: [0-9]+ deliveries and 1 fault ' "$WOR
 [[ $(jq '.counterexamples[0].faults' fd-merged.json) == 1 ]] ||
   fail "the merged counterexample does not count its fault"
 expect_exit 1 "$BANKSIM" replay fd-m-liveness.json
-"$BANKSIM" explore "$faults" --protocol async --strategy random --walks 40 --seed 3 \
+[[ ! -e fd-m-read-your-writes.json ]] || fail "an unchecked property was reported"
+"$BANKSIM" explore "$faults" --protocol async --strategy random --walks 40 --seed 3 --check liveness \
   --summary-json fd-0.json --trace-out fd-0-trace.json -q >/dev/null || [[ $? == 1 ]]
 [[ $(jq -c '.search | has("faults")' fd-0.json) == false ]] ||
   fail "a summary without budgets grew a faults block"
