@@ -50,12 +50,11 @@ class LinkOrder {
       position = (i > 0 && keyed_[i].first == keyed_[i - 1].first) ? position + 1 : 0;
       const Message& m = w.in_flight()[keyed_[i].second].msg;
       const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
-      const uint64_t key[5] = {keyed_[i].first, position,
-                               (static_cast<uint64_t>(m.kind) << 40) |
-                                   (static_cast<uint64_t>(m.iface) << 36) |
-                                   (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
-                               (u32(m.customer) << 32) | u32(m.event),
-                               static_cast<uint64_t>(m.money)};
+      const uint64_t key[5] = {
+          keyed_[i].first, position,
+          (static_cast<uint64_t>(m.kind) << 40) | (static_cast<uint64_t>(m.iface) << 36) |
+              (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+          (u32(m.customer) << 32) | u32(m.event), static_cast<uint64_t>(m.money)};
       sum += fingerprint(key, 5);
     }
     return sum;
@@ -78,7 +77,6 @@ class LinkOrder {
   std::vector<std::pair<uint64_t, size_t>> keyed_;
 };
 
-
 WorldOptions explore_world_options(const ExploreOptions& o) {
   return WorldOptions{.protocol = o.protocol,
                       .wire = false,  // messages stay structs: the explorer's hot path
@@ -96,6 +94,7 @@ void deliverable(const World& w, bool fifo, std::vector<Choice>* out) {
   }
   LinkOrder order;
   order.heads(w, out);
+  w.timer_choices(out);  // timers are no messages: not ordered by links
 }
 
 void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice>* out) {
@@ -182,6 +181,7 @@ class Search {
   void enabled(const World& w, std::vector<Choice>* out) {
     if (options_.fifo) {
       links_.heads(w, out);
+      w.timer_choices(out);
     } else {
       w.enabled(out);
     }
@@ -302,8 +302,10 @@ class Search {
       result_.stats.depth_bounded = true;
       return false;
     }
-    // With faults the search expands every choice (README: faults and the reduction).
-    if (options_.reduction && !options_.faults.any()) {
+    // With faults the search expands every choice (README: faults and the reduction);
+    // so it does under robust, whose acks and timers the may-send analysis does not model.
+    if (options_.reduction && !options_.faults.any() &&
+        options_.protocol != ProtocolKind::kRobust) {
       persistent_set(w, enabled_, options_.fifo, choices);
     } else {
       *choices = enabled_;

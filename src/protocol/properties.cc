@@ -6,11 +6,13 @@ namespace banksim {
 
 namespace {
 constexpr std::array<std::string_view, kPropertyCount> kNames = {
-    "convergence", "conservation", "monotonic-writes", "read-your-writes", "no-overdraft",
-    "liveness"};
+    "convergence",      "conservation", "monotonic-writes",
+    "read-your-writes", "no-overdraft", "liveness"};
 }  // namespace
 
-std::string_view property_name(Property p) { return kNames[static_cast<size_t>(p)]; }
+std::string_view property_name(Property p) {
+  return kNames[static_cast<size_t>(p)];
+}
 
 std::optional<Property> parse_property(std::string_view s) {
   for (size_t i = 0; i < kNames.size(); ++i) {
@@ -31,6 +33,7 @@ PropertySet promised_properties(ProtocolKind p) {
     case ProtocolKind::kAsync:
       return base;
     case ProtocolKind::kSession:
+    case ProtocolKind::kRobust:
       return base.with(Property::kMonotonicWrites).with(Property::kReadYourWrites);
   }
   return base;

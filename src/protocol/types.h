@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <string_view>
 #include <optional>
+#include <string_view>
 
 namespace banksim {
 
@@ -17,7 +17,9 @@ using ActorIndex = int32_t;
 
 enum class Interface : uint8_t { kQuery = 0, kDeposit = 1, kWithdraw = 2 };
 
-constexpr bool is_write(Interface i) { return i != Interface::kQuery; }
+constexpr bool is_write(Interface i) {
+  return i != Interface::kQuery;
+}
 std::string_view interface_name(Interface i);
 std::optional<Interface> parse_interface(std::string_view s);
 
@@ -25,8 +27,9 @@ enum class ProtocolKind : uint8_t {
   kSync = 0,     // apply, propagate to every peer, wait for every ack, reply (seeds 000/001)
   kAsync = 1,    // apply, reply, propagate in the background
   kSession = 2,  // client-centric: hold a request until the customer's writes are applied
+  kRobust = 3,   // session plus retransmission, deduplication and durable replies (faults)
 };
-constexpr int kProtocolCount = 3;
+constexpr int kProtocolCount = 4;
 
 std::string_view protocol_name(ProtocolKind p);
 std::optional<ProtocolKind> parse_protocol(std::string_view s);
