@@ -50,11 +50,12 @@ class LinkOrder {
       position = (i > 0 && keyed_[i].first == keyed_[i - 1].first) ? position + 1 : 0;
       const Message& m = w.in_flight()[keyed_[i].second].msg;
       const auto u32 = [](int32_t v) { return static_cast<uint64_t>(static_cast<uint32_t>(v)); };
-      const uint64_t key[5] = {
-          keyed_[i].first, position,
-          (static_cast<uint64_t>(m.kind) << 40) | (static_cast<uint64_t>(m.iface) << 36) |
-              (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
-          (u32(m.customer) << 32) | u32(m.event), static_cast<uint64_t>(m.money)};
+      const uint64_t key[5] = {keyed_[i].first, position,
+                               (static_cast<uint64_t>(m.kind) << 40) |
+                                   (static_cast<uint64_t>(m.iface) << 36) |
+                                   (static_cast<uint64_t>(m.success) << 32) | u32(m.seq),
+                               (u32(m.customer) << 32) | u32(m.event),
+                               static_cast<uint64_t>(m.money)};
       sum += fingerprint(key, 5);
     }
     return sum;
@@ -76,6 +77,7 @@ class LinkOrder {
 
   std::vector<std::pair<uint64_t, size_t>> keyed_;
 };
+
 
 WorldOptions explore_world_options(const ExploreOptions& o) {
   return WorldOptions{.protocol = o.protocol,

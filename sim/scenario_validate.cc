@@ -70,8 +70,7 @@ int64_t non_negative_integer(const json& v, const Path& at) {
 
 template <class Path>
 const std::string& string_field(const json& v, const Path& path) {
-  if (!v.is_string())
-    fail(path_of(path), fmt::format("must be a string, not {}", json_kind_name(v)));
+  if (!v.is_string()) fail(path_of(path), fmt::format("must be a string, not {}", json_kind_name(v)));
   return v.get_ref<const std::string&>();
 }
 
@@ -105,8 +104,7 @@ void parse_settings(const json& doc, Scenario& s) {
     s.protocol = *p;
   }
   if (auto it = doc.find("network"); it != doc.end()) {
-    if (!it->is_object())
-      fail("$.network", fmt::format("must be an object, not {}", json_kind_name(*it)));
+    if (!it->is_object()) fail("$.network", fmt::format("must be an object, not {}", json_kind_name(*it)));
     only_known_fields(*it, "$.network", {"latency", "fifo"});
     if (auto l = it->find("latency"); l != it->end()) {
       std::string error;
@@ -198,8 +196,9 @@ Scenario Validator::finish() {
           fail(child(event_path(re), saw_dest_ ? "dest" : "branch"),
                fmt::format("names branch {}, which does not exist", target));
         }
-        fail(event_path(re),
-             fmt::format("customer {} has no branch {} to talk to (give \"dest\")", rc.id, rc.id));
+        fail(
+            event_path(re),
+            fmt::format("customer {} has no branch {} to talk to (give \"dest\")", rc.id, rc.id));
       }
       re.event.branch = it->second;
       Money& sum = re.event.iface == Interface::kDeposit ? deposits : withdraws;
@@ -281,8 +280,8 @@ Scenario validate(const json& doc) {
   Validator v(root);
   if (doc.is_object()) parse_settings(doc, v.scenario());
   if (!processes->is_array()) {
-    fail(root, fmt::format("must be a list of branches and customers, not {}",
-                           json_kind_name(*processes)));
+    fail(root,
+         fmt::format("must be a list of branches and customers, not {}", json_kind_name(*processes)));
   }
   for (size_t i = 0; i < processes->size(); ++i) v.item((*processes)[i], i);
   return v.finish();

@@ -236,17 +236,16 @@ uint64_t parse_fault_step(const json& entry, const Scenario& s, const std::strin
 Trace parse_trace(const json& doc, const std::string& source) {
   if (!doc.is_object()) fail("$", "a trace must be a JSON object");
   for (auto it = doc.begin(); it != doc.end(); ++it) {
-    static const char* kKnown[] = {"banksim_trace", "origin",   "scenario_source",   "protocol",
+    static const char* kKnown[] = {"banksim_trace", "origin",   "scenario_source", "protocol",
                                    "network",       "seed",     "quiescent_queries", "check",
-                                   "violation",     "schedule", "times_us",          "scenario"};
+                                   "violation",     "schedule", "times_us",        "scenario"};
     bool known = false;
     for (const char* k : kKnown) known = known || it.key() == k;
     if (!known) fail(json_path_child("$", it.key()), "unknown field");
   }
   const json& version = field(doc, "banksim_trace");
   if (!version.is_number_integer() || version.get<int64_t>() != kTraceVersion) {
-    fail("$.banksim_trace",
-         fmt::format("must be {} (this banksim's trace version)", kTraceVersion));
+    fail("$.banksim_trace", fmt::format("must be {} (this banksim's trace version)", kTraceVersion));
   }
   Trace t;
   if (auto it = doc.find("origin"); it != doc.end()) {
@@ -267,8 +266,8 @@ Trace parse_trace(const json& doc, const std::string& source) {
   if (!network.is_object()) fail("$.network", "must be an object");
   const json& latency = field(network, "latency");
   std::string error;
-  const auto l =
-      latency.is_string() ? parse_latency(latency.get<std::string>(), &error) : std::nullopt;
+  const auto l = latency.is_string() ? parse_latency(latency.get<std::string>(), &error)
+                                     : std::nullopt;
   if (!l) fail("$.network.latency", error.empty() ? "must be a latency spec string" : error);
   t.network.latency = *l;
   const json& fifo = field(network, "fifo");
@@ -413,16 +412,14 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
     }
     const InFlight* f = world.find(id);
     if (f == nullptr) {
-      return Error{
-          fmt::format("{}: $.schedule[{}]: message {} is not in flight at this step "
-                      "(the schedule does not fit its scenario and protocol)",
-                      source, i, id)};
+      return Error{fmt::format("{}: $.schedule[{}]: message {} is not in flight at this step "
+                               "(the schedule does not fit its scenario and protocol)",
+                               source, i, id)};
     }
     if (!world.can_deliver(f->msg)) {
-      return Error{
-          fmt::format("{}: $.schedule[{}]: message {} is a query held by "
-                      "quiescent_queries and cannot be delivered yet",
-                      source, i, id)};
+      return Error{fmt::format("{}: $.schedule[{}]: message {} is a query held by "
+                               "quiescent_queries and cannot be delivered yet",
+                               source, i, id)};
     }
     // Times: recorded ones, else the step number (explored schedules have no clock).
     const int64_t now = t.times_us.empty() ? static_cast<int64_t>(i + 1) : t.times_us[i];

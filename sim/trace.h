@@ -31,7 +31,7 @@ struct TraceViolation {
 };
 
 struct Trace {
-  std::string origin = "run";   // the command that wrote it: run or explore
+  std::string origin = "run";  // the command that wrote it: run or explore
   std::string scenario_source;  // the scenario's path when recorded (informational)
   std::shared_ptr<const Scenario> scenario;
   ProtocolKind protocol = ProtocolKind::kSync;
@@ -42,7 +42,7 @@ struct Trace {
   // Steps in order: a delivery is its message id; a fault is pack_choice() of it (see
   // world.h). In JSON a delivery is an integer and a fault an object (README: traces).
   std::vector<uint64_t> schedule;
-  std::vector<int64_t> times_us;  // virtual delivery times (run), or empty (explore)
+  std::vector<int64_t> times_us;   // virtual delivery times (run), or empty (explore)
   std::optional<TraceViolation> violation;
 };
 

@@ -212,12 +212,13 @@ void World::apply(const Choice& c, int64_t now_us) {
       branches_[static_cast<size_t>(m.to)].already_has(m)) {
     fault_money_ += m.money;
   }
-  if (!dispatch(Delivery{.step = delivered_,
-                         .message_id = c.message_id,
-                         .message = m,
-                         .bytes = bytes,
-                         .repeats_possible = faults_.injected() > 0},
-                effects_)) {
+  if (!dispatch(
+          Delivery{.step = delivered_,
+                   .message_id = c.message_id,
+                   .message = m,
+                   .bytes = bytes,
+                   .repeats_possible = faults_.injected() > 0},
+          effects_)) {
     halted_ = true;
     return;
   }

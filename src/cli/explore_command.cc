@@ -4,8 +4,8 @@
 
 #include <chrono>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
+#include <cstdio>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -230,13 +230,11 @@ CommandResult explore_command(const ExploreArgs& args) {
     return refuse("--summary-json: names the --trace-out file; give each its own");
   }
   if (random && args.no_reduction) {
-    return refuse(
-        "--no-reduction: does not apply to --strategy random (random walks never reduce)");
+    return refuse("--no-reduction: does not apply to --strategy random (random walks never reduce)");
   }
   if (args.no_compare && (random || args.no_reduction)) {
-    return refuse(
-        "--no-compare: applies only to a dfs search with reduction (the comparison is "
-        "the search without it)");
+    return refuse("--no-compare: applies only to a dfs search with reduction (the comparison is "
+                  "the search without it)");
   }
   if (args.max_depth && *args.max_depth < 1) {
     return refuse(fmt::format("--max-depth: must be at least 1, not {} (leave it out for no bound)",
@@ -246,10 +244,9 @@ CommandResult explore_command(const ExploreArgs& args) {
   if (!args.max_memory.empty()) {
     const auto size = parse_size(args.max_memory);
     if (!size) {
-      return refuse(
-          fmt::format("--max-memory: \"{}\" must be a size such as 512M or 4G "
-                      "(bytes, or K, M, G, T: powers of 1024)",
-                      args.max_memory));
+      return refuse(fmt::format("--max-memory: \"{}\" must be a size such as 512M or 4G "
+                                "(bytes, or K, M, G, T: powers of 1024)",
+                                args.max_memory));
     }
     max_memory = *size;
   }
@@ -257,9 +254,8 @@ CommandResult explore_command(const ExploreArgs& args) {
   const uint64_t as_limit = address_space_limit();
   const uint64_t as_budget = as_limit / 100 * 85;
   if (random && args.max_states) {
-    return refuse(
-        "--max-states: does not apply to --strategy random (bound the walks with "
-        "--walks and --max-depth)");
+    return refuse("--max-states: does not apply to --strategy random (bound the walks with "
+                  "--walks and --max-depth)");
   }
   if (args.max_states && *args.max_states < 1) {
     return refuse(fmt::format("--max-states: must be at least 1, not {}", *args.max_states));
@@ -335,7 +331,7 @@ CommandResult explore_command(const ExploreArgs& args) {
   const Clock::time_point start = Clock::now();
   Clock::time_point last = start;
   bool printed_progress = false;
-  uint64_t memory_used = 0;      // at the last poll: peak resident set
+  uint64_t memory_used = 0;  // at the last poll: peak resident set
   std::string memory_limit_hit;  // which memory limit ended the search
   uint64_t deepest = 0, used_at_deepest = 0, level_cost = 0;
   InterruptScope interrupts;
@@ -400,33 +396,33 @@ CommandResult explore_command(const ExploreArgs& args) {
     ExploreOptions plain = o;
     plain.reduction = false;
     plain.poll = limits;  // the same limits, no progress line
-    plain.max_states =
-        std::min<uint64_t>(max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
+    plain.max_states = std::min<uint64_t>(max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
     unreduced = explore(scenario, plain).stats;
   }
 
   const int signal = static_cast<int>(g_interrupt);
   const explore_detail::ExploreRun run{.args = args,
-                                       .scenario = scenario,
-                                       .s = s,
-                                       .fifo_source = fifo_source,
-                                       .o = o,
-                                       .r = std::move(r),
-                                       .unreduced = unreduced,
-                                       .secs = secs,
-                                       .memory_used = memory_used,
-                                       .max_memory = max_memory,
-                                       .as_limit = as_limit,
-                                       .as_budget = as_budget,
-                                       .memory_limit_hit = memory_limit_hit,
-                                       .max_states = max_states,
-                                       .walks = walks,
-                                       .seed = seed,
-                                       .random = random,
-                                       .signal = signal};
+                                      .scenario = scenario,
+                                      .s = s,
+                                      .fifo_source = fifo_source,
+                                      .o = o,
+                                      .r = std::move(r),
+                                      .unreduced = unreduced,
+                                      .secs = secs,
+                                      .memory_used = memory_used,
+                                      .max_memory = max_memory,
+                                      .as_limit = as_limit,
+                                      .as_budget = as_budget,
+                                      .memory_limit_hit = memory_limit_hit,
+                                      .max_states = max_states,
+                                      .walks = walks,
+                                      .seed = seed,
+                                      .random = random,
+                                      .signal = signal};
   const std::string search = explore_detail::search_text(run);
   std::string out = explore_detail::summary_head(run, search);
-  const explore_detail::Counterexamples found = explore_detail::replay_counterexamples(run);
+  const explore_detail::Counterexamples found =
+      explore_detail::replay_counterexamples(run);
   out += explore_detail::verdict_table(run, found.unreproduced, search);
   const int status = explore_detail::write_counterexamples(run, found, out);
   std::fputs(out.c_str(), stdout);

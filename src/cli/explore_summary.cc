@@ -100,9 +100,10 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
                                       "delivered"
                                     : "no FIFO, any in-flight message can be delivered next",
                      fifo_source);
-  out += fmt::format("states visited {}, distinct {}, transitions {}, terminal {}, max depth {}\n",
-                     grouped(st.transitions + 1), grouped(st.distinct), grouped(st.transitions),
-                     grouped(st.terminal), st.max_depth);
+  out += fmt::format(
+      "states visited {}, distinct {}, transitions {}, terminal {}, max depth {}\n",
+      grouped(st.transitions + 1), grouped(st.distinct), grouped(st.transitions),
+      grouped(st.terminal), st.max_depth);
   if (unreduced) {
     if (unreduced->complete()) {
       out += fmt::format("without reduction: distinct {}, transitions {} ({:.1f}x the states)\n",
@@ -114,24 +115,24 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
                          grouped(unreduced->distinct));
     }
   }
-  out += fmt::format(
-      "elapsed {:.3f} s, {:.0f} distinct states/s, visited set {:.1f} MiB ({:.1f} "
-      "bytes/state)\n",
-      secs, static_cast<double>(st.distinct) / std::max(secs, 1e-9),
-      static_cast<double>(st.visited_bytes) / (1 << 20),
-      static_cast<double>(st.visited_bytes) /
-          static_cast<double>(std::max<uint64_t>(st.distinct, 1)));
-  out += fmt::format(
-      "memory: peak {:.0f} MiB resident, limit {:.0f} MiB ({}){}\n", mib(memory_used),
-      mib(max_memory), args.max_memory.empty() ? "half the physical memory" : "--max-memory",
-      as_budget > 0 ? fmt::format(", address space limit {:.0f} MiB (ulimit -v)", mib(as_limit))
-                    : "");
+  out += fmt::format("elapsed {:.3f} s, {:.0f} distinct states/s, visited set {:.1f} MiB ({:.1f} "
+                     "bytes/state)\n",
+                     secs, static_cast<double>(st.distinct) / std::max(secs, 1e-9),
+                     static_cast<double>(st.visited_bytes) / (1 << 20),
+                     static_cast<double>(st.visited_bytes) /
+                         static_cast<double>(std::max<uint64_t>(st.distinct, 1)));
+  out += fmt::format("memory: peak {:.0f} MiB resident, limit {:.0f} MiB ({}){}\n",
+                     mib(memory_used), mib(max_memory),
+                     args.max_memory.empty() ? "half the physical memory" : "--max-memory",
+                     as_budget > 0 ? fmt::format(", address space limit {:.0f} MiB (ulimit -v)",
+                                                 mib(as_limit))
+                                   : "");
   out += "search: " + search + "\n\n";
   return out;
 }
 
 ojson verdicts_json(const ExploreRun& run, const std::vector<std::string>& unreproduced,
-                    const std::string& search) {
+                   const std::string& search) {
   const SimSettings& s = run.s;
   const ExploreResult& r = run.r;
   const ExploreStats& st = r.stats;
@@ -174,9 +175,9 @@ std::string verdict_table(const ExploreRun& run, const std::vector<std::string>&
                           const std::string& search) {
   std::string out = fmt::format("{:<18} {:<9} {}\n", "property", "promised", "verdict");
   for (const ojson& row : verdicts_json(run, unreproduced, search)) {
-    out +=
-        fmt::format("{:<18} {:<9} {}\n", row["property"].get<std::string>(),
-                    row["promised"].get<bool>() ? "yes" : "no", row["verdict"].get<std::string>());
+    out += fmt::format("{:<18} {:<9} {}\n", row["property"].get<std::string>(),
+                       row["promised"].get<bool>() ? "yes" : "no",
+                       row["verdict"].get<std::string>());
   }
   return out;
 }

@@ -150,10 +150,11 @@ void Branch::serve(const Message& m, Effects& out) {
         reply(m, true, out);
       } else {
         PendingWrite p{m.customer, m.event, m.iface, peers};
-        auto at = std::lower_bound(
-            pending_.begin(), pending_.end(), p, [](const PendingWrite& a, const PendingWrite& b) {
-              return a.customer != b.customer ? a.customer < b.customer : a.event < b.event;
-            });
+        auto at = std::lower_bound(pending_.begin(), pending_.end(), p,
+                                   [](const PendingWrite& a, const PendingWrite& b) {
+                                     return a.customer != b.customer ? a.customer < b.customer
+                                                                     : a.event < b.event;
+                                   });
         pending_.insert(at, p);
       }
       return;
@@ -195,8 +196,8 @@ void Branch::serve(const Message& m, Effects& out) {
   }
 }
 
-void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money money, bool origin,
-                         Effects& out) {
+void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money money,
+                         bool origin, Effects& out) {
   assert(is_write(iface));
   assert(money >= 0);
   const Money delta = iface == Interface::kDeposit ? money : -money;
@@ -282,10 +283,11 @@ void Branch::on_propagate(const Message& m, Effects& out) {
       // or buffered. Deduplicated.
       if (already_has(m)) return;
       if (m.seq != applied + 1) {
-        auto at = std::lower_bound(
-            buffered_.begin(), buffered_.end(), m, [](const Message& a, const Message& b) {
-              return a.customer != b.customer ? a.customer < b.customer : a.seq < b.seq;
-            });
+        auto at = std::lower_bound(buffered_.begin(), buffered_.end(), m,
+                                   [](const Message& a, const Message& b) {
+                                     return a.customer != b.customer ? a.customer < b.customer
+                                                                     : a.seq < b.seq;
+                                   });
         buffered_.insert(at, m);
         buffered_delta_ += m.money;
         return;
@@ -616,7 +618,8 @@ std::optional<std::string> Branch::refuse_request(const Message& m, bool repeats
   return std::nullopt;
 }
 
-std::optional<std::string> Branch::refuse_propagate(const Message& m, bool repeats_possible) const {
+std::optional<std::string> Branch::refuse_propagate(const Message& m,
+                                                    bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
   const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
   if (!l.is_branch(m.from)) {

@@ -6,13 +6,11 @@ namespace banksim {
 
 namespace {
 constexpr std::array<std::string_view, kPropertyCount> kNames = {
-    "convergence",      "conservation", "monotonic-writes",
-    "read-your-writes", "no-overdraft", "liveness"};
+    "convergence", "conservation", "monotonic-writes", "read-your-writes", "no-overdraft",
+    "liveness"};
 }  // namespace
 
-std::string_view property_name(Property p) {
-  return kNames[static_cast<size_t>(p)];
-}
+std::string_view property_name(Property p) { return kNames[static_cast<size_t>(p)]; }
 
 std::optional<Property> parse_property(std::string_view s) {
   for (size_t i = 0; i < kNames.size(); ++i) {

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 #include <string_view>
+#include <optional>
 
 namespace banksim {
 
@@ -17,9 +17,7 @@ using ActorIndex = int32_t;
 
 enum class Interface : uint8_t { kQuery = 0, kDeposit = 1, kWithdraw = 2 };
 
-constexpr bool is_write(Interface i) {
-  return i != Interface::kQuery;
-}
+constexpr bool is_write(Interface i) { return i != Interface::kQuery; }
 std::string_view interface_name(Interface i);
 std::optional<Interface> parse_interface(std::string_view s);
 
