@@ -99,6 +99,7 @@ void deliverable(const World& w, bool fifo, std::vector<Choice>* out) {
   }
   LinkOrder order;
   order.heads(w, out);
+  w.timer_choices(out);  // timers are no messages: not ordered by links
 }
 
 void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice>* out) {
@@ -308,6 +309,7 @@ class Search {
   void enabled(const World& w, std::vector<Choice>* out) {
     if (options_.fifo) {
       links_.heads(w, out);
+      w.timer_choices(out);
     } else {
       w.enabled(out);
     }
@@ -441,8 +443,9 @@ class Search {
       result_.stats.depth_bounded = true;
       return false;
     }
-    // With faults only some states reduce (README: faults and the reduction).
-    if (options_.reduction) {
+    // With faults only some states reduce (README: faults and the reduction); robust
+    // expands every choice: the may-send analysis models neither its acks nor its timers.
+    if (options_.reduction && options_.protocol != ProtocolKind::kRobust) {
       persistent_set(w, enabled_, options_.fifo, choices);
     } else {
       *choices = enabled_;

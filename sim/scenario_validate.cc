@@ -100,7 +100,7 @@ void parse_settings(const json& doc, Scenario& s) {
   if (auto it = doc.find("protocol"); it != doc.end()) {
     const std::string& name = string_field(*it, "$.protocol");
     const auto p = parse_protocol(name);
-    if (!p) fail("$.protocol", "must be one of \"sync\", \"async\", \"session\"");
+    if (!p) fail("$.protocol", "must be one of \"sync\", \"async\", \"session\", \"robust\"");
     s.protocol = *p;
   }
   if (auto it = doc.find("network"); it != doc.end()) {

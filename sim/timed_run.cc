@@ -1,5 +1,6 @@
 #include "sim/timed_run.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -24,10 +25,25 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
   std::vector<uint64_t> parked;  // queries waiting for write traffic to end
   int64_t now = 0;
 
+  const LatencyModel& lat = options.network.latency;
+  const int64_t retransmit_us =
+      options.retransmit_us > 0 ? options.retransmit_us : 4 * std::max(lat.a_us, lat.b_us) + 1000;
+  size_t queued_timers = 0;  // queue entries that are timers
   const auto schedule_sent = [&] {
     for (const InFlight& f : world.last_sent()) {
       queue.push(network.delivery_time(now + f.msg.delay_us, f.msg.from, f.msg.to), f.id);
     }
+    for (uint64_t id : world.last_timers_set()) {
+      queue.push(now + retransmit_us, pack_choice(Choice{id, ChoiceKind::kTimer}));
+      queued_timers += 1;
+    }
+  };
+  // Whether some armed timer could fire now.
+  const auto any_timer_enabled = [&] {
+    for (const ArmedTimer& t : world.timers()) {
+      if (world.timer_enabled(t)) return true;
+    }
+    return false;
   };
 
   const FaultSpec& faults = options.faults;
@@ -73,6 +89,22 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     const QueuedDelivery d = queue.pop();
     assert(d.time_us >= now);
     now = d.time_us;
+    if (is_fault_step(d.message_id) && unpack_choice(d.message_id).kind == ChoiceKind::kTimer) {
+      queued_timers -= 1;
+      const Choice c = unpack_choice(d.message_id);
+      const ArmedTimer* t = world.find_timer(c.message_id);
+      if (t == nullptr) continue;  // cancelled, or re-armed under a new id
+      if (world.timer_enabled(*t)) {
+        take_fault(c);
+        continue;
+      }
+      // What it waits for may still arrive: wait another period, unless nothing but timers
+      // is left and none of them can ever fire (a branch down for good): then give up.
+      if (queue.size() == queued_timers && !any_timer_enabled()) continue;
+      queue.push(now + retransmit_us, d.message_id);
+      queued_timers += 1;
+      continue;
+    }
     if (faults.any()) {
       if (is_fault_step(d.message_id)) {
         const Choice c = unpack_choice(d.message_id);
@@ -117,6 +149,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
     release_parked();
   }
   r.end_time_us = now;
+  r.timers_left = world.timers().size();
   if (!r.hit_step_bound) {
     assert(parked.empty());
     if (world.quiescent()) {

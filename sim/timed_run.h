@@ -21,6 +21,10 @@ struct TimedOptions {
   // stream, drawn only when their rate is not 0, and faults at fixed virtual times. A
   // recorded schedule holds them as fault steps. Empty: the run without faults.
   FaultSpec faults;
+  // Retransmission timers (robust): an armed timer comes due this long after it was
+  // armed; 0 = four times the latency model's largest parameter, plus 1 ms. Due, it fires
+  // if World::timer_enabled() (what it waits for was lost), else it waits another period.
+  int64_t retransmit_us = 0;
   // Called once after the customers issued their first events, and after every
   // delivery, e.g. to print a timeline.
   std::function<void(const World&)> on_start;
@@ -39,6 +43,9 @@ struct TimedResult {
   // quiescence properties are not judged (World::finish() was not called).
   bool ended_in_fault_window = false;
   std::vector<uint64_t> schedule;  // delivered message ids in order, if recorded
+  // Timers still armed when the run ended with nothing left that could fire them (a
+  // branch never restarted): their owners gave up waiting.
+  size_t timers_left = 0;
 };
 
 TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptions& world_options,

@@ -80,7 +80,17 @@ std::string partition_text(const Scenario& s, uint64_t side) {
 
 size_t fault_steps(const std::vector<uint64_t>& schedule) {
   size_t n = 0;
-  for (uint64_t step : schedule) n += is_fault_step(step) ? 1 : 0;
+  for (uint64_t step : schedule) {
+    n += is_fault_step(step) && unpack_choice(step).kind != ChoiceKind::kTimer ? 1 : 0;
+  }
+  return n;
+}
+
+size_t timer_steps(const std::vector<uint64_t>& schedule) {
+  size_t n = 0;
+  for (uint64_t step : schedule) {
+    n += is_fault_step(step) && unpack_choice(step).kind == ChoiceKind::kTimer ? 1 : 0;
+  }
   return n;
 }
 
@@ -102,6 +112,8 @@ ojson fault_step_to_json(const Scenario& s, uint64_t step) {
       return ojson{{"partition", partition_text(s, c.side)}};
     case ChoiceKind::kHeal:
       return ojson{{"heal", true}};
+    case ChoiceKind::kTimer:
+      return ojson{{"timer", c.message_id}};
   }
   return ojson(step);
 }
@@ -128,7 +140,7 @@ ojson trace_to_json(const Trace& t) {
   } else {
     doc["violation"] = nullptr;
   }
-  if (fault_steps(t.schedule) == 0) {
+  if (fault_steps(t.schedule) + timer_steps(t.schedule) == 0) {
     doc["schedule"] = t.schedule;
   } else {
     ojson schedule = ojson::array();
@@ -177,12 +189,12 @@ int32_t fault_branch(const json& v, const Scenario& s, const std::string& path) 
 }
 
 // {"drop": ID}, {"dup": ID}, {"crash": BRANCH}, {"restart": BRANCH},
-// {"partition": "1+2|3"}, {"heal": true}.
+// {"partition": "1+2|3"}, {"heal": true}, and a timer firing: {"timer": ID}.
 uint64_t parse_fault_step(const json& entry, const Scenario& s, const std::string& path) {
   if (entry.size() != 1) {
     fail(path,
          "a fault must be an object with exactly one of \"drop\", \"dup\", "
-         "\"crash\", \"restart\", \"partition\", \"heal\"");
+         "\"crash\", \"restart\", \"partition\", \"heal\", \"timer\"");
   }
   const std::string key = entry.begin().key();
   const json& v = entry.begin().value();
@@ -193,6 +205,12 @@ uint64_t parse_fault_step(const json& entry, const Scenario& s, const std::strin
       fail(at, "must be a non-negative integer message id");
     }
     c.kind = key == "drop" ? ChoiceKind::kDrop : ChoiceKind::kDuplicate;
+    c.message_id = v.get<uint64_t>();
+  } else if (key == "timer") {
+    if (!v.is_number_unsigned() || is_fault_step(v.get<uint64_t>())) {
+      fail(at, "must be a non-negative integer timer id");
+    }
+    c.kind = ChoiceKind::kTimer;
     c.message_id = v.get<uint64_t>();
   } else if (key == "crash" || key == "restart") {
     c.kind = key == "crash" ? ChoiceKind::kCrash : ChoiceKind::kRestart;
@@ -210,7 +228,7 @@ uint64_t parse_fault_step(const json& entry, const Scenario& s, const std::strin
   } else {
     fail(json_path_child(path, key),
          "unknown fault (expected drop, dup, crash, restart, "
-         "partition or heal)");
+         "partition, heal or timer)");
   }
   return pack_choice(c);
 }
@@ -242,7 +260,7 @@ Trace parse_trace(const json& doc, const std::string& source) {
   }
   const json& protocol = field(doc, "protocol");
   const auto p = protocol.is_string() ? parse_protocol(protocol.get<std::string>()) : std::nullopt;
-  if (!p) fail("$.protocol", "must be one of \"sync\", \"async\", \"session\"");
+  if (!p) fail("$.protocol", "must be one of \"sync\", \"async\", \"session\", \"robust\"");
   t.protocol = *p;
   const json& network = field(doc, "network");
   if (!network.is_object()) fail("$.network", "must be an object");
@@ -302,7 +320,7 @@ Trace parse_trace(const json& doc, const std::string& source) {
     }
     if (is_fault_step(id.get<uint64_t>())) {
       fail(fmt::format("$.schedule[{}]", i),
-           "is no message id (2^56 to 7*2^56-1 are reserved for faults)");
+           "is no message id (2^56 to 8*2^56-1 are reserved for faults and timers)");
     }
     t.schedule.push_back(id.get<uint64_t>());
   }
@@ -381,9 +399,10 @@ Result<ReplayResult> replay_trace(const Trace& t, const std::string& source,
       const Choice c = unpack_choice(id);
       if (!world.fault_allowed(c)) {
         return Error{
-            fmt::format("{}: $.schedule[{}]: fault {} cannot happen at this step "
+            fmt::format("{}: $.schedule[{}]: {} {} cannot happen at this step "
                         "(the schedule does not fit its scenario and protocol)",
-                        source, i, fault_step_to_json(*t.scenario, id).dump())};
+                        source, i, c.kind == ChoiceKind::kTimer ? "timer" : "fault",
+                        fault_step_to_json(*t.scenario, id).dump())};
       }
       const int64_t now = t.times_us.empty() ? static_cast<int64_t>(i + 1) : t.times_us[i];
       world.apply(c, now);

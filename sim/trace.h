@@ -56,8 +56,10 @@ std::string partition_text(const Scenario& s, uint64_t side);
 // holding branch index 0, or nullopt with *error set to the rule broken.
 std::optional<uint64_t> parse_partition(std::string_view text, const Scenario& s,
                                         std::string* error);
-// Fault steps in a schedule.
+// Fault steps in a schedule (timers, which are no faults, excluded).
 size_t fault_steps(const std::vector<uint64_t>& schedule);
+// Timer steps (robust's retransmission timers firing) in a schedule.
+size_t timer_steps(const std::vector<uint64_t>& schedule);
 Result<Trace> parse_trace_text(std::string_view text, const std::string& source);
 Result<Trace> load_trace_file(const std::string& path);
 

@@ -31,7 +31,8 @@ World::World(std::shared_ptr<const Scenario> scenario, WorldOptions options)
   }
   customers_.reserve(s.customers.size());
   for (int32_t c = 0; c < s.customer_count(); ++c) {
-    customers_.emplace_back(c, s.branch_count(), s.customers[static_cast<size_t>(c)].events);
+    customers_.emplace_back(c, s.branch_count(), s.customers[static_cast<size_t>(c)].events,
+                            /*retransmit=*/options_.protocol == ProtocolKind::kRobust);
   }
   history_.scenario = scenario_;
   actor_hash_.resize(static_cast<size_t>(s.actor_count()));
@@ -67,6 +68,72 @@ void World::enabled(std::vector<Choice>* out) const {
   for (const InFlight& f : in_flight_) {
     if (!is_hole(f) && can_deliver(f.msg)) out->push_back(Choice{f.id});
   }
+  if (!timers_.empty()) timer_choices(out);
+}
+
+void World::timer_choices(std::vector<Choice>* out) const {
+  for (const ArmedTimer& t : timers_) {
+    if (timer_enabled(t)) out->push_back(Choice{t.id, ChoiceKind::kTimer});
+  }
+}
+
+const ArmedTimer* World::find_timer(uint64_t timer_id) const {
+  auto it = std::lower_bound(timers_.begin(), timers_.end(), timer_id,
+                             [](const ArmedTimer& t, uint64_t id) { return t.id < id; });
+  return it == timers_.end() || it->id != timer_id ? nullptr : &*it;
+}
+
+bool World::timer_enabled(const ArmedTimer& t) const {
+  const TimerKey& k = t.key;
+  const auto about = [&](const Message& m) {
+    return m.customer == k.customer && m.event == k.event;
+  };
+  if (k.kind == MessageKind::kRequest) {
+    if (down(k.peer)) return false;  // a retransmission would be lost
+    for (const InFlight& f : in_flight_) {
+      if (is_hole(f) || !about(f.msg)) continue;
+      if (f.msg.kind == MessageKind::kRequest && f.msg.to == k.peer) return false;
+      if (f.msg.kind == MessageKind::kReply && f.msg.to == k.owner) return false;
+    }
+    return !branches_[static_cast<size_t>(k.peer)].holds(k.customer, k.event);
+  }
+  assert(k.kind == MessageKind::kPropagate);
+  if (down(k.owner) || down(k.peer) || cut(k.owner, k.peer)) return false;
+  for (const InFlight& f : in_flight_) {
+    if (is_hole(f) || !about(f.msg)) continue;
+    if (f.msg.kind == MessageKind::kPropagate && f.msg.from == k.owner && f.msg.to == k.peer) {
+      return false;
+    }
+    if (f.msg.kind == MessageKind::kAck && f.msg.from == k.peer && f.msg.to == k.owner) {
+      return false;
+    }
+  }
+  const auto& buffered = branches_[static_cast<size_t>(k.peer)].buffered();
+  return std::none_of(buffered.begin(), buffered.end(), [&](const Message& b) { return about(b); });
+}
+
+void World::fire_timer(const Choice& c, int64_t now_us) {
+  const ArmedTimer* t = find_timer(c.message_id);
+  assert(t != nullptr && timer_enabled(*t));
+  const TimerKey k = t->key;
+  timers_.erase(timers_.begin() + (t - timers_.data()));
+  last_timer_ = k;
+  timers_fired_ += 1;
+  effects_.clear();
+  // In process only: `--backend grpc` refuses the robust protocol (README: robust).
+  assert(options_.executor == nullptr);
+  if (k.owner < scenario_->branch_count()) {
+    branches_[static_cast<size_t>(k.owner)].on_timer(k, effects_);
+  } else {
+    customers_[static_cast<size_t>(k.owner - scenario_->branch_count())].on_timer(k, effects_);
+  }
+  rehash_actor(k.owner);
+  // A retransmitted propagation puts back in flight money its loss counted as held.
+  for (const Message& m : effects_.sends()) {
+    if (m.kind == MessageKind::kPropagate) fault_money_ -= m.money;
+  }
+  last_sent_count_ = 0;
+  absorb(effects_, now_us);
 }
 
 void World::close_holes() const {
@@ -99,6 +166,11 @@ void World::apply(const Choice& c, int64_t now_us) {
   assert(!finished_);
   assert(!halted_);
   last_choice_ = c;
+  last_timers_set_.clear();
+  if (c.kind == ChoiceKind::kTimer) {
+    fire_timer(c, now_us);
+    return;
+  }
   if (c.kind != ChoiceKind::kDeliver) {
     apply_fault(c);
     return;
@@ -187,6 +259,13 @@ void World::absorb(Effects& effects, int64_t now_us) {
     in_flight_.push_back(InFlight{next_id_++, m});
     if (options_.fingerprint) in_flight_hash_ += message_hash(m);
     last_sent_count_ += 1;
+  }
+  for (const TimerEffect& t : effects.timers()) {
+    std::erase_if(timers_, [&](const ArmedTimer& a) { return a.key == t.key; });
+    if (t.set) {
+      timers_.push_back(ArmedTimer{next_timer_id_++, t.key});
+      last_timers_set_.push_back(timers_.back().id);
+    }
   }
   for (const Observation& o : effects.observations()) {
     const size_t found = violations_.size();
@@ -281,6 +360,9 @@ uint64_t pack_choice(const Choice& c) {
       break;
     case ChoiceKind::kHeal:
       break;
+    case ChoiceKind::kTimer:
+      operand = c.message_id;
+      break;
   }
   assert(operand <= kLow && "a choice's operand fits in 56 bits");
   return (static_cast<uint64_t>(c.kind) << 56) | operand;
@@ -306,6 +388,9 @@ Choice unpack_choice(uint64_t step) {
       c.side = operand;
       break;
     case ChoiceKind::kHeal:
+      break;
+    case ChoiceKind::kTimer:
+      c.message_id = operand;
       break;
   }
   return c;
@@ -336,6 +421,10 @@ bool World::fault_allowed(const Choice& c) const {
     }
     case ChoiceKind::kHeal:
       return side_ != 0;
+    case ChoiceKind::kTimer: {
+      const ArmedTimer* t = find_timer(c.message_id);
+      return t != nullptr && timer_enabled(*t);
+    }
   }
   return false;
 }
@@ -431,6 +520,9 @@ void World::apply_fault(const Choice& c) {
     case ChoiceKind::kHeal:
       side_ = 0;
       faults_.heals += 1;
+      break;
+    case ChoiceKind::kTimer:
+      assert(false && "apply() fires timers");
       break;
   }
   if (2 * holes_ > in_flight_.size()) close_holes();

@@ -66,14 +66,17 @@ enum class ChoiceKind : uint8_t {
   kRestart,    // a crashed branch comes back from its durable state
   kPartition,  // the links between two sides of the branches are cut
   kHeal,       // the partition ends
+  // Not a fault: a retransmission timer fires (robust protocol; effects.h TimerKey).
+  // Enabled only when what the timer waits for can no longer arrive (World::timer_enabled).
+  kTimer,
 };
-constexpr int kChoiceKindCount = 7;
+constexpr int kChoiceKindCount = 8;
 // Branches that can crash or take part in a partition (bit masks).
 constexpr int32_t kMaxFaultBranches = 56;
 
 // A choice point.
 struct Choice {
-  uint64_t message_id = 0;  // deliver, drop, duplicate
+  uint64_t message_id = 0;  // deliver, drop, duplicate; timer: the armed timer's id
   ChoiceKind kind = ChoiceKind::kDeliver;
   int32_t branch = 0;  // crash, restart: the branch index
   uint64_t side = 0;   // partition: bit b set = branch b on the first side (bit 0 is set)
@@ -81,8 +84,9 @@ struct Choice {
 };
 
 // A choice as one 64-bit schedule entry: a delivery is its message id, unchanged (so a
-// schedule without faults is the list of delivered ids it always was); a fault keeps its
-// kind in the top 8 bits and its operand (message id, branch index or side mask) below.
+// schedule without faults is the list of delivered ids it always was); a fault (or a
+// timer) keeps its kind in the top 8 bits and its operand (message id, branch index, side
+// mask or timer id) below.
 uint64_t pack_choice(const Choice& c);
 Choice unpack_choice(uint64_t step);
 // (A step whose top byte is no fault kind is a delivery of that id: an id a trace names
@@ -90,6 +94,13 @@ Choice unpack_choice(uint64_t step);
 constexpr bool is_fault_step(uint64_t step) {
   return (step >> 56) != 0 && (step >> 56) < kChoiceKindCount;
 }
+
+// A timer an actor armed (effects.h). Ids are assigned in arming order, never reused; a
+// re-armed timer gets a fresh id.
+struct ArmedTimer {
+  uint64_t id = 0;
+  TimerKey key;
+};
 
 // Faults a World has taken, and messages they lost.
 struct FaultCounts {
@@ -123,8 +134,26 @@ class World {
   // Customers issue their first events. Call once, before anything else.
   void start(int64_t now_us);
 
-  // Appends the enabled choices, in message id order.
+  // Appends the enabled choices: deliveries in message id order, then the enabled
+  // timers (timer_choices) in timer id order.
   void enabled(std::vector<Choice>* out) const;
+  // Appends a kTimer choice for every armed timer that timer_enabled(), in id order.
+  void timer_choices(std::vector<Choice>* out) const;
+  // Whether an armed timer may fire: what it waits for can no longer arrive, and a
+  // retransmission can. A request timer: neither the request nor its reply is in flight,
+  // the branch does not hold the request, and that branch is up. A propagation timer:
+  // neither the propagation nor its ack is in flight between the two branches, the peer
+  // has not buffered it, both are up and their link is not cut. (README: robust.)
+  bool timer_enabled(const ArmedTimer& t) const;
+  // Armed timers, by id.
+  const std::vector<ArmedTimer>& timers() const { return timers_; }
+  // Returns nullptr when no timer with that id is armed.
+  const ArmedTimer* find_timer(uint64_t timer_id) const;
+  // Ids of the timers armed (or re-armed) by the last start() or apply().
+  const std::vector<uint64_t>& last_timers_set() const { return last_timers_set_; }
+  // The key of the timer the last kTimer choice fired.
+  const TimerKey& last_timer() const { return last_timer_; }
+  uint64_t timers_fired() const { return timers_fired_; }
   bool can_deliver(const Message& m) const;
   // Returns nullptr when no message with that id is in flight.
   const InFlight* find(uint64_t message_id) const;
@@ -140,7 +169,8 @@ class World {
   }
   // Whether fault choice `c` can be taken now: drop/duplicate of a message in flight;
   // crash of a running branch; restart of a crashed one; a partition when none is on
-  // (a proper side mask holding branch 0); heal while one is on.
+  // (a proper side mask holding branch 0); heal while one is on. (kTimer: an armed timer
+  // that timer_enabled().)
   bool fault_allowed(const Choice& c) const;
 
   // Nothing in flight, no branch down, no partition: the execution is over.
@@ -230,6 +260,7 @@ class World {
   // Hands the delivery to the executor. False when it failed (see halted()).
   bool dispatch(const Delivery& d, Effects& out);
   void apply_fault(const Choice& c);
+  void fire_timer(const Choice& c, int64_t now_us);
   // Removes in_flight_[index] without delivering it (drop, crash), keeping the counters.
   void discard(size_t index);
   void absorb(Effects& effects, int64_t now_us);
@@ -287,6 +318,13 @@ class World {
   // writes lost in a crash, duplicates a protocol ignored) minus what they added
   // (duplicated propagations): money_conserved() counts it as held.
   __int128 fault_money_ = 0;
+  // Timers (robust). Not encoded: they mirror actor state (a waiting customer's request,
+  // a branch's unacknowledged propagations), which is.
+  std::vector<ArmedTimer> timers_;  // sorted by id
+  uint64_t next_timer_id_ = 0;
+  std::vector<uint64_t> last_timers_set_;
+  TimerKey last_timer_;
+  uint64_t timers_fired_ = 0;
 };
 
 }  // namespace banksim

@@ -24,9 +24,10 @@ CLI::App* add_check_command(CLI::App& app, CheckArgs& args) {
       ->required();
   cmd->add_option("--format", args.format,
                   "recv, balance, events or history (default: recognised from the content)");
-  cmd->add_option("--protocol", args.protocol,
-                  "sync, async or session: fills the 'promised' column (default: the input's "
-                  "protocol, if it names one)");
+  cmd->add_option(
+      "--protocol", args.protocol,
+      "sync, async, session or robust: fills the 'promised' column (default: the input's "
+      "protocol, if it names one)");
   cmd->add_flag("--settled", args.settled,
                 "The output has no times; each customer's queries after its last write were "
                 "issued once every write had propagated (the seeds' sleep): judge convergence "
@@ -77,7 +78,8 @@ CommandResult check_command(const CheckArgs& args) {
     protocol = parse_protocol(args.protocol);
     if (!protocol) {
       return Error{fmt::format(
-          "--protocol: unknown protocol \"{}\" (expected sync, async or session)", args.protocol)};
+          "--protocol: unknown protocol \"{}\" (expected sync, async, session or robust)",
+          args.protocol)};
     }
   }
   auto read = load_output_file(args.output, s, form);

@@ -334,8 +334,8 @@ CommandResult explore_command(const ExploreArgs& args) {
   o.fifo = s.network.fifo;
   o.max_depth = args.max_depth.value_or(0);
   o.max_states = max_states;
-  // With faults only some states reduce: README, "Faults and the reduction".
-  o.reduction = !args.no_reduction && !random;
+  // With faults only some states reduce: README, "Faults and the reduction". Robust: off.
+  o.reduction = !args.no_reduction && !random && o.protocol != ProtocolKind::kRobust;
   o.faults = faults;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;

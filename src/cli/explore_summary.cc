@@ -76,7 +76,10 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
                      protocol_name(s.protocol),
                      s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
                      args.strategy, st.workers > 1 ? fmt::format(", {} workers", st.workers) : "",
-                     o.reduction ? "on (persistent sets)" : "off",
+                     o.reduction ? "on (persistent sets)"
+                     : s.protocol == ProtocolKind::kRobust && !args.no_reduction && !run.random
+                         ? "off (robust: every choice expanded)"
+                         : "off",
                      args.max_depth ? std::to_string(*args.max_depth) : "none");
   if (faults.any()) {
     out += fmt::format(

@@ -35,6 +35,13 @@ int replay_unguarded(const ReplayArgs& args) {
     return kExitBadInput;
   }
   const Trace& t = loaded.value();
+  if (t.protocol == ProtocolKind::kRobust) {
+    fmt::print(stderr,
+               "banksim: {}: $.protocol: a robust trace does not replay with --backend grpc yet "
+               "(its retransmission timers run in the simulator only)\n",
+               args.trace);
+    return kExitBadInput;
+  }
   OutputPlan plan;  // checked before any process starts
   if (Status planned = plan_output_files(args.out, plan); !planned.ok()) {
     return report_error(planned.error());

@@ -46,6 +46,12 @@ std::string speed_text(std::vector<int64_t> latencies_us, int64_t elapsed_us) {
 
 int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                   const SimSettings& settings) {
+  if (settings.protocol == ProtocolKind::kRobust) {
+    fmt::print(stderr,
+               "banksim: --protocol robust: not available with --backend grpc yet (its "
+               "retransmission timers run in the simulator only); use --backend sim\n");
+    return kExitBadInput;
+  }
   if (!args.record.empty()) {
     fmt::print(stderr,
                "banksim: --record: a gRPC run has no replayable schedule; record a simulated "

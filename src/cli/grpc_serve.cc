@@ -79,6 +79,11 @@ int serve_unguarded(const ServeArgs& args) {
     }
     protocol = *p;
   }
+  if (protocol == ProtocolKind::kRobust) {
+    return bad(
+        "--protocol robust: not available over gRPC yet (its retransmission timers run "
+        "in the simulator only)");
+  }
   int32_t self = -1;
   std::string ids;
   for (int32_t b = 0; b < s.branch_count(); ++b) {

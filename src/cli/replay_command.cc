@@ -33,13 +33,15 @@ namespace {
 // and capped: a trace is input), and the violation it records.
 std::string replay_preamble(const ReplayArgs& args, const Trace& t, bool quiescent) {
   const size_t faults = fault_steps(t.schedule);
-  const std::string fault_count =
+  const size_t timers = timer_steps(t.schedule);
+  std::string fault_count =
       faults == 0 ? "" : fmt::format(" and {} fault{}", faults, faults == 1 ? "" : "s");
+  if (timers > 0) fault_count += fmt::format(", {} timer{}", timers, timers == 1 ? "" : "s");
   std::string preamble =
       fmt::format("replaying {} (from banksim {} of {}): {} deliveries{}{}\n", args.trace, t.origin,
                   t.scenario_source.empty() ? "an embedded scenario"
                                             : printable(t.scenario_source, kEchoMaxBytes),
-                  t.schedule.size() - faults, fault_count,
+                  t.schedule.size() - faults - timers, fault_count,
                   quiescent ? "" : ", ending before quiescence (the trace stops there)");
   if (t.violation) {
     preamble += fmt::format("recorded violation: {}: {}\n", property_name(t.violation->property),

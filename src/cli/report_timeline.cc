@@ -188,6 +188,15 @@ static std::string timeline_fault(const World& world, int64_t now_us, bool step_
     case ChoiceKind::kHeal:
       what = "fault: heal the partition";
       break;
+    case ChoiceKind::kTimer: {
+      const TimerKey& k = world.last_timer();
+      const auto& customer = s.customers[static_cast<size_t>(k.customer)];
+      what = fmt::format("timer: {} retransmits its {} of customer {} event {} to {}",
+                         actor_name(s, k.owner),
+                         k.kind == MessageKind::kRequest ? "request" : "propagation", customer.id,
+                         customer.events[static_cast<size_t>(k.event)].id, actor_name(s, k.peer));
+      break;
+    }
   }
   std::string out = fmt::format("{:>14}  {}\n", time_text(now_us, step_times), what);
   return out + sends_text(s, world.last_sent());

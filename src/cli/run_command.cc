@@ -52,6 +52,12 @@ std::string fault_summary(const std::string& spec, const World& w, const TimedRe
       "faults ({}): {} dropped, {} duplicated, {} crashes, {} restarts, {} partitions, {} "
       "heals; {} messages lost to crashes and partitions\n",
       spec, f.drops, f.duplicates, f.crashes, f.restarts, f.partitions, f.heals, f.lost);
+  if (w.options().protocol == ProtocolKind::kRobust) {
+    out += fmt::format("robust: {} retransmission timers fired", w.timers_fired());
+    out += r.timers_left > 0
+               ? fmt::format(", {} still armed at the end (given up)\n", r.timers_left)
+               : "\n";
+  }
   if (r.ended_in_fault_window) {
     out += "the run ended inside a fault window (a branch still down): convergence, "
            "conservation and liveness are not judged\n";

@@ -8,7 +8,9 @@ void add_sim_flags(CLI::App& cmd, SimFlags& flags) {
   cmd.add_option("--protocol", flags.protocol,
                  "Replication protocol: sync (apply, propagate, wait for every ack, reply), "
                  "async (apply, reply, propagate in the background), session (client-centric: "
-                 "monotonic writes + read-your-writes). Default: the scenario's, else session "
+                 "monotonic writes + read-your-writes), robust (session plus retransmission, "
+                 "deduplication and durable state: survives faults; simulator only). Default: the "
+                 "scenario's, else session "
                  "for inputs whose events carry dest or branch (seeds 002/004), else sync");
   cmd.add_option("--latency", flags.latency,
                  "Network latency per message in virtual microseconds: const:US, "
@@ -55,9 +57,10 @@ Result<SimSettings> resolve_settings(const SimFlags& flags, const Scenario& scen
   if (!flags.protocol.empty()) {
     const auto p = parse_protocol(flags.protocol);
     if (!p) {
-      return Error{fmt::format("--protocol: unknown protocol \"{}\" (expected sync, async or "
-                               "session)",
-                               flags.protocol)};
+      return Error{
+          fmt::format("--protocol: unknown protocol \"{}\" (expected sync, async, "
+                      "session or robust)",
+                      flags.protocol)};
     }
     s.protocol = *p;
   } else if (scenario.protocol) {

@@ -107,14 +107,31 @@ void durable_to_proto(const BranchDurable& d, wire::BranchDurable* out) {
   out->Clear();
   out->set_balance(d.balance);
   for (const int32_t a : d.applied) out->add_applied(a);
+  for (const ServedReply& r : d.served) {
+    wire::ServedReply* w = out->add_served();
+    w->set_event(r.event);
+    w->set_success(r.success);
+    w->set_money(r.money);
+  }
+  for (const Unacked& u : d.unacked) {
+    wire::UnackedPropagation* w = out->add_unacked();
+    w->set_customer(u.customer);
+    w->set_event(u.event);
+    w->set_peer(u.peer);
+    w->set_seq(u.seq);
+    w->set_iface(static_cast<int32_t>(u.iface));
+    w->set_delta(u.delta);
+  }
 }
 
 std::optional<BranchDurable> durable_from_proto(const wire::BranchDurable& p,
                                                 const BankLayout& layout, std::string* error) {
   BranchDurable d;
   d.balance = p.balance();
-  const size_t want =
-      layout.protocol == ProtocolKind::kSession ? static_cast<size_t>(layout.customer_count()) : 0;
+  const bool robust = layout.protocol == ProtocolKind::kRobust;
+  const size_t want = layout.protocol == ProtocolKind::kSession || robust
+                          ? static_cast<size_t>(layout.customer_count())
+                          : 0;
   if (static_cast<size_t>(p.applied_size()) != want) {
     *error = fmt::format("it records writes applied for {} customers, the {} bank has {}",
                          p.applied_size(), protocol_name(layout.protocol), want);
@@ -126,6 +143,36 @@ std::optional<BranchDurable> durable_from_proto(const wire::BranchDurable& p,
       return std::nullopt;
     }
     d.applied.push_back(p.applied(i));
+  }
+  // Robust's remembered replies (one per customer) and unacknowledged propagations.
+  const size_t served = robust ? static_cast<size_t>(layout.customer_count()) : 0;
+  if (static_cast<size_t>(p.served_size()) != served || (!robust && p.unacked_size() > 0)) {
+    *error = fmt::format(
+        "it records {} remembered replies and {} unacknowledged propagations, "
+        "which a {} bank of {} customers cannot hold",
+        p.served_size(), p.unacked_size(), protocol_name(layout.protocol), layout.customer_count());
+    return std::nullopt;
+  }
+  for (const wire::ServedReply& r : p.served()) {
+    d.served.push_back(ServedReply{.event = r.event(), .success = r.success(), .money = r.money()});
+  }
+  for (int i = 0; i < p.unacked_size(); ++i) {
+    const wire::UnackedPropagation& u = p.unacked(i);
+    const bool fits = u.customer() >= 0 && u.customer() < layout.customer_count() &&
+                      u.peer() >= 0 && u.peer() < layout.branch_count() && u.event() >= 0 &&
+                      u.seq() >= 1 &&
+                      (u.iface() == static_cast<int32_t>(Interface::kDeposit) ||
+                       u.iface() == static_cast<int32_t>(Interface::kWithdraw));
+    if (!fits) {
+      *error = fmt::format("unacknowledged propagation {} names no write of this bank", i);
+      return std::nullopt;
+    }
+    d.unacked.push_back(Unacked{.customer = u.customer(),
+                                .event = u.event(),
+                                .peer = u.peer(),
+                                .seq = u.seq(),
+                                .iface = static_cast<Interface>(u.iface()),
+                                .delta = u.delta()});
   }
   return d;
 }
@@ -220,9 +267,13 @@ std::unique_ptr<DurableStore> DurableStore::open(const std::string& dir, const D
     *error = fmt::format("{}: cannot read the durable state: {}", s->path_, errno_text(e));
     return nullptr;
   }
-  BranchDurable state{.balance = layout.balances.at(static_cast<size_t>(self)), .applied = {}};
-  if (layout.protocol == ProtocolKind::kSession) {
+  BranchDurable state;
+  state.balance = layout.balances.at(static_cast<size_t>(self));
+  if (layout.protocol == ProtocolKind::kSession || layout.protocol == ProtocolKind::kRobust) {
     state.applied.assign(static_cast<size_t>(layout.customer_count()), 0);
+  }
+  if (layout.protocol == ProtocolKind::kRobust) {
+    state.served.assign(static_cast<size_t>(layout.customer_count()), ServedReply{});
   }
   if (e == 0) {
     std::string why;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -12,8 +13,9 @@ Branch::Branch(const BranchConfig& config, Money initial_balance)
   assert(config.self >= 0);
   assert(config.self < config.branch_count);
   assert(initial_balance >= 0);
-  if (config_.protocol == ProtocolKind::kSession) {
-    applied_.assign(static_cast<size_t>(config_.customer_count), 0);
+  if (session_like()) applied_.assign(static_cast<size_t>(config_.customer_count), 0);
+  if (config_.protocol == ProtocolKind::kRobust) {
+    served_.assign(static_cast<size_t>(config_.customer_count), ServedReply{});
   }
   if (config_.bank != nullptr) {
     const BankLayout& l = *config_.bank;
@@ -31,16 +33,28 @@ Branch::Branch(const BranchConfig& config, const BranchDurable& durable)
   // A replica may have dipped below zero (no-overdraft is a property, not a rule of
   // the state machine): restore the balance exactly.
   balance_ = durable.balance;
-  if (config_.protocol == ProtocolKind::kSession) {
+  if (session_like()) {
     assert(durable.applied.size() == applied_.size());
     applied_ = durable.applied;
   } else {
     assert(durable.applied.empty());
   }
+  if (config_.protocol == ProtocolKind::kRobust) {
+    assert(durable.served.size() == served_.size());
+    served_ = durable.served;
+    unacked_ = durable.unacked;
+  } else {
+    assert(durable.served.empty() && durable.unacked.empty());
+  }
+}
+
+bool Branch::holds(int32_t customer, int32_t event) const {
+  return std::any_of(held_.begin(), held_.end(),
+                     [&](const Message& h) { return h.customer == customer && h.event == event; });
 }
 
 bool Branch::already_has(const Message& m) const {
-  if (config_.protocol != ProtocolKind::kSession) return false;
+  if (!session_like()) return false;
   if (m.seq <= applied_[static_cast<size_t>(m.customer)]) return true;
   return std::any_of(buffered_.begin(), buffered_.end(),
                      [&](const Message& b) { return b.customer == m.customer && b.seq == m.seq; });
@@ -74,6 +88,10 @@ void Branch::on_message(const Message& m, Effects& out) {
 void Branch::on_request(const Message& m, Effects& out) {
   assert(m.customer >= 0);
   assert(m.customer < config_.customer_count);
+  if (config_.protocol == ProtocolKind::kRobust) {
+    on_request_robust(m, out);
+    return;
+  }
   if (config_.protocol == ProtocolKind::kSession) {
     const int32_t applied = applied_[static_cast<size_t>(m.customer)];
     // A customer never has more writes than it completed, so only a duplicate of a
@@ -152,6 +170,29 @@ void Branch::serve(const Message& m, Effects& out) {
       propagate(m, delta, applied, out);
       return;
     }
+    case ProtocolKind::kRobust: {
+      int32_t& applied = applied_[static_cast<size_t>(m.customer)];
+      assert(applied == m.seq);
+      applied += 1;
+      reply(m, true, out);
+      for (int32_t b = 0; b < config_.branch_count; ++b) {
+        if (b == config_.self) continue;
+        const Unacked u{.customer = m.customer,
+                        .event = m.event,
+                        .peer = b,
+                        .seq = applied,
+                        .iface = m.iface,
+                        .delta = delta};
+        const auto at = std::lower_bound(
+            unacked_.begin(), unacked_.end(), u, [](const Unacked& a, const Unacked& b) {
+              return std::tie(a.customer, a.event, a.peer) < std::tie(b.customer, b.event, b.peer);
+            });
+        unacked_.insert(at, u);
+        out.send(propagation(u));
+        out.set_timer(propagate_timer(u));
+      }
+      return;
+    }
   }
 }
 
@@ -175,6 +216,13 @@ void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money
 }
 
 void Branch::reply(const Message& request, bool success, Effects& out) {
+  if (config_.protocol == ProtocolKind::kRobust) {
+    // Remembered (durably) before it is sent: a repeat of the request gets it again.
+    served_[static_cast<size_t>(request.customer)] =
+        ServedReply{.event = request.event,
+                    .success = success,
+                    .money = is_write(request.iface) ? 0 : balance_};
+  }
   out.send(Message{.kind = MessageKind::kReply,
                    .iface = request.iface,
                    .success = success,
@@ -226,6 +274,9 @@ void Branch::on_propagate(const Message& m, Effects& out) {
     case ProtocolKind::kAsync:
       apply_write(m.customer, m.event, m.iface, amount, false, out);
       return;
+    case ProtocolKind::kRobust:
+      on_propagate_robust(m, out);
+      return;
     case ProtocolKind::kSession: {
       const int32_t applied = applied_[static_cast<size_t>(m.customer)];
       // Each write is propagated once to each peer: only a duplicate is already applied
@@ -257,6 +308,7 @@ void Branch::drain_session(int32_t customer, Effects& out) {
       const Money amount = it->money < 0 ? -it->money : it->money;
       apply_write(it->customer, it->event, it->iface, amount, false, out);
       applied += 1;
+      if (config_.protocol == ProtocolKind::kRobust) send_ack(*it, out);
       buffered_delta_ -= it->money;
       it = buffered_.erase(it);
     } else {
@@ -275,6 +327,10 @@ void Branch::drain_session(int32_t customer, Effects& out) {
 }
 
 void Branch::on_ack(const Message& m, Effects& out) {
+  if (config_.protocol == ProtocolKind::kRobust) {
+    on_ack_robust(m, out);
+    return;
+  }
   assert(config_.protocol == ProtocolKind::kSync);
   auto it = std::find_if(pending_.begin(), pending_.end(), [&](const PendingWrite& p) {
     return p.customer == m.customer && p.event == m.event;
@@ -295,6 +351,116 @@ void Branch::on_ack(const Message& m, Effects& out) {
   reply(request, true, out);
 }
 
+void Branch::on_request_robust(const Message& m, Effects& out) {
+  const ServedReply& last = served_[static_cast<size_t>(m.customer)];
+  // The customer has moved on past this event (it was answered): a stale repeat.
+  if (m.event < last.event) return;
+  if (m.event == last.event) {
+    // A repeat of the request served last: its remembered reply again, nothing reapplied.
+    out.send(Message{.kind = MessageKind::kReply,
+                     .iface = m.iface,
+                     .success = last.success,
+                     .from = config_.self,
+                     .to = m.from,
+                     .customer = m.customer,
+                     .event = m.event,
+                     .seq = m.seq,
+                     .money = last.money});
+    return;
+  }
+  if (holds(m.customer, m.event)) return;  // a repeat of the request held here
+  const int32_t applied = applied_[static_cast<size_t>(m.customer)];
+  // A request carries every write its customer completed: none is applied here beyond.
+  assert(applied <= m.seq);
+  if (applied < m.seq) {
+    assert(std::none_of(held_.begin(), held_.end(),
+                        [&](const Message& h) { return h.customer == m.customer; }));
+    auto at = std::lower_bound(
+        held_.begin(), held_.end(), m,
+        [](const Message& a, const Message& b) { return a.customer < b.customer; });
+    held_.insert(at, m);
+    return;
+  }
+  serve(m, out);
+}
+
+void Branch::on_propagate_robust(const Message& m, Effects& out) {
+  const int32_t applied = applied_[static_cast<size_t>(m.customer)];
+  if (m.seq <= applied) {
+    send_ack(m, out);  // applied already: a repeat, acknowledged again (the first ack may be lost)
+    return;
+  }
+  // Buffered (volatile): acknowledged once applied, so a crash that loses it makes the
+  // sender retransmit it.
+  if (already_has(m)) return;
+  if (m.seq != applied + 1) {
+    auto at = std::lower_bound(
+        buffered_.begin(), buffered_.end(), m, [](const Message& a, const Message& b) {
+          return a.customer != b.customer ? a.customer < b.customer : a.seq < b.seq;
+        });
+    buffered_.insert(at, m);
+    buffered_delta_ += m.money;
+    return;
+  }
+  const Money amount = m.money < 0 ? -m.money : m.money;
+  apply_write(m.customer, m.event, m.iface, amount, false, out);
+  applied_[static_cast<size_t>(m.customer)] += 1;
+  send_ack(m, out);
+  drain_session(m.customer, out);
+}
+
+void Branch::send_ack(const Message& p, Effects& out) {
+  out.send(Message{.kind = MessageKind::kAck,
+                   .iface = p.iface,
+                   .success = true,
+                   .from = config_.self,
+                   .to = p.from,
+                   .customer = p.customer,
+                   .event = p.event,
+                   .seq = p.seq,
+                   .money = 0});
+}
+
+void Branch::on_ack_robust(const Message& m, Effects& out) {
+  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Unacked& u) {
+    return u.customer == m.customer && u.event == m.event && u.peer == m.from;
+  });
+  if (it == unacked_.end()) return;  // a repeat: acknowledged already
+  out.cancel_timer(propagate_timer(*it));
+  unacked_.erase(it);
+}
+
+void Branch::on_timer(const TimerKey& k, Effects& out) {
+  assert(config_.protocol == ProtocolKind::kRobust);
+  assert(k.kind == MessageKind::kPropagate && k.owner == config_.self);
+  auto it = std::find_if(unacked_.begin(), unacked_.end(), [&](const Unacked& u) {
+    return u.customer == k.customer && u.event == k.event && u.peer == k.peer;
+  });
+  if (it == unacked_.end()) return;
+  out.send(propagation(*it));
+  out.set_timer(k);
+}
+
+TimerKey Branch::propagate_timer(const Unacked& u) const {
+  return TimerKey{.kind = MessageKind::kPropagate,
+                  .owner = config_.self,
+                  .customer = u.customer,
+                  .event = u.event,
+                  .peer = u.peer};
+}
+
+Message Branch::propagation(const Unacked& u) const {
+  return Message{.kind = MessageKind::kPropagate,
+                 .iface = u.iface,
+                 .success = true,
+                 .from = config_.self,
+                 .to = u.peer,
+                 .customer = u.customer,
+                 .event = u.event,
+                 .seq = u.seq,
+                 .money = u.delta};
+}
+
 void Branch::encode(StateEncoder& enc) const {
   enc.put_signed(balance_);
   enc.put(pending_.size());
@@ -311,6 +477,16 @@ void Branch::encode(StateEncoder& enc) const {
   for (const Message& b : buffered_) {
     enc.put_pair(static_cast<uint32_t>(b.customer), static_cast<uint32_t>(b.seq));
     enc.put_pair(static_cast<uint32_t>(b.from), static_cast<uint32_t>(b.event));
+  }
+  if (config_.protocol != ProtocolKind::kRobust) return;  // the seed protocols as before
+  for (const ServedReply& r : served_) {
+    enc.put_pair(static_cast<uint32_t>(r.event), static_cast<uint32_t>(r.success));
+    enc.put_signed(r.money);
+  }
+  enc.put(unacked_.size());
+  for (const Unacked& u : unacked_) {
+    enc.put_pair(static_cast<uint32_t>(u.customer), static_cast<uint32_t>(u.event));
+    enc.put_pair(static_cast<uint32_t>(u.peer), static_cast<uint32_t>(u.seq));
   }
 }
 
@@ -435,7 +611,7 @@ std::optional<std::string> Branch::refuse_request(const Message& m, bool repeats
     return fmt::format("request for {} while {} is still held here",
                        event_name(m.customer, m.event), event_name(m.customer, h.event));
   }
-  if (config_.protocol == ProtocolKind::kSession && m.seq < applied_writes(m.customer)) {
+  if (session_like() && m.seq < applied_writes(m.customer)) {
     return fmt::format("request for {} claims {} completed writes, but {} are applied here",
                        event_name(m.customer, m.event), m.seq, applied_writes(m.customer));
   }
@@ -464,7 +640,7 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m,
   if (!repeats_possible && consumed(MessageKind::kPropagate, m.customer, m.event)) {
     return fmt::format("duplicate propagate of {}", event_name(m.customer, m.event));
   }
-  if (config_.protocol == ProtocolKind::kSession) {
+  if (session_like()) {
     // The customer's k-th successful write carries seq k; each is propagated once, so a
     // write number already applied here, or already buffered, is a repeat.
     if (m.seq < 1 || m.seq > m.event + 1) {
@@ -488,6 +664,20 @@ std::optional<std::string> Branch::refuse_propagate(const Message& m,
 
 std::optional<std::string> Branch::refuse_ack(const Message& m, bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
+  if (config_.protocol == ProtocolKind::kRobust) {
+    if (!l.is_branch(m.from)) {
+      return fmt::format("ack from {}: only branches acknowledge", l.actor_name(m.from));
+    }
+    if (repeats_possible) return std::nullopt;
+    const bool due = std::any_of(unacked_.begin(), unacked_.end(), [&](const Unacked& u) {
+      return u.customer == m.customer && u.event == m.event && u.peer == m.from;
+    });
+    if (!due) {
+      return fmt::format("unexpected ack of {} from {}", event_name(m.customer, m.event),
+                         l.actor_name(m.from));
+    }
+    return std::nullopt;
+  }
   if (config_.protocol != ProtocolKind::kSync) {
     return fmt::format("ack from {}: {} has no acks", l.actor_name(m.from),
                        protocol_name(config_.protocol));
@@ -510,7 +700,8 @@ bool Branch::operator==(const Branch& o) const {
                       [](const Message& x, const Message& y) { return x.same_wire(y); });
   };
   return config_.self == o.config_.self && balance_ == o.balance_ && pending_ == o.pending_ &&
-         applied_ == o.applied_ && same(held_, o.held_) && same(buffered_, o.buffered_);
+         applied_ == o.applied_ && same(held_, o.held_) && same(buffered_, o.buffered_) &&
+         served_ == o.served_ && unacked_ == o.unacked_;
 }
 
 }  // namespace banksim

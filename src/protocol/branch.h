@@ -13,6 +13,14 @@
 //            branch holds it until that many of the customer's writes are applied here.
 //            Writes of one customer are applied everywhere in the customer's order
 //            (monotonic writes), and a query sees the customer's writes (read-your-writes).
+//   robust:  session, made to survive drops, duplicates, partitions and crashes. A request
+//            is deduplicated by its (customer, event) id: a repeat of the last request of
+//            its customer served here gets the remembered reply again (a write is applied
+//            once), an older one is ignored. Every propagation is kept until its peer
+//            acknowledges it and retransmitted when its timer fires (effects.h TimerKey);
+//            a receiver acknowledges a propagation once it has applied it (again for a
+//            repeat). Durable: balance, writes applied per customer, the last reply per
+//            customer, the unacknowledged propagations (BranchDurable).
 // Every protocol: a query's reply carries the balance it saw; a write's reply carries
 // only success or failure. A withdraw larger than the serving branch's balance fails, changes
 // nothing and is not propagated. A propagated write is applied unconditionally.
@@ -39,9 +47,30 @@ constexpr int32_t kMaxBranchesPerBank = 256;
 // it): the balance and, under session, how many writes of each customer it applied, so
 // that it can tell a write it applied from one it did not. Everything else (sync's
 // pending acks, session's held requests and buffered writes) is volatile: lost in a crash.
+// Robust: the reply last served here to one customer (event -1: none yet).
+struct ServedReply {
+  int32_t event = -1;
+  bool success = false;
+  Money money = 0;  // the reply's money field (a query's balance; 0 for a write)
+  bool operator==(const ServedReply&) const = default;
+};
+
+// Robust: a propagation not yet acknowledged by `peer`.
+struct Unacked {
+  int32_t customer = 0;
+  int32_t event = 0;
+  int32_t peer = 0;
+  int32_t seq = 0;  // the customer's write number
+  Interface iface = Interface::kDeposit;
+  Money delta = 0;
+  bool operator==(const Unacked&) const = default;
+};
+
 struct BranchDurable {
   Money balance = 0;
-  std::vector<int32_t> applied;  // session: writes applied per customer; empty otherwise
+  std::vector<int32_t> applied{};     // session, robust: writes applied per customer; else empty
+  std::vector<ServedReply> served{};  // robust: last reply per customer; empty otherwise
+  std::vector<Unacked> unacked{};     // robust: sorted by (customer, event, peer)
   bool operator==(const BranchDurable&) const = default;
 };
 
@@ -64,7 +93,7 @@ class Branch {
   Branch(const BranchConfig& config, const BranchDurable& durable);
 
   // The part of the state that survives a crash.
-  BranchDurable durable() const { return BranchDurable{balance_, applied_}; }
+  BranchDurable durable() const { return BranchDurable{balance_, applied_, served_, unacked_}; }
 
   // REQUIRES: m.to == config.self and m.kind is kRequest, kPropagate or kAck.
   // Messages a faulty network can produce are tolerated: a duplicate or stale ack (sync:
@@ -72,8 +101,17 @@ class Branch {
   // propagation already applied, or already held or buffered, is ignored (session
   // deduplicates by sequence number; sync and async do not, and apply a duplicate twice).
   void on_message(const Message& m, Effects& out);
+  // Robust: a timer this branch armed fired (TimerKey kPropagate): the propagation goes
+  // to its peer again, and the timer is armed again. One already acknowledged: ignored.
+  // A restarted branch's timers are those of its unacknowledged propagations (the World
+  // keeps them across the crash; a down branch's timers do not fire).
+  void on_timer(const TimerKey& k, Effects& out);
+  // Robust: whether the request of (customer, event) is held here.
+  bool holds(int32_t customer, int32_t event) const;
+  // Robust: the unacknowledged propagations.
+  const std::vector<Unacked>& unacked() const { return unacked_; }
 
-  // Session: a propagation this branch has applied or buffered already (a duplicate the
+  // Session, robust: a propagation this branch has applied or buffered already (a duplicate the
   // network made), which on_message() ignores. Always false under sync and async.
   bool already_has(const Message& propagation) const;
 
@@ -133,6 +171,16 @@ class Branch {
   void propagate(const Message& request, Money delta, int32_t seq, Effects& out);
   // Session: applies buffered writes and serves held requests that became ready.
   void drain_session(int32_t customer, Effects& out);
+  // Robust.
+  void on_request_robust(const Message& m, Effects& out);
+  void on_propagate_robust(const Message& m, Effects& out);
+  void on_ack_robust(const Message& m, Effects& out);
+  void send_ack(const Message& propagation, Effects& out);
+  TimerKey propagate_timer(const Unacked& u) const;
+  Message propagation(const Unacked& u) const;
+  bool session_like() const {
+    return config_.protocol == ProtocolKind::kSession || config_.protocol == ProtocolKind::kRobust;
+  }
   // refuse()'s parts and its receipts (below).
   std::string event_name(int32_t customer, int32_t event) const;
   std::optional<std::string> refuse_request(const Message& m, bool repeats_possible) const;
@@ -154,6 +202,8 @@ class Branch {
   std::vector<Message> held_;          // session: requests waiting for writes, arrival order
   std::vector<Message> buffered_;      // session: writes that arrived ahead of their turn
   Money buffered_delta_ = 0;           // sum of buffered_[i].money (derived, not encoded)
+  std::vector<ServedReply> served_;    // robust: last reply per customer (durable)
+  std::vector<Unacked> unacked_;       // robust: sorted by (customer, event, peer) (durable)
 
   // Receipts: what refuse() must know of this branch's past beyond the state above. Kept
   // only with config_.bank. Not part of the canonical state (not encoded; operator==

@@ -6,8 +6,9 @@
 
 namespace banksim {
 
-Customer::Customer(int32_t index, int32_t branch_count, std::span<const Event> events)
-    : index_(index), branch_count_(branch_count), events_(events) {
+Customer::Customer(int32_t index, int32_t branch_count, std::span<const Event> events,
+                   bool retransmit)
+    : index_(index), branch_count_(branch_count), events_(events), retransmit_(retransmit) {
   assert(index >= 0);
   assert(branch_count > 0);
 }
@@ -30,15 +31,38 @@ void Customer::issue(Effects& out) {
                           .event = next_,
                           .branch = e.branch,
                           .money = e.money});
-  out.send(Message{.kind = MessageKind::kRequest,
-                   .iface = e.iface,
-                   .from = actor(),
-                   .to = e.branch,
-                   .customer = index_,
-                   .event = next_,
-                   .seq = writes_done_,
-                   .money = e.iface == Interface::kQuery ? 0 : e.money,
-                   .delay_us = e.think_us});
+  Message m = request();
+  m.delay_us = e.think_us;
+  out.send(m);
+  if (retransmit_) out.set_timer(request_timer());
+}
+
+Message Customer::request() const {
+  const Event& e = events_[static_cast<size_t>(next_)];
+  return Message{.kind = MessageKind::kRequest,
+                 .iface = e.iface,
+                 .from = actor(),
+                 .to = e.branch,
+                 .customer = index_,
+                 .event = next_,
+                 .seq = writes_done_,
+                 .money = e.iface == Interface::kQuery ? 0 : e.money};
+}
+
+TimerKey Customer::request_timer() const {
+  return TimerKey{.kind = MessageKind::kRequest,
+                  .owner = actor(),
+                  .customer = index_,
+                  .event = next_,
+                  .peer = events_[static_cast<size_t>(next_)].branch};
+}
+
+void Customer::on_timer(const TimerKey& k, Effects& out) {
+  assert(retransmit_);
+  assert(k.kind == MessageKind::kRequest && k.owner == actor());
+  if (!waiting_ || k.event != next_) return;
+  out.send(request());  // the same (customer, event) id: the branch deduplicates it
+  out.set_timer(request_timer());
 }
 
 void Customer::on_message(const Message& m, Effects& out) {
@@ -58,6 +82,7 @@ void Customer::on_message(const Message& m, Effects& out) {
                           .branch = m.from,
                           .money = e.money,
                           .balance = m.money});
+  if (retransmit_) out.cancel_timer(request_timer());
   waiting_ = false;
   if (m.success && is_write(e.iface)) writes_done_ += 1;
   next_ += 1;

@@ -18,13 +18,21 @@ namespace banksim {
 class Customer {
  public:
   // REQUIRES: every events[i].branch < branch_count.
-  Customer(int32_t index, int32_t branch_count, std::span<const Event> events);
+  // retransmit (the robust protocol): each request arms a timer (effects.h, TimerKey
+  // kRequest); when it fires the request is sent again, same (customer, event) id.
+  Customer(int32_t index, int32_t branch_count, std::span<const Event> events,
+           bool retransmit = false);
 
   // Issues the first event, if any. Called once, before any message.
   void start(Effects& out);
   // REQUIRES: m is a reply to this customer. One that is not to the outstanding request
   // (a duplicate the network made) is ignored.
   void on_message(const Message& m, Effects& out);
+  // A timer this customer armed fired: the outstanding request goes again (and the timer
+  // is armed again). A timer of an event no longer outstanding is ignored.
+  void on_timer(const TimerKey& k, Effects& out);
+  // The timer of the outstanding request (retransmit only).
+  TimerKey request_timer() const;
 
   bool waiting() const { return waiting_; }
   bool done() const { return !waiting_ && next_ == static_cast<int32_t>(events_.size()); }
@@ -49,6 +57,7 @@ class Customer {
 
  private:
   void issue(Effects& out);
+  Message request() const;  // the outstanding event's request
 
   int32_t index_;
   int32_t branch_count_;
@@ -56,6 +65,7 @@ class Customer {
   int32_t next_ = 0;         // index of the next event to issue, or of the outstanding one
   bool waiting_ = false;     // a request is outstanding
   int32_t writes_done_ = 0;  // successful writes so far (sent with requests: session)
+  bool retransmit_ = false;
 };
 
 }  // namespace banksim

@@ -28,20 +28,49 @@ struct Observation {
   friend bool operator==(const Observation&, const Observation&) = default;
 };
 
+// A retransmission timer (robust protocol). The state machine never reads a clock: it
+// asks its scheduler to arm a timer (set) or disarm it (cancel), and is told when one
+// fires (Branch/Customer::on_timer). A timer is named by what it waits for:
+//   kRequest:   customer `customer` waits for the reply to its event `event`, sent to
+//               branch `peer` (owner: the customer's actor index);
+//   kPropagate: branch `owner` waits for branch `peer` to acknowledge the propagation of
+//               (customer, event).
+// Setting a timer that is armed re-arms it (a fresh deadline in a timed run).
+struct TimerKey {
+  MessageKind kind = MessageKind::kRequest;
+  ActorIndex owner = 0;
+  int32_t customer = 0;
+  int32_t event = 0;
+  int32_t peer = 0;
+  friend bool operator==(const TimerKey&, const TimerKey&) = default;
+};
+
+struct TimerEffect {
+  TimerKey key;
+  bool set = true;  // false: cancel
+  friend bool operator==(const TimerEffect&, const TimerEffect&) = default;
+};
+
 class Effects {
  public:
   void send(const Message& m) { sends_.push_back(m); }
+  void set_timer(const TimerKey& k) { timers_.push_back(TimerEffect{k, true}); }
+  void cancel_timer(const TimerKey& k) { timers_.push_back(TimerEffect{k, false}); }
+  // Timer effects in the order the actor made them.
+  const std::vector<TimerEffect>& timers() const { return timers_; }
   void observe(const Observation& o) { observations_.push_back(o); }
   const std::vector<Message>& sends() const { return sends_; }
   const std::vector<Observation>& observations() const { return observations_; }
   void clear() {
     sends_.clear();
     observations_.clear();
+    timers_.clear();
   }
 
  private:
   std::vector<Message> sends_;
   std::vector<Observation> observations_;
+  std::vector<TimerEffect> timers_;
 };
 
 }  // namespace banksim

@@ -31,6 +31,7 @@ PropertySet promised_properties(ProtocolKind p) {
     case ProtocolKind::kAsync:
       return base;
     case ProtocolKind::kSession:
+    case ProtocolKind::kRobust:
       return base.with(Property::kMonotonicWrites).with(Property::kReadYourWrites);
   }
   return base;

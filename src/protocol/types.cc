@@ -29,6 +29,8 @@ std::string_view protocol_name(ProtocolKind p) {
       return "async";
     case ProtocolKind::kSession:
       return "session";
+    case ProtocolKind::kRobust:
+      return "robust";
   }
   return "?";
 }
@@ -37,6 +39,7 @@ std::optional<ProtocolKind> parse_protocol(std::string_view s) {
   if (s == "sync") return ProtocolKind::kSync;
   if (s == "async") return ProtocolKind::kAsync;
   if (s == "session") return ProtocolKind::kSession;
+  if (s == "robust") return ProtocolKind::kRobust;
   return std::nullopt;
 }
 

@@ -25,8 +25,9 @@ enum class ProtocolKind : uint8_t {
   kSync = 0,     // apply, propagate to every peer, wait for every ack, reply (seeds 000/001)
   kAsync = 1,    // apply, reply, propagate in the background
   kSession = 2,  // client-centric: hold a request until the customer's writes are applied
+  kRobust = 3,   // session plus retransmission, deduplication and durable replies (faults)
 };
-constexpr int kProtocolCount = 3;
+constexpr int kProtocolCount = 4;
 
 std::string_view protocol_name(ProtocolKind p);
 std::optional<ProtocolKind> parse_protocol(std::string_view s);

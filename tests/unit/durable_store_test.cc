@@ -78,6 +78,44 @@ TEST_CASE("durable store: a saved state comes back; a new directory starts from 
   CHECK(files == 1);
 }
 
+TEST_CASE("durable store: robust's remembered replies and unacknowledged propagations come back") {
+  auto layout = small_bank::make_layout(ProtocolKind::kRobust);
+  TempDir dir;
+  std::optional<BranchDurable> restored;
+  std::string error;
+  const DurableIdentity id{
+      .scenario_hash = 0x1234, .branch_id = 1, .branch_index = 0, .protocol = "robust"};
+  auto store = DurableStore::open(dir.path, id, *layout, 0, &restored, &error);
+  REQUIRE(store != nullptr);
+  BranchDurable d = store->saved();
+  REQUIRE(d.served.size() == 1);
+  CHECK(d.served[0].event == -1);
+  d.balance = 90;
+  d.applied = {1};
+  d.served[0] = banksim::ServedReply{.event = 0, .success = true, .money = 0};
+  d.unacked.push_back(banksim::Unacked{.customer = 0,
+                                       .event = 0,
+                                       .peer = 1,
+                                       .seq = 1,
+                                       .iface = banksim::Interface::kWithdraw,
+                                       .delta = -10});
+  REQUIRE(store->save(d, &error));
+  store.reset();
+  store = DurableStore::open(dir.path, id, *layout, 0, &restored, &error);
+  REQUIRE(store != nullptr);
+  REQUIRE(restored);
+  CHECK(*restored == d);
+  // A robust state does not load into a session bank of the same scenario.
+  store.reset();
+  auto session = small_bank::make_layout(ProtocolKind::kSession);
+  CHECK(DurableStore::open(
+            dir.path,
+            DurableIdentity{
+                .scenario_hash = 0x1234, .branch_id = 1, .branch_index = 0, .protocol = "robust"},
+            *session, 0, &restored, &error) == nullptr);
+  CHECK(error.find("remembered replies") != std::string::npos);
+}
+
 TEST_CASE("durable store: every truncation and every flipped bit is refused") {
   const std::string good = banksim::encode_durable_file(kId, {.balance = 110, .applied = {1}});
   std::string error;
