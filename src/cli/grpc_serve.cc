@@ -73,8 +73,8 @@ int serve_unguarded(const ServeArgs& args) {
     const auto p = parse_protocol(args.protocol);
     if (!p) {
       return bad(
-          fmt::format("--protocol: unknown protocol \"{}\" (expected sync, async or "
-                      "session)",
+          fmt::format("--protocol: unknown protocol \"{}\" (expected sync, async, "
+                      "session or robust)",
                       args.protocol));
     }
     protocol = *p;
