@@ -58,6 +58,16 @@ bool InProcessExecutor::restart(Actors, int32_t) {
   return true;  // the crash already left only the durable part
 }
 
+bool InProcessExecutor::fire_timer(Actors a, const TimerKey& k, Effects& out) {
+  assert(k.owner >= 0 && k.owner < a.bank.actor_count());
+  if (a.bank.is_branch(k.owner)) {
+    a.branches[static_cast<size_t>(k.owner)].on_timer(k, out);
+  } else {
+    a.customers[static_cast<size_t>(k.owner - a.bank.branch_count())].on_timer(k, out);
+  }
+  return true;
+}
+
 const std::string& InProcessExecutor::failure() const {
   static const std::string kNone;
   return kNone;

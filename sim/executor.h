@@ -13,8 +13,10 @@
 //                      Deliver RPC and returns its effects; customers stay in process.
 //
 // Where branch state lives: with the executor. A remote executor's branches live in their
-// processes; the World's own Branch copies then stay at their initial states, and whatever
-// reads branch state (final balances) asks the executor: balances().
+// processes; the World's own Branch copies mirror them (the remote executor takes each step
+// on the copy too and checks the process took the same one), so the World's predicates
+// (World::timer_enabled) read the copies, while whatever reports branch state (final
+// balances) asks the executor: balances().
 //
 // Fault hooks: drops, duplicates and partitions act on the World's in-flight set and need
 // nothing here but Delivery::repeats_possible (the remote executor carries it in each
@@ -75,6 +77,10 @@ class Executor {
   virtual bool crash(Actors actors, int32_t branch, Money* lost) = 0;
   // Brings crashed branch `branch` back from its durable state. False on failure.
   virtual bool restart(Actors actors, int32_t branch) = 0;
+  // Fires retransmission timer `k` (robust; the World chose it, World::timer_enabled) at
+  // its owner, wherever that lives, and appends the step's effects to `out`. False when the
+  // step could not be performed (failure() says why).
+  virtual bool fire_timer(Actors actors, const TimerKey& k, Effects& out) = 0;
   // Why the last failed call failed; empty while nothing failed.
   virtual const std::string& failure() const = 0;
 };
@@ -89,6 +95,7 @@ class InProcessExecutor final : public Executor {
   // The World's own copy: rebuilt from its durable part now; a restart changes nothing.
   bool crash(Actors actors, int32_t branch, Money* lost) override;
   bool restart(Actors actors, int32_t branch) override;
+  bool fire_timer(Actors actors, const TimerKey& k, Effects& out) override;
   const std::string& failure() const override;
 };
 

@@ -120,12 +120,10 @@ void World::fire_timer(const Choice& c, int64_t now_us) {
   last_timer_ = k;
   timers_fired_ += 1;
   effects_.clear();
-  // In process only: `--backend grpc` refuses the robust protocol (README: robust).
-  assert(options_.executor == nullptr);
-  if (k.owner < scenario_->branch_count()) {
-    branches_[static_cast<size_t>(k.owner)].on_timer(k, effects_);
-  } else {
-    customers_[static_cast<size_t>(k.owner - scenario_->branch_count())].on_timer(k, effects_);
+  // At the timer's owner, wherever it lives (a remote branch: its process).
+  if (!executor().fire_timer(Actors{*bank_, branches_, customers_}, k, effects_)) {
+    halted_ = true;
+    return;
   }
   rehash_actor(k.owner);
   // A retransmitted propagation puts back in flight money its loss counted as held.
@@ -486,7 +484,7 @@ void World::apply_fault(const Choice& c) {
     }
     case ChoiceKind::kCrash: {
       // The executor crashes the branch where it lives and says what its volatile buffers
-      // held (a remote branch's, not this World's copy, which stays initial there).
+      // held (a remote branch's: the executor checks its mirror, this World's copy, agrees).
       Money lost = 0;
       if (!executor().crash(Actors{*bank_, branches_, customers_}, c.branch, &lost)) {
         halted_ = true;

@@ -4,6 +4,8 @@
 // World assigns the message ids, keeps the messages in flight and feeds the monitor; the
 // report is replay_over()'s, so the output equals the simulated replay's byte for byte
 // (tests/e2e/grpc_replay_test.sh compares them). Final balances come from the processes.
+// Robust traces: a branch's retransmission timer fires in its process (FireTimer RPC), a
+// customer's here (tests/e2e/grpc_robust_test.sh).
 #include <fmt/format.h>
 
 #include "cli/grpc_run.h"
@@ -35,13 +37,6 @@ int replay_unguarded(const ReplayArgs& args) {
     return kExitBadInput;
   }
   const Trace& t = loaded.value();
-  if (t.protocol == ProtocolKind::kRobust) {
-    fmt::print(stderr,
-               "banksim: {}: $.protocol: a robust trace does not replay with --backend grpc yet "
-               "(its retransmission timers run in the simulator only)\n",
-               args.trace);
-    return kExitBadInput;
-  }
   OutputPlan plan;  // checked before any process starts
   if (Status planned = plan_output_files(args.out, plan); !planned.ok()) {
     return report_error(planned.error());

@@ -48,4 +48,13 @@ bool BranchClient::deliver(const std::string& envelope, wire::DeliverReply* repl
   return s.ok();
 }
 
+bool BranchClient::fire_timer(const wire::Timer& t, wire::DeliverReply* reply,
+                              std::string* error) {
+  grpc::ClientContext ctx;
+  arm(&ctx);
+  const grpc::Status s = stub_->FireTimer(&ctx, t, reply);
+  if (!s.ok()) *error = fmt::format("firing a timer of {} failed: {}", name_, status_text(s));
+  return s.ok();
+}
+
 }  // namespace banksim

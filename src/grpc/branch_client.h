@@ -25,6 +25,9 @@ class BranchClient {
   bool deliver(const std::string& envelope, wire::DeliverReply* reply, std::string* error,
                bool repeats_possible = false);
 
+  // Conducted mode: fires this branch's retransmission timer `t`; the reply holds the step.
+  bool fire_timer(const wire::Timer& t, wire::DeliverReply* reply, std::string* error);
+
   const std::string& name() const { return name_; }
 
  private:

@@ -26,6 +26,9 @@ void BranchNode::listen() {
   UnaryMethod<wire::StatusRequest, wire::BranchStatus>::listen(
       e, svc, &Service::RequestStatus,
       [this](const wire::StatusRequest&, wire::BranchStatus* out) { return on_status(out); });
+  UnaryMethod<wire::Timer, wire::DeliverReply>::listen(
+      e, svc, &Service::RequestFireTimer,
+      [this](const wire::Timer& t, wire::DeliverReply* reply) { return on_fire_timer(t, reply); });
   InboundStreams::listen(e, svc, &Service::RequestStream,
                          [this](const wire::Batch& b) { return on_batch(b); });
 }
@@ -121,6 +124,13 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
   }
   if (const std::string why = validate(c, *layout_, self_); !why.empty()) {
     *error = fmt::format("{}: bad configuration: {}", name(), why);
+    return false;
+  }
+  if (!c.conducted && layout_->protocol == ProtocolKind::kRobust) {
+    *error = fmt::format(
+        "{}: bad configuration: the robust protocol runs only conducted over gRPC yet (a free "
+        "run's retransmission timers are not there)",
+        name());
     return false;
   }
   if (!c.conducted) {
@@ -269,6 +279,42 @@ grpc::Status BranchNode::on_batch(const wire::Batch& b) {
   return s;
 }
 
+void BranchNode::save_durable_locked() {
+  if (store_ == nullptr) return;
+  BranchDurable now = branch_.durable();
+  std::string error;
+  if (!(now == store_->saved()) && !store_->save(now, &error)) {
+    std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
+                 name().c_str(), error.c_str());
+    std::fflush(stderr);
+    std::_Exit(kExitDurableWriteFailed);
+  }
+}
+
+grpc::Status BranchNode::on_fire_timer(const wire::Timer& t, wire::DeliverReply* reply) {
+  std::lock_guard lock(mu_);
+  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
+  if (!configured_ || !config_.conducted) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        name() + " is not conducted: its timers are fired only by a conductor");
+  }
+  if (layout_->protocol != ProtocolKind::kRobust) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        name() + " runs a protocol without timers");
+  }
+  const auto k = from_proto(t, *layout_);
+  if (!k || k->owner != self_ || k->kind != MessageKind::kPropagate) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        name() + " rejected a timer: out of range or not one of its own");
+  }
+  effects_.clear();
+  branch_.on_timer(*k, effects_);
+  steps_ += 1;
+  save_durable_locked();
+  to_proto(self_, steps_, std::string(), effects_, reply->mutable_effects(), &*k);
+  return grpc::Status::OK;
+}
+
 grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverReply* reply,
                                      bool repeats_possible) {
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, name() + " is shutting down");
@@ -289,17 +335,7 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
   effects_.clear();
   branch_.on_message(*m, effects_);
   steps_ += 1;
-  if (store_ != nullptr) {
-    // Before anything that depends on the step leaves this process (see branch_node.h).
-    BranchDurable now = branch_.durable();
-    std::string error;
-    if (!(now == store_->saved()) && !store_->save(now, &error)) {
-      std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
-                   name().c_str(), error.c_str());
-      std::fflush(stderr);
-      std::_Exit(kExitDurableWriteFailed);
-    }
-  }
+  save_durable_locked();  // before anything that depends on the step leaves this process
   if (config_.conducted) {
     if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());
     return grpc::Status::OK;

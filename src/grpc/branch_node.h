@@ -100,6 +100,8 @@ class BranchNode {
   // along) are held for the driver. Stops at the first refused envelope and returns why.
   grpc::Status on_batch(const wire::Batch& b);
   grpc::Status on_status(wire::BranchStatus* out);
+  // Conducted mode only: Branch::on_timer, durable state saved, the step in `reply`.
+  grpc::Status on_fire_timer(const wire::Timer& t, wire::DeliverReply* reply);
 
  private:
   void listen();
@@ -114,6 +116,8 @@ class BranchNode {
   void flush_locked(bool to_driver);
   void hold_locked(wire::StepEffects report);
   void timer_loop();
+  // REQUIRES mu_ held. Writes Branch::durable() when the step changed it (see above).
+  void save_durable_locked();
 
   std::shared_ptr<const BankLayout> layout_;
   int32_t self_;

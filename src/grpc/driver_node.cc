@@ -337,6 +337,12 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   for (const wire::StepEffects& s : b.reports()) {
     auto step = decode_step(s, *layout_, &error);
     if (!step) break;
+    if (step->fired || !step->timers.empty()) {
+      // Timers run only under a conductor (replay); a free run has none (robust is refused).
+      error = fmt::format("step {} of {}: a timer step or timer in a free-running report",
+                          s.step(), layout_->actor_name(s.branch()));
+      break;
+    }
     steps.push_back(ReceivedStep{s.branch(), s.step(), std::move(*step)});
   }
   std::vector<Message> replies;

@@ -34,14 +34,41 @@ std::optional<Observation> from_proto(const wire::Observation& o, const BankLayo
                      .balance = o.balance()};
 }
 
+void to_proto(const TimerKey& k, bool set, wire::Timer* out) {
+  out->set_kind(static_cast<int32_t>(k.kind));
+  out->set_owner(k.owner);
+  out->set_customer(k.customer);
+  out->set_event(k.event);
+  out->set_peer(k.peer);
+  out->set_set(set);
+}
+
+std::optional<TimerKey> from_proto(const wire::Timer& t, const BankLayout& layout) {
+  const bool request = t.kind() == static_cast<int32_t>(MessageKind::kRequest);
+  if (!request && t.kind() != static_cast<int32_t>(MessageKind::kPropagate)) return {};
+  if (t.owner() < 0 || t.owner() >= layout.actor_count()) return {};
+  if (layout.is_branch(t.owner()) == request) return {};  // customers wait for replies
+  if (t.customer() < 0 || t.customer() >= layout.customer_count()) return {};
+  const auto& events = layout.events[static_cast<size_t>(t.customer())];
+  if (t.event() < 0 || t.event() >= static_cast<int32_t>(events.size())) return {};
+  if (!layout.is_branch(t.peer())) return {};
+  return TimerKey{.kind = static_cast<MessageKind>(t.kind()),
+                  .owner = t.owner(),
+                  .customer = t.customer(),
+                  .event = t.event(),
+                  .peer = t.peer()};
+}
+
 void to_proto(int32_t branch, uint64_t step, const std::string& delivered_bytes,
-              const Effects& effects, wire::StepEffects* out) {
+              const Effects& effects, wire::StepEffects* out, const TimerKey* fired) {
   out->Clear();
   out->set_branch(branch);
   out->set_step(step);
   out->set_delivered(delivered_bytes);
   for (const Message& m : effects.sends()) encode_message(m, out->add_sends());
   for (const Observation& o : effects.observations()) to_proto(o, out->add_observations());
+  for (const TimerEffect& t : effects.timers()) to_proto(t.key, t.set, out->add_timers());
+  if (fired != nullptr) to_proto(*fired, true, out->mutable_fired());
 }
 
 std::string describe_message(const Message& m, const BankLayout& layout) {
@@ -77,7 +104,19 @@ std::optional<DecodedStep> decode_step(const wire::StepEffects& s, const BankLay
     return {};
   }
   DecodedStep out;
-  auto delivered = decode_checked(s.delivered(), layout);
+  if (s.has_fired()) {
+    auto fired = from_proto(s.fired(), layout);
+    if (!fired || fired->owner != s.branch() || !s.delivered().empty()) {
+      *error = fmt::format(
+          "step {} of {}: the fired timer is out of range, not that branch's, or comes with a "
+          "delivered message",
+          s.step(), who);
+      return {};
+    }
+    out.fired = *fired;
+  }
+  auto delivered = s.has_fired() ? std::optional<Message>(Message{})
+                                  : decode_checked(s.delivered(), layout);
   if (!delivered) {
     *error = fmt::format(
         "step {} of {}: the delivered message does not parse or names an "
@@ -105,6 +144,15 @@ std::optional<DecodedStep> decode_step(const wire::StepEffects& s, const BankLay
       return {};
     }
     out.observations.push_back(*o);
+  }
+  for (int i = 0; i < s.timers_size(); ++i) {
+    auto k = from_proto(s.timers(i), layout);
+    if (!k || k->owner != s.branch()) {
+      *error = fmt::format("step {} of {}: timer {} is out of range or not that branch's",
+                           s.step(), who, i);
+      return {};
+    }
+    out.timers.push_back(TimerEffect{*k, s.timers(i).set()});
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "orchestration/remote_executor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -59,15 +60,73 @@ bool RemoteExecutor::deliver(Actors actors, const Delivery& d, Effects& out) {
   if (!branches_[static_cast<size_t>(m.to)]->deliver(bytes, &reply, &error, d.repeats_possible)) {
     return fail(fmt::format("step {} (message {}): {}", d.step, d.message_id, error));
   }
+  const std::string what = fmt::format("step {} (message {})", d.step, d.message_id);
   auto step = decode_step(reply.effects(), layout, &error);
-  if (!step || !step->delivered.same_wire(m) || reply.effects().branch() != m.to) {
-    return fail(fmt::format("step {} (message {}): {} returned a bad step{}{}", d.step,
-                            d.message_id, layout.actor_name(m.to), error.empty() ? "" : ": ",
-                            error));
+  if (!step || step->fired || !step->delivered.same_wire(m) || reply.effects().branch() != m.to) {
+    return fail(fmt::format("{}: {} returned a bad step{}{}", what, layout.actor_name(m.to),
+                            error.empty() ? "" : ": ", error));
+  }
+  Effects mirror;
+  actors.branches[static_cast<size_t>(m.to)].on_message(m, mirror);
+  return take_step(reply, m.to, mirror, what, out);
+}
+
+bool RemoteExecutor::take_step(const wire::DeliverReply& reply, int32_t branch,
+                               const Effects& mirror, const std::string& what, Effects& out) {
+  const BankLayout& layout = *cluster_.layout();
+  std::string error;
+  auto step = decode_step(reply.effects(), layout, &error);
+  if (!step) return fail(fmt::format("{}: {} returned a bad step: {}", what,
+                                     layout.actor_name(branch), error));
+  const bool same =
+      std::equal(step->sends.begin(), step->sends.end(), mirror.sends().begin(),
+                 mirror.sends().end(),
+                 [](const Message& a, const Message& b) { return a.same_wire(b); }) &&
+      step->observations == mirror.observations() && step->timers == mirror.timers();
+  if (!same) {
+    return fail(fmt::format("{}: {} took a different step than the same state machine in the "
+                            "conductor ({} sends, {} observations, {} timers; expected {}, {}, {})",
+                            what, layout.actor_name(branch), step->sends.size(),
+                            step->observations.size(), step->timers.size(), mirror.sends().size(),
+                            mirror.observations().size(), mirror.timers().size()));
   }
   for (const Message& s : step->sends) out.send(s);
   for (const Observation& o : step->observations) out.observe(o);
+  for (const TimerEffect& t : step->timers) {
+    if (t.set) {
+      out.set_timer(t.key);
+    } else {
+      out.cancel_timer(t.key);
+    }
+  }
   return true;
+}
+
+bool RemoteExecutor::fire_timer(Actors actors, const TimerKey& k, Effects& out) {
+  const BankLayout& layout = *cluster_.layout();
+  if (!layout.is_branch(k.owner)) {
+    actors.customers[static_cast<size_t>(k.owner - layout.branch_count())].on_timer(k, out);
+    return true;
+  }
+  if (auto why = cluster_.failure()) {
+    failure_ = *why;
+    return false;
+  }
+  wire::Timer t;
+  to_proto(k, true, &t);
+  wire::DeliverReply reply;
+  std::string error;
+  const std::string what = fmt::format("timer of {} for {}", layout.actor_name(k.owner),
+                                       layout.actor_name(k.peer));
+  if (!branches_[static_cast<size_t>(k.owner)]->fire_timer(t, &reply, &error)) {
+    return fail(fmt::format("{}: {}", what, error));
+  }
+  if (!reply.effects().has_fired() || reply.effects().branch() != k.owner) {
+    return fail(fmt::format("{}: {} returned a bad step", what, layout.actor_name(k.owner)));
+  }
+  Effects mirror;
+  actors.branches[static_cast<size_t>(k.owner)].on_timer(k, mirror);
+  return take_step(reply, k.owner, mirror, what, out);
 }
 
 bool RemoteExecutor::balances(std::span<const Branch>, std::vector<Money>* out) {
@@ -81,7 +140,7 @@ bool RemoteExecutor::balances(std::span<const Branch>, std::vector<Money>* out) 
   return true;
 }
 
-bool RemoteExecutor::crash(Actors, int32_t branch, Money* lost) {
+bool RemoteExecutor::crash(Actors actors, int32_t branch, Money* lost) {
   if (cluster_.data_dir().empty()) {
     return fail("a crash needs branch processes with a data directory");
   }
@@ -94,7 +153,14 @@ bool RemoteExecutor::crash(Actors, int32_t branch, Money* lost) {
   std::string error;
   if (!branches_[static_cast<size_t>(branch)]->status(&status, &error)) return fail(error);
   *lost = status.buffered_delta();
+  Branch& mirror = actors.branches[static_cast<size_t>(branch)];
+  if (*lost != mirror.buffered_delta()) {
+    return fail(fmt::format("{} holds {} in buffered writes; the conductor's copy {}",
+                            cluster_.layout()->actor_name(branch), *lost,
+                            mirror.buffered_delta()));
+  }
   cluster_.kill_branch(branch);
+  mirror = Branch(mirror.config(), mirror.durable());
   return true;
 }
 

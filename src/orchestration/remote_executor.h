@@ -12,6 +12,16 @@
 // SIGKILL; restart() starts it again on the same address from its durable file
 // (GrpcCluster::restart_branch) and talks to it on a fresh channel.
 //
+// Timers (robust): a branch's timer fires in its process (FireTimer RPC); a customer's in
+// this process. Every step hands back the timers it set or cancelled, for the World.
+//
+// The World's branch copies mirror the processes: after each step a process performed, the
+// same step is taken on the World's copy (crash: rebuilt from its durable part), and the
+// process's effects must equal the copy's (else a backend failure). The World reads its
+// copies to decide what may happen next (World::timer_enabled: does a branch hold a request
+// or buffer a propagation; a duplicate that changes nothing); what happens is the
+// processes' steps, and balances() still asks them.
+//
 // So `replay --backend grpc` is the ordinary trace scheduler (replay_trace) over this
 // executor: message ids, the in-flight set, the quiescent gate, the monitor, the timeline
 // and the report are the simulator's, and the output equals the simulated replay's.
@@ -37,6 +47,7 @@ class RemoteExecutor final : public Executor {
   bool balances(std::span<const Branch> in_world, std::vector<Money>* out) override;
   bool crash(Actors actors, int32_t branch, Money* lost) override;
   bool restart(Actors actors, int32_t branch) override;
+  bool fire_timer(Actors actors, const TimerKey& k, Effects& out) override;
   const std::string& failure() const override { return failure_; }
   // The failure was an interrupt (SIGINT/SIGTERM), not the backend.
   bool interrupted() const;
@@ -46,6 +57,10 @@ class RemoteExecutor final : public Executor {
   // than the call does, so wait a moment for one. Returns false.
   bool fail(const std::string& message);
   std::unique_ptr<BranchClient> client(int32_t branch) const;
+  // A step a process reported (`reply`, for `what`): decoded, checked against the same step
+  // on the World's copy (`mirror`, the copy's effects), appended to `out`.
+  bool take_step(const wire::DeliverReply& reply, int32_t branch, const Effects& mirror,
+                 const std::string& what, Effects& out);
 
   GrpcCluster& cluster_;
   std::vector<std::unique_ptr<BranchClient>> branches_;

@@ -126,6 +126,76 @@ TEST_CASE("grpc branch node: bad messages are rejected and change nothing") {
   node.shutdown();
 }
 
+TEST_CASE("grpc branch node: robust timers fire only conducted, only the branch's own") {
+  auto l = make_layout(ProtocolKind::kRobust);
+  std::string error;
+  {
+    // Free runs of robust have no timers yet: configuring one free is refused.
+    BranchNode free_node(l, 0);
+    NodeConfiguration c;
+    c.driver = "127.0.0.1:1";
+    c.peers = {"", "127.0.0.1:1"};
+    CHECK_FALSE(free_node.configure(c, &error));
+    CHECK(error.find("only conducted") != std::string::npos);
+  }
+  BranchNode node(l, 0);
+  int port = 0;
+  REQUIRE(node.start("127.0.0.1:0", &port, &error));
+  BranchClient client("branch 1", "127.0.0.1:" + std::to_string(port), 2000);
+  NodeConfiguration c;
+  c.driver = "127.0.0.1:1";
+  c.peers = {"", ""};
+  c.conducted = true;
+  REQUIRE(node.configure(c, &error));
+
+  // The deposit's propagation to branch 2 waits for an ack: its timer comes back set.
+  banksim::wire::DeliverReply reply;
+  REQUIRE(client.deliver(encoded(deposit_request()), &reply, &error));
+  const banksim::TimerKey key{.kind = MessageKind::kPropagate, .owner = 0, .customer = 0,
+                              .event = 0, .peer = 1};
+  auto step = banksim::decode_step(reply.effects(), *l, &error);
+  REQUIRE(step.has_value());
+  REQUIRE(step->timers.size() == 1);
+  CHECK(step->timers[0] == banksim::TimerEffect{key, true});
+
+  // Firing it resends the propagation and re-arms the timer, in a timer step.
+  banksim::wire::Timer t;
+  banksim::to_proto(key, true, &t);
+  REQUIRE(client.fire_timer(t, &reply, &error));
+  step = banksim::decode_step(reply.effects(), *l, &error);
+  REQUIRE(step.has_value());
+  REQUIRE(step->fired.has_value());
+  CHECK(*step->fired == key);
+  REQUIRE(step->sends.size() == 1);
+  CHECK(step->sends[0].kind == MessageKind::kPropagate);
+  CHECK(step->sends[0].to == 1);
+  CHECK(step->timers.size() == 1);
+
+  // Another actor's timer, or one out of range: refused.
+  banksim::TimerKey other = key;
+  other.owner = 1;
+  other.peer = 0;
+  banksim::to_proto(other, true, &t);
+  CHECK_FALSE(client.fire_timer(t, &reply, &error));
+  CHECK(error.find("INVALID_ARGUMENT") != std::string::npos);
+  other = key;
+  other.event = 9;
+  banksim::to_proto(other, true, &t);
+  CHECK_FALSE(client.fire_timer(t, &reply, &error));
+  CHECK(error.find("INVALID_ARGUMENT") != std::string::npos);
+  node.shutdown();
+
+  // A protocol without timers refuses a timer.
+  BranchNode sync_node(make_layout(ProtocolKind::kSync), 0);
+  REQUIRE(sync_node.start("127.0.0.1:0", &port, &error));
+  REQUIRE(sync_node.configure(c, &error));
+  BranchClient sync_client("branch 1", "127.0.0.1:" + std::to_string(port), 2000);
+  banksim::to_proto(key, true, &t);
+  CHECK_FALSE(sync_client.fire_timer(t, &reply, &error));
+  CHECK(error.find("without timers") != std::string::npos);
+  sync_node.shutdown();
+}
+
 namespace {
 
 // Stands in for every branch of a driver under test: takes its link streams, drops the
