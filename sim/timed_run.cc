@@ -213,7 +213,8 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
       for (size_t c = 0; c < world.customers().size(); ++c) {
         const Customer& customer = world.customers()[c];
         if (!customer.waiting()) continue;
-        r.gave_up.push_back(GaveUp{static_cast<int32_t>(c), customer.next_event(), sent_at[c], now});
+        r.gave_up.push_back(
+            GaveUp{static_cast<int32_t>(c), customer.next_event(), sent_at[c], now});
         if (options.on_give_up) options.on_give_up(world, r.gave_up.back());
       }
     }

@@ -232,9 +232,9 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f, uint64_t m
                          branch_id(s, o.branch), result_word(o.success), o.balance,
                          f.step_times ? fmt::format("step {}", o.replied_us)
                                       : fmt::format("t={} us", o.replied_us),
-                         late == nullptr ? ""
-                                         : fmt::format(", too late: the customer {}",
-                                                       give_up_text(f, *late)));
+                         late == nullptr
+                             ? ""
+                             : fmt::format(", too late: the customer {}", give_up_text(f, *late)));
     }
   }
   if (left_out > 0) {
