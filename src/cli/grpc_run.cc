@@ -101,7 +101,10 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
                  .backend = "grpc",
                  .protocol_note = settings.protocol_note,
                  .step_times = false,
-                 .in_flight_at_end = {}};
+                 .in_flight_at_end = {},
+                 .give_up_us = 0,
+                 .gave_up = {},
+                 .give_up_note = {}};
   for (int32_t b = 0; b < scenario->branch_count(); ++b) {
     const std::string& address = cluster->addresses()[static_cast<size_t>(b)];
     BranchClient client(fmt::format("{} at {}", cluster->layout()->actor_name(b), address), address,

@@ -68,7 +68,10 @@ RunFacts replay_facts(const ReplayArgs& args, const Trace& t) {
                   .protocol_note = {},
                   // An explored schedule has no clock: its times are step numbers.
                   .step_times = t.times_us.empty(),
-                  .in_flight_at_end = {}};
+                  .in_flight_at_end = {},
+                  .give_up_us = 0,
+                  .gave_up = {},
+                  .give_up_note = {}};
 }
 
 bool reproduces(const Trace& t, const std::vector<Violation>& found) {

@@ -17,6 +17,7 @@
 #include "sim/atomic_file.h"
 #include "sim/history.h"
 #include "sim/network.h"
+#include "sim/timed_run.h"
 #include "sim/world.h"
 
 namespace banksim {
@@ -69,7 +70,21 @@ struct RunFacts {
   // The messages still in flight when the execution ended before quiescence (a trace
   // that stops at its violation, --max-steps); listed by the summary.
   std::vector<InFlight> in_flight_at_end;
+  // run --give-up-after: the timeout (0: give-up not judged, e.g. replay, gRPC) and the
+  // requests given up on, in time order (sim/timed_run.h).
+  int64_t give_up_us = 0;
+  std::vector<GaveUp> gave_up;
+  std::string give_up_note;  // give_up_note(): the liveness row's last column
 };
+
+// The give-up of (customer, event) in `f`, or null.
+const GaveUp* find_give_up(const RunFacts& f, size_t customer, size_t event);
+// "N requests given up (first: customer C event E, gave up after ...)"; empty if none.
+std::string give_up_note(const RunFacts& f, const Scenario& s);
+// "20 ms" (or "1500 us" when not whole milliseconds).
+std::string duration_text(int64_t us);
+// The line --debug prints when a customer gives up.
+std::string timeline_give_up(const World& world, const GaveUp& g, int64_t give_up_us);
 
 // Each event's outcome (see ExecutionRecord), indexed [customer][event].
 std::vector<std::vector<EventOutcome>> event_outcomes(const History& h);

@@ -311,6 +311,11 @@ ojson results_json(const ExecutionRecord& r, const RunFacts& f, OutputFormat for
       } else {
         j["result"] = !o.issued ? "not issued" : o.served ? "served, not answered" : "unanswered";
       }
+      if (const GaveUp* g = find_give_up(f, c, e); g != nullptr) {
+        if (!o.answered) j["result"] = "gave up";
+        j["request_sent_us"] = g->sent_us;
+        j["gave_up_us"] = g->at_us;
+      }
       events.push_back(std::move(j));
     }
     customers.push_back({{"id", s.customers[c].id}, {"events", std::move(events)}});

@@ -23,6 +23,46 @@ bool judged_at_quiescence(Property p) {
   return p == Property::kConvergence || p == Property::kConservation || p == Property::kLiveness;
 }
 
+const GaveUp* find_give_up(const RunFacts& f, size_t customer, size_t event) {
+  for (const GaveUp& g : f.gave_up) {
+    if (static_cast<size_t>(g.customer) == customer && static_cast<size_t>(g.event) == event) {
+      return &g;
+    }
+  }
+  return nullptr;
+}
+
+std::string duration_text(int64_t us) {
+  return us % 1000 == 0 ? fmt::format("{} ms", us / 1000) : fmt::format("{} us", us);
+}
+
+namespace {
+
+// What a give-up says, e.g. "gave up after 20 ms (request sent at t=10 us, never
+// answered)". A robust customer retransmits until the run ends; it stops only then.
+std::string give_up_text(const RunFacts& f, const GaveUp& g) {
+  if (f.protocol == ProtocolKind::kRobust) {
+    return fmt::format(
+        "gave up at the end of the run (t={} us, retransmitting since t={} us): the run ended "
+        "inside a fault window",
+        g.at_us, g.sent_us);
+  }
+  return fmt::format("gave up after {} (request sent at t={} us, unanswered at t={} us)",
+                     duration_text(f.give_up_us), g.sent_us, g.at_us);
+}
+
+}  // namespace
+
+std::string give_up_note(const RunFacts& f, const Scenario& s) {
+  if (f.gave_up.empty()) return {};
+  const GaveUp& g = f.gave_up.front();
+  const auto& customer = s.customers.at(static_cast<size_t>(g.customer));
+  const std::string who = fmt::format("customer {} event {}", customer.id,
+                                      customer.events.at(static_cast<size_t>(g.event)).id);
+  return fmt::format("{} request{} given up (first: {}, {})", f.gave_up.size(),
+                     f.gave_up.size() == 1 ? "" : "s", who, give_up_text(f, g));
+}
+
 namespace report_detail {
 
 // `counts`: per property, the number of violations when f.violations holds only the
@@ -55,6 +95,11 @@ ojson property_json(const RunFacts& f, const std::vector<uint64_t>& counts) {
     } else {
       entry["verdict"] = "held";
     }
+    if (p == Property::kLiveness && !f.gave_up.empty()) {
+      entry["gave_up"] = f.gave_up.size();
+      entry["give_up_after_us"] = f.give_up_us;
+      entry["gave_up_note"] = f.give_up_note;
+    }
     props.push_back(std::move(entry));
   }
   return props;
@@ -73,7 +118,9 @@ std::string property_table_text(const RunFacts& f, const std::vector<uint64_t>& 
   for (const ojson& p : props) {
     out += fmt::format("{:<18} {:<9} {:<11} {}\n", p["property"].get<std::string>(),
                        p["promised"].get<bool>() ? "yes" : "no", p["verdict"].get<std::string>(),
-                       p.contains("first") ? p["first"].get<std::string>() : "");
+                       p.contains("first")          ? p["first"].get<std::string>()
+                       : p.contains("gave_up_note") ? p["gave_up_note"].get<std::string>()
+                                                    : "");
   }
   return out;
 }
@@ -92,8 +139,18 @@ bool in_flight_for(const std::vector<InFlight>& in_flight, MessageKind kind, siz
 
 // An event without a reply. At quiescence it was never answered; an execution that
 // ended earlier (a trace stops at its violation) says where it stood.
-std::string unanswered_text(const RunFacts& f, const EventOutcome& o, bool quiescent, size_t c,
-                            size_t e) {
+std::string unanswered_text(const Scenario& s, const RunFacts& f, const EventOutcome& o,
+                            bool quiescent, size_t c, size_t e) {
+  if (const GaveUp* g = find_give_up(f, c, e); g != nullptr) return give_up_text(f, *g);
+  if (!o.issued) {
+    // A customer waits for each answer before its next event.
+    for (const GaveUp& g : f.gave_up) {
+      if (static_cast<size_t>(g.customer) == c && static_cast<size_t>(g.event) < e) {
+        return fmt::format("not issued (the customer gave up on event {} before it)",
+                           s.customers[c].events.at(static_cast<size_t>(g.event)).id);
+      }
+    }
+  }
   if (quiescent) return o.issued ? "never answered" : "not issued";
   if (!o.issued) return "not issued by the end";
   if (o.served) {
@@ -167,13 +224,17 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f, uint64_t m
                              : fmt::format("{} {}", interface_name(ev.iface), ev.money);
       if (!o.answered) {
         out += fmt::format("    event {}: {} at branch {}: {}\n", ev.id, what,
-                           branch_id(s, ev.branch), unanswered_text(f, o, quiescent, c, e));
+                           branch_id(s, ev.branch), unanswered_text(s, f, o, quiescent, c, e));
         continue;
       }
-      out += fmt::format("    event {}: {} at branch {}: {}, balance {} ({})\n", ev.id, what,
+      const GaveUp* late = find_give_up(f, c, e);
+      out += fmt::format("    event {}: {} at branch {}: {}, balance {} ({}{})\n", ev.id, what,
                          branch_id(s, o.branch), result_word(o.success), o.balance,
                          f.step_times ? fmt::format("step {}", o.replied_us)
-                                      : fmt::format("t={} us", o.replied_us));
+                                      : fmt::format("t={} us", o.replied_us),
+                         late == nullptr
+                             ? ""
+                             : fmt::format(", too late: the customer {}", give_up_text(f, *late)));
     }
   }
   if (left_out > 0) {
@@ -189,6 +250,15 @@ std::string summary_text(const ExecutionRecord& r, const RunFacts& f, uint64_t m
     out += fmt::format("messages delivered: {}, {} time: {} us{}\n", f.delivered,
                        f.backend.empty() ? "virtual" : "wall-clock", f.end_time_us,
                        f.hit_step_bound ? " (ended before quiescence)" : "");
+  }
+  if (!f.gave_up.empty()) {
+    out += fmt::format("customers gave up on {} request{} ({})\n", f.gave_up.size(),
+                       f.gave_up.size() == 1 ? "" : "s",
+                       f.protocol == ProtocolKind::kRobust
+                           ? "robust customers retransmit until the run ends; it ended inside a "
+                             "fault window"
+                           : fmt::format("unanswered within {}; --give-up-after",
+                                         duration_text(f.give_up_us)));
   }
   if (!f.in_flight_at_end.empty()) {
     out += fmt::format("in flight at the end: {} message{}\n", f.in_flight_at_end.size(),

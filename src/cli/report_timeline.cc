@@ -227,4 +227,19 @@ std::string timeline_queries_released(int64_t now_us, size_t count) {
       time_text(now_us, false), count, count == 1 ? "y is" : "ies are");
 }
 
+std::string timeline_give_up(const World& world, const GaveUp& g, int64_t give_up_us) {
+  const auto& customer = world.scenario().customers.at(static_cast<size_t>(g.customer));
+  const int64_t event = customer.events.at(static_cast<size_t>(g.event)).id;
+  if (world.options().protocol == ProtocolKind::kRobust) {
+    return fmt::format(
+        "{:>14}  customer {} gives up on event {}: the run ends inside a fault window "
+        "(retransmitting since t={}us)\n",
+        time_text(g.at_us, false), customer.id, event, g.sent_us);
+  }
+  return fmt::format(
+      "{:>14}  customer {} gives up on event {}: its request sent at t={}us is unanswered "
+      "after {}\n",
+      time_text(g.at_us, false), customer.id, event, g.sent_us, duration_text(give_up_us));
+}
+
 }  // namespace banksim

@@ -1,5 +1,7 @@
 #include "cli/run_command.h"
 
+#include <limits>
+
 #include <fmt/format.h>
 
 #include "cli/cli_style.h"
@@ -40,6 +42,12 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                   "Inject faults: drop=0.01,dup=0.005 (rates per delivery), "
                   "partition=1+2|3@20000..60000, crash=2@30000,restart=2@45000 (branch ids, "
                   "virtual microseconds)");
+  cmd->add_option("--give-up-after", args.give_up_after_ms,
+                  "A sync, async or session customer gives up on a request unanswered this "
+                  "many virtual milliseconds after it was sent, and the run reports it (default: "
+                  "twice the retransmission period, 8 x the latency model's largest parameter "
+                  "+ 2 ms; robust customers retransmit instead)")
+      ->check(positive_integer());
   return cmd;
 }
 
@@ -98,6 +106,17 @@ CommandResult run_command(const RunArgs& args) {
                                                     : args.scenario + ": $.faults")};
     }
   }
+  if (args.give_up_after_ms > 0 && args.backend == "grpc") {
+    return Error{"--give-up-after: the grpc backend has no virtual time to give up in"};
+  }
+  if (args.give_up_after_ms > 0 && s.protocol == ProtocolKind::kRobust) {
+    return Error{
+        "--give-up-after: robust customers retransmit an unanswered request instead of giving "
+        "up"};
+  }
+  if (args.give_up_after_ms > std::numeric_limits<int64_t>::max() / 1000 / 4) {
+    return Error{"--give-up-after: too large"};
+  }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
     return Error{
@@ -127,6 +146,7 @@ CommandResult run_command(const RunArgs& args) {
   const bool keep_trace = !args.record.empty() || !args.viz.empty();
   to.record_schedule = keep_trace;
   to.faults = faults;
+  to.give_up_us = args.give_up_after_ms * 1000;
   std::string timeline;
   std::vector<int64_t> times;
   to.on_start = [&](const World& w) {
@@ -142,6 +162,11 @@ CommandResult run_command(const RunArgs& args) {
     to.on_hold = [&](const World& w, int64_t now, const InFlight* held, size_t released) {
       timeline += held != nullptr ? timeline_query_held(w, now, *held)
                                   : timeline_queries_released(now, released);
+    };
+  }
+  if (args.out.debug) {
+    to.on_give_up = [&](const World& w, const GaveUp& g) {
+      timeline += timeline_give_up(w, g, effective_give_up_us(to));
     };
   }
   TimedResult r = run_timed(scenario, wo, to);
@@ -164,7 +189,10 @@ CommandResult run_command(const RunArgs& args) {
                  .backend = {},
                  .protocol_note = s.protocol_note,
                  .step_times = false,
-                 .in_flight_at_end = {}};
+                 .in_flight_at_end = {},
+                 .give_up_us = 0,
+                 .gave_up = {},
+                 .give_up_note = {}};
   for (const Branch& b : world.branches()) facts.final_balances.push_back(b.balance());
   if (r.hit_step_bound) {
     const auto in_flight = world.in_flight();
@@ -202,6 +230,21 @@ CommandResult run_command(const RunArgs& args) {
       plan.set(args.viz, picture_html(picture.value(), VizOptions{}));
     }
     if (!args.record.empty()) plan.set(args.record, trace_to_json(t).dump(1) + "\n");
+  }
+  // Give-ups: the liveness row says so (after the trace took the monitor's own words,
+  // which replay compares).
+  facts.give_up_us = r.give_up_us;
+  facts.gave_up = std::move(r.gave_up);
+  facts.give_up_note = give_up_note(facts, *scenario);
+  for (Violation& v : facts.violations) {
+    if (v.property != Property::kLiveness || v.events.empty()) continue;
+    if (find_give_up(facts, static_cast<size_t>(v.events[0].customer),
+                     static_cast<size_t>(v.events[0].event)) != nullptr) {
+      v.detail += fmt::format(" (the customer gave up on it{})",
+                              s.protocol == ProtocolKind::kRobust
+                                  ? " at the end of the run"
+                                  : " after " + duration_text(facts.give_up_us));
+    }
   }
   return emit_outcome(record, facts, args.out, timeline,
                       faults.any() ? fault_summary(fault_text, world, r) : "", plan);

@@ -22,7 +22,8 @@ struct RunArgs {
   int64_t max_steps = 100'000'000;
   std::string backend = "sim";  // --backend: sim or grpc
   GrpcTimeouts grpc;
-  std::string faults;  // --faults SPEC (sim/fault_spec.h); empty: none
+  std::string faults;            // --faults SPEC (sim/fault_spec.h); empty: none
+  int64_t give_up_after_ms = 0;  // --give-up-after MS; 0: not given (TimedOptions default)
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);
