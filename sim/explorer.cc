@@ -203,6 +203,13 @@ struct Shared {
   }
 };
 
+// Always on: a programmer error ends banksim with a message (not a wrong search).
+void require(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "banksim: internal error: %s\n", what);
+  std::abort();
+}
+
 // Orders counterexamples of one property: the shorter schedule first, then the smaller.
 bool better(const Counterexample& a, const Counterexample& b) {
   if (a.schedule.size() != b.schedule.size()) return a.schedule.size() < b.schedule.size();
@@ -221,6 +228,26 @@ class Search {
   void start() {
     World root(scenario_, explore_world_options(options_));
     root.start(0);
+    if (options_.resume != nullptr) {
+      // The search an earlier run stopped: its states, counts and findings, and the
+      // choices left at each level of its stack (dfs() rebuilds the levels above the root).
+      const ExploreFrontier& f = *options_.resume;
+      require(options_.strategy == ExploreStrategy::kDfs && sh_.workers == 1 &&
+                  f.unexplored.size() == f.path.size() + 1,
+              "resume: one dfs worker and a frontier with a choice list per level");
+      for (uint64_t fp : f.visited) sh_.visited.insert(fp);
+      result_.stats.transitions = f.stats.transitions;
+      result_.stats.terminal = f.stats.terminal;
+      result_.stats.max_depth = f.stats.max_depth;
+      result_.stats.depth_bounded = f.stats.depth_bounded;
+      result_.counterexamples = f.counterexamples;
+      std::vector<Choice> choices;
+      for (uint64_t c : f.unexplored[0]) choices.push_back(unpack_choice(c));
+      sh_.tasks.push_back(Task{std::move(root), std::move(choices), {}});
+      sh_.queued.store(1);
+      resume_ = &f;
+      return;
+    }
     sh_.visited.insert(fingerprint_of(root, scratch_));
     try {
       if (options_.strategy == ExploreStrategy::kRandom) {
@@ -368,6 +395,7 @@ class Search {
   // a time; the others go on). Returns true when the search must end.
   bool poll(uint64_t stack) {
     publish(stack);
+    if (options_.checkpoint_due && options_.checkpoint_due()) save_due_ = true;
     if (!options_.poll) return sh_.stop.load(std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(sh_.poll_m, std::try_to_lock);
     if (!lock.owns_lock()) return sh_.stop.load(std::memory_order_relaxed);
@@ -381,8 +409,9 @@ class Search {
   // Counts a transition; polls every kPollEvery. Returns true when the search must end.
   bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
-    if (result_.stats.transitions % kPollEvery == 0 && poll(stack)) return true;
-    return sh_.stop.load(std::memory_order_relaxed);
+    if (result_.stats.transitions % kPollEvery == 0 && poll(stack) && !defer_stop_) return true;
+    // Checkpointing: a stop is taken at the top of the search loop, between transitions.
+    return !defer_stop_ && sh_.stop.load(std::memory_order_relaxed);
   }
 
   // Expands a freshly reached state: terminal check, or the choices to explore.
@@ -463,7 +492,24 @@ class Search {
     std::vector<Frame> frames;
     frames.push_back(Frame{std::move(task.world), std::move(task.choices), 0, 0});
     size_t top = 0;
+    if (resume_ != nullptr) {
+      // The resumed stack: each level rebuilt by re-applying the path (apply is
+      // deterministic), with the choices it had left.
+      for (size_t i = 0; i < resume_->path.size(); ++i) {
+        frames.push_back(
+            Frame{frames[i].world, unpack_all(resume_->unexplored[i + 1]), 0, resume_->path[i]});
+        frames.back().world.apply(unpack_choice(resume_->path[i]), static_cast<int64_t>(i + 1));
+      }
+      path = resume_->path;
+      top = path.size();
+      resume_ = nullptr;
+    }
     while (true) {
+      if (defer_stop_ && (save_due_ || sh_.stop.load())) {
+        save([&](size_t i) { return std::make_pair(&frames[i].choices, frames[i].next); }, top,
+             path);
+        if (sh_.stop.load()) return;
+      }
       if (frames[top].next == frames[top].choices.size()) {
         if (top == 0) return;
         --top;
@@ -489,7 +535,7 @@ class Search {
       }
       if (frames.size() == top + 1) {
         // A new level: one more World. Asked before it is allocated.
-        if (poll(top + 1)) return;
+        if (poll(top + 1) && !defer_stop_) return;
         frames.push_back(Frame{frames[top].world, {}, 0, 0});
       }
       Frame& f = frames[top];
@@ -549,6 +595,18 @@ class Search {
     levels.push_back(Level{std::move(task.choices), 0, std::move(task.world)});
     size_t top = 0;
     size_t parent_top = 0;
+    if (resume_ != nullptr) {
+      // As in dfs(): the resumed stack, a World kept on every `every`-th level.
+      World w = *levels[0].saved;
+      for (size_t i = 0; i < resume_->path.size(); ++i) {
+        w.apply(unpack_choice(resume_->path[i]), static_cast<int64_t>(i + 1));
+        levels.push_back(Level{unpack_all(resume_->unexplored[i + 1]), 0, std::nullopt});
+        if ((i + 1) % every == 0) levels.back().saved = w;
+      }
+      path = resume_->path;
+      top = path.size();
+      resume_ = nullptr;
+    }
     // The state of level `top` (rebuilt from the checkpoint below it).
     const auto rebuild = [&](size_t level, World& w) {
       size_t c = level;
@@ -559,6 +617,11 @@ class Search {
       }
     };
     while (true) {
+      if (defer_stop_ && (save_due_ || sh_.stop.load())) {
+        save([&](size_t i) { return std::make_pair(&levels[i].choices, levels[i].next); }, top,
+             path);
+        if (sh_.stop.load()) return;
+      }
       if (levels[top].next == levels[top].choices.size()) {
         if (top == 0) return;
         --top;
@@ -595,7 +658,7 @@ class Search {
       if (taken == Step::kBacktrack) continue;
       if (levels.size() == top + 1) {
         // A new level; a World with it when it is a checkpoint. Asked before.
-        if (poll(top + 1)) return;
+        if (poll(top + 1) && !defer_stop_) return;
         levels.emplace_back();
       }
       Level& next = levels[top + 1];
@@ -606,6 +669,38 @@ class Search {
       parent_top = top + 1;
       ++top;
     }
+  }
+
+  static std::vector<Choice> unpack_all(const std::vector<uint64_t>& packed) {
+    std::vector<Choice> out;
+    out.reserve(packed.size());
+    for (uint64_t c : packed) out.push_back(unpack_choice(c));
+    return out;
+  }
+
+  // Hands options_.checkpoint the search as it stands at the top of the search loop
+  // (between two transitions): level(i) gives level i's choices and the next to take.
+  // A search that a poll stopped is saved only when the poll asked for the stop.
+  template <typename LevelOf>
+  void save(LevelOf&& level, size_t top, const std::vector<uint64_t>& path) {
+    save_due_ = false;
+    if (sh_.stop.load() && (result_.stats.stopped_by == StopReason::kNone ||
+                            result_.stats.stopped_by == StopReason::kOutOfMemory)) {
+      return;
+    }
+    ExploreFrontier f;
+    f.stats = result_.stats;
+    f.counterexamples = result_.counterexamples;
+    f.visited = sh_.visited.sorted();
+    f.path = path;
+    require(path.size() == top, "checkpoint: the path names every level of the stack");
+    for (size_t i = 0; i <= top; ++i) {
+      const auto [choices, next] = level(i);
+      std::vector<uint64_t> left;
+      for (size_t k = next; k < choices->size(); ++k) left.push_back(pack_choice((*choices)[k]));
+      f.unexplored.push_back(std::move(left));
+    }
+    options_.checkpoint(f);
   }
 
   void random_walks(const World& root) {
@@ -743,6 +838,10 @@ class Search {
   bool check_peek_ = false;  // step() compares its fingerprint with peek_fp_
   std::vector<Choice> enabled_;
   LinkOrder links_;
+  // Checkpointing (options_.checkpoint, one worker): stops wait for the search loop's top.
+  bool defer_stop_ = static_cast<bool>(options_.checkpoint);
+  bool save_due_ = false;                    // a poll asked for a checkpoint
+  const ExploreFrontier* resume_ = nullptr;  // set by start() until dfs() has rebuilt it
 };
 
 }  // namespace

@@ -69,6 +69,22 @@ struct FaultBudget {
 // Largest branch count for which partitions are enumerated (every split in two: 2^(n-1)-1).
 constexpr int32_t kMaxPartitionSearchBranches = 10;
 
+// A depth-first search caught between two transitions (--checkpoint, --resume; one
+// worker): what it has counted and found, every state it has seen, and what is left to
+// do. Resuming it (ExploreOptions::resume) explores exactly the transitions the
+// interrupted search had not taken yet, in the same order, so it ends with the same
+// counts, verdicts and counterexamples as a search that was never interrupted.
+struct ExploreFrontier {
+  // transitions, terminal, max_depth, depth_bounded (the others are not carried over).
+  ExploreStats stats;
+  std::vector<Counterexample> counterexamples;  // found so far (keep_going)
+  std::vector<uint64_t> visited;                // every fingerprint seen, sorted
+  // The stack: path[i] took level i to level i + 1 (packed choices, pack_choice);
+  // unexplored[i], for each level 0..path.size(), its choices still to take, in order.
+  std::vector<uint64_t> path;
+  std::vector<std::vector<uint64_t>> unexplored;
+};
+
 struct ExploreOptions {
   ProtocolKind protocol = ProtocolKind::kSync;
   PropertySet checked = PropertySet::all();
@@ -108,6 +124,15 @@ struct ExploreOptions {
   // statistics so far. Anything but kNone ends the search there with a partial result
   // (counterexamples found so far kept; minimization skipped or cut short).
   std::function<StopReason(const ExploreStats&)> poll;
+  // Checkpoints (kDfs with one worker only). checkpoint_due is asked at each poll; when
+  // it says yes, and when a poll ends the search, `checkpoint` gets the search as it
+  // stands between two transitions. Then a stop by poll is taken after the transition
+  // under way, not in the middle of it.
+  std::function<bool()> checkpoint_due;
+  std::function<void(const ExploreFrontier&)> checkpoint;
+  // Continue this search instead of starting from the initial state (kDfs, one worker;
+  // the same scenario and options that made it).
+  const ExploreFrontier* resume = nullptr;
 };
 
 struct ExploreResult {

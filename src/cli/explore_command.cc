@@ -1,18 +1,21 @@
 #include "cli/explore_command.h"
 
 #include "cli/explore_detail.h"
+#include "cli/summary_json.h"
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "sim/checkpoint.h"
 #include "sim/explorer.h"
 
 namespace banksim {
@@ -92,6 +95,16 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "Threads of a dfs search, sharing one visited set (default: the number of "
                   "cores; 1 with --max-depth or --max-states). The counts, verdicts and "
                   "counterexamples of a complete search do not depend on it");
+  cmd->add_option("--checkpoint", args.checkpoint,
+                  "Write the search's state to DIR/checkpoint.bin every --checkpoint-every "
+                  "seconds and when Ctrl-C, SIGTERM, --max-seconds or --max-memory ends it "
+                  "(dfs with --workers 1 only)");
+  cmd->add_option("--checkpoint-every", args.checkpoint_every,
+                  "Seconds between checkpoints (--checkpoint only; default 60)");
+  cmd->add_option("--resume", args.resume,
+                  "Continue the search saved in DIR/checkpoint.bin (same scenario, options "
+                  "and banksim version): it ends with the counts, verdicts and "
+                  "counterexamples of an uninterrupted search");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
   add_fault_budget_flags(*cmd, args);
@@ -305,6 +318,24 @@ CommandResult explore_command(const ExploreArgs& args) {
                       kMaxFaultBranches, scenario->branch_count()));
     }
   }
+  const bool checkpointing = !args.checkpoint.empty() || !args.resume.empty();
+  if (args.checkpoint_every && args.checkpoint.empty()) {
+    return refuse("--checkpoint-every: applies only with --checkpoint");
+  }
+  if (args.checkpoint_every && !(*args.checkpoint_every > 0)) {
+    return refuse(fmt::format("--checkpoint-every: must be a positive number of seconds, not {}",
+                              *args.checkpoint_every));
+  }
+  if (checkpointing && random) {
+    return refuse(fmt::format("{}: applies only to --strategy dfs (random walks keep no frontier)",
+                              args.checkpoint.empty() ? "--resume" : "--checkpoint"));
+  }
+  if (checkpointing && args.workers && *args.workers > 1) {
+    return refuse(fmt::format(
+        "{}: a search with more than one worker cannot be checkpointed or resumed yet; use "
+        "--workers 1",
+        args.checkpoint.empty() ? "--resume" : "--checkpoint"));
+  }
   uint32_t workers = std::max(1u, std::thread::hardware_concurrency());
   if (args.workers) {
     if (*args.workers < 1 || *args.workers > 256) {
@@ -323,7 +354,7 @@ CommandResult explore_command(const ExploreArgs& args) {
     }
     workers = static_cast<uint32_t>(*args.workers);
   }
-  if (random || args.max_depth || args.max_states) workers = 1;
+  if (random || args.max_depth || args.max_states || checkpointing) workers = 1;
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -344,6 +375,50 @@ CommandResult explore_command(const ExploreArgs& args) {
   o.seed = seed;
   o.keep_fingerprints = !args.summary_json.empty();
   o.workers = workers;
+
+  // What a checkpoint must agree with: this banksim, the scenario's bytes and every
+  // option that decides which states the search reaches and in what order.
+  CheckpointKey key;
+  std::optional<ExploreFrontier> resumed;
+  if (checkpointing) {
+    std::ifstream in(args.scenario, std::ios::binary);
+    std::ostringstream bytes;
+    bytes << in.rdbuf();
+    key.version = std::string(banksim_version());
+    key.scenario = checkpoint_digest(bytes.str());
+    key.options = fmt::format(
+        "protocol {}, properties {:#x}, fifo {}, max-depth {}, max-states {}, reduction {}, "
+        "keep-going {}, drops {}, dups {}, crashes {}, partitions {}",
+        protocol_name(o.protocol), o.checked.bits(), o.fifo ? "on" : "off", o.max_depth,
+        o.max_states, o.reduction ? "on" : "off", o.keep_going ? "on" : "off", faults.drops,
+        faults.duplicates, faults.crashes, faults.partitions);
+  }
+  if (!args.resume.empty()) {
+    auto read = read_checkpoint(args.resume, key);
+    if (!read.ok()) return read.error();
+    resumed = std::move(read.value());
+    o.resume = &*resumed;
+  }
+  uint64_t checkpoints_written = 0;
+  std::optional<Error> checkpoint_error;
+  Clock::time_point last_checkpoint = Clock::now();
+  const double checkpoint_every = args.checkpoint_every.value_or(60.0);
+  if (!args.checkpoint.empty()) {
+    o.checkpoint_due = [&] {
+      return std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >=
+             checkpoint_every;
+    };
+    o.checkpoint = [&](const ExploreFrontier& f) {
+      last_checkpoint = Clock::now();
+      if (checkpoint_error) return;  // reported once, at the end
+      const Status written = write_checkpoint(args.checkpoint, key, f);
+      if (!written.ok()) {
+        checkpoint_error = written.error();
+      } else {
+        checkpoints_written += 1;
+      }
+    };
+  }
 
   const bool tty = ::isatty(STDERR_FILENO) != 0;
   const Clock::time_point start = Clock::now();
@@ -414,6 +489,9 @@ CommandResult explore_command(const ExploreArgs& args) {
     ExploreOptions plain = o;
     plain.reduction = false;
     plain.poll = limits;  // the same limits, no progress line
+    plain.checkpoint_due = nullptr;
+    plain.checkpoint = nullptr;
+    plain.resume = nullptr;
     plain.max_states =
         std::min<uint64_t>(max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
     unreduced = explore(scenario, plain).stats;
@@ -440,10 +518,23 @@ CommandResult explore_command(const ExploreArgs& args) {
                                        .signal = signal};
   const std::string search = explore_detail::search_text(run);
   std::string out = explore_detail::summary_head(run, search);
+  if (resumed) {
+    out += fmt::format("resumed:      from {} ({} distinct states, {} transitions before)\n",
+                       checkpoint_path(args.resume), grouped(resumed->visited.size()),
+                       grouped(resumed->stats.transitions));
+  }
+  if (!args.checkpoint.empty()) {
+    out += checkpoints_written > 0
+               ? fmt::format("checkpoint:   {} written {} time{}; continue with --resume {}\n",
+                             checkpoint_path(args.checkpoint), checkpoints_written,
+                             checkpoints_written == 1 ? "" : "s", args.checkpoint)
+               : fmt::format("checkpoint:   none written (the search ended before one was due)\n");
+  }
   const explore_detail::Counterexamples found = explore_detail::replay_counterexamples(run);
   out += explore_detail::verdict_table(run, found.unreproduced, search);
   const int status = explore_detail::write_counterexamples(run, found, out);
   std::fputs(out.c_str(), stdout);
+  if (checkpoint_error) return report_error(*checkpoint_error);
   return status;
 }
 

@@ -33,6 +33,10 @@ struct ExploreArgs {
   // Threads of a dfs search; unset: the number of cores (1 under --max-depth,
   // --max-states or --strategy random, where it is refused above 1).
   std::optional<int64_t> workers;
+  // Checkpoint and resume (dfs, one worker): the directory written to / resumed from.
+  std::string checkpoint;
+  std::optional<double> checkpoint_every;  // seconds; default 60; needs --checkpoint
+  std::string resume;
   // Fault budgets per execution (issue 14); unset: 0.
   std::optional<int64_t> max_drops, max_dups, max_crashes, max_partitions;
 };
