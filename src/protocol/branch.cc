@@ -98,19 +98,9 @@ void Branch::on_request(const Message& m, Effects& out) {
     // write request served here already finds more applied: deduplicated.
     if (applied > m.seq && is_write(m.iface)) return;
     if (applied < m.seq) {
-      // A duplicate of the request already held here.
-      if (std::any_of(held_.begin(), held_.end(), [&](const Message& h) {
-            return h.customer == m.customer && h.event == m.event;
-          })) {
-        return;
-      }
-      // Read-your-writes / monotonic writes: wait for the customer's earlier writes.
-      assert(std::none_of(held_.begin(), held_.end(),
-                          [&](const Message& h) { return h.customer == m.customer; }));
-      auto at = std::lower_bound(
-          held_.begin(), held_.end(), m,
-          [](const Message& a, const Message& b) { return a.customer < b.customer; });
-      held_.insert(at, m);
+      // Read-your-writes / monotonic writes: wait for the customer's earlier writes
+      // (a duplicate of the request already held here is dropped).
+      if (!holds(m.customer, m.event)) hold(m);
       return;
     }
   }
@@ -150,11 +140,10 @@ void Branch::serve(const Message& m, Effects& out) {
         reply(m, true, out);
       } else {
         PendingWrite p{m.customer, m.event, m.iface, peers};
-        auto at = std::lower_bound(pending_.begin(), pending_.end(), p,
-                                   [](const PendingWrite& a, const PendingWrite& b) {
-                                     return a.customer != b.customer ? a.customer < b.customer
-                                                                     : a.event < b.event;
-                                   });
+        auto at = std::lower_bound(
+            pending_.begin(), pending_.end(), p, [](const PendingWrite& a, const PendingWrite& b) {
+              return a.customer != b.customer ? a.customer < b.customer : a.event < b.event;
+            });
         pending_.insert(at, p);
       }
       return;
@@ -196,8 +185,8 @@ void Branch::serve(const Message& m, Effects& out) {
   }
 }
 
-void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money money,
-                         bool origin, Effects& out) {
+void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money money, bool origin,
+                         Effects& out) {
   assert(is_write(iface));
   assert(money >= 0);
   const Money delta = iface == Interface::kDeposit ? money : -money;
@@ -261,15 +250,7 @@ void Branch::on_propagate(const Message& m, Effects& out) {
   switch (config_.protocol) {
     case ProtocolKind::kSync:
       apply_write(m.customer, m.event, m.iface, amount, false, out);
-      out.send(Message{.kind = MessageKind::kAck,
-                       .iface = m.iface,
-                       .success = true,
-                       .from = config_.self,
-                       .to = m.from,
-                       .customer = m.customer,
-                       .event = m.event,
-                       .seq = m.seq,
-                       .money = 0});
+      send_ack(m, out);
       return;
     case ProtocolKind::kAsync:
       apply_write(m.customer, m.event, m.iface, amount, false, out);
@@ -283,13 +264,7 @@ void Branch::on_propagate(const Message& m, Effects& out) {
       // or buffered. Deduplicated.
       if (already_has(m)) return;
       if (m.seq != applied + 1) {
-        auto at = std::lower_bound(buffered_.begin(), buffered_.end(), m,
-                                   [](const Message& a, const Message& b) {
-                                     return a.customer != b.customer ? a.customer < b.customer
-                                                                     : a.seq < b.seq;
-                                   });
-        buffered_.insert(at, m);
-        buffered_delta_ += m.money;
+        buffer(m);
         return;
       }
       apply_write(m.customer, m.event, m.iface, amount, false, out);
@@ -373,15 +348,29 @@ void Branch::on_request_robust(const Message& m, Effects& out) {
   // A request carries every write its customer completed: none is applied here beyond.
   assert(applied <= m.seq);
   if (applied < m.seq) {
-    assert(std::none_of(held_.begin(), held_.end(),
-                        [&](const Message& h) { return h.customer == m.customer; }));
-    auto at = std::lower_bound(
-        held_.begin(), held_.end(), m,
-        [](const Message& a, const Message& b) { return a.customer < b.customer; });
-    held_.insert(at, m);
+    hold(m);
     return;
   }
   serve(m, out);
+}
+
+void Branch::hold(const Message& request) {
+  // At most one held request per customer: customers issue one event at a time.
+  assert(std::none_of(held_.begin(), held_.end(),
+                      [&](const Message& h) { return h.customer == request.customer; }));
+  auto at =
+      std::lower_bound(held_.begin(), held_.end(), request,
+                       [](const Message& a, const Message& b) { return a.customer < b.customer; });
+  held_.insert(at, request);
+}
+
+void Branch::buffer(const Message& propagation) {
+  auto at = std::lower_bound(
+      buffered_.begin(), buffered_.end(), propagation, [](const Message& a, const Message& b) {
+        return a.customer != b.customer ? a.customer < b.customer : a.seq < b.seq;
+      });
+  buffered_.insert(at, propagation);
+  buffered_delta_ += propagation.money;
 }
 
 void Branch::on_propagate_robust(const Message& m, Effects& out) {
@@ -394,12 +383,7 @@ void Branch::on_propagate_robust(const Message& m, Effects& out) {
   // sender retransmit it.
   if (already_has(m)) return;
   if (m.seq != applied + 1) {
-    auto at = std::lower_bound(
-        buffered_.begin(), buffered_.end(), m, [](const Message& a, const Message& b) {
-          return a.customer != b.customer ? a.customer < b.customer : a.seq < b.seq;
-        });
-    buffered_.insert(at, m);
-    buffered_delta_ += m.money;
+    buffer(m);
     return;
   }
   const Money amount = m.money < 0 ? -m.money : m.money;
@@ -618,8 +602,7 @@ std::optional<std::string> Branch::refuse_request(const Message& m, bool repeats
   return std::nullopt;
 }
 
-std::optional<std::string> Branch::refuse_propagate(const Message& m,
-                                                    bool repeats_possible) const {
+std::optional<std::string> Branch::refuse_propagate(const Message& m, bool repeats_possible) const {
   const BankLayout& l = *config_.bank;
   const Event& e = l.events[static_cast<size_t>(m.customer)][static_cast<size_t>(m.event)];
   if (!l.is_branch(m.from)) {

@@ -175,6 +175,10 @@ class Branch {
   void on_request_robust(const Message& m, Effects& out);
   void on_propagate_robust(const Message& m, Effects& out);
   void on_ack_robust(const Message& m, Effects& out);
+  // Session, robust: keeps a request until its customer's earlier writes are applied, and
+  // a propagation that arrived ahead of its customer's earlier ones.
+  void hold(const Message& request);
+  void buffer(const Message& propagation);
   void send_ack(const Message& propagation, Effects& out);
   TimerKey propagate_timer(const Unacked& u) const;
   Message propagation(const Unacked& u) const;
