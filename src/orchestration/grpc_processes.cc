@@ -146,8 +146,8 @@ bool BranchProcesses::read_addresses(int64_t timeout_ms, std::vector<std::string
 void BranchProcesses::kill_one(size_t index) {
   Child& c = children_.at(index);
   if (!c.reaped) {
-    ::kill(-c.pid, SIGKILL);
-    ::kill(c.pid, SIGKILL);
+    ::kill(-c.pid, SIGKILL);  // its process group
+    ::kill(c.pid, SIGKILL);   // in case it has not made the group yet
     int status = 0;
     while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
     }
@@ -263,21 +263,7 @@ bool BranchProcesses::read_addresses_of(const std::vector<size_t>& which_childre
 }
 
 void BranchProcesses::stop_all() {
-  for (Child& c : children_) {
-    if (!c.reaped) {
-      ::kill(-c.pid, SIGKILL);  // its process group
-      ::kill(c.pid, SIGKILL);   // in case it has not made the group yet
-      int status = 0;
-      while (::waitpid(c.pid, &status, 0) < 0 && errno == EINTR) {
-      }
-      c.reaped = true;
-      c.status = status;
-    }
-    if (c.stdout_fd >= 0) {
-      ::close(c.stdout_fd);
-      c.stdout_fd = -1;
-    }
-  }
+  for (size_t i = 0; i < children_.size(); ++i) kill_one(i);
 }
 
 std::vector<pid_t> BranchProcesses::pids() const {
