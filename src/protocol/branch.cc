@@ -205,13 +205,20 @@ void Branch::apply_write(int32_t customer, int32_t event, Interface iface, Money
 }
 
 void Branch::reply(const Message& request, bool success, Effects& out) {
+  // A write's reply carries its result only. The balance it produced is in the History
+  // (the serve observation); carrying it, or the balance when a sync write's last ack
+  // arrived, would make states that differ only in that number, and make a sync ack read
+  // the balance, so acks would no longer commute with other deliveries.
+  const Money money = is_write(request.iface) ? 0 : balance_;
   if (config_.protocol == ProtocolKind::kRobust) {
     // Remembered (durably) before it is sent: a repeat of the request gets it again.
     served_[static_cast<size_t>(request.customer)] =
-        ServedReply{.event = request.event,
-                    .success = success,
-                    .money = is_write(request.iface) ? 0 : balance_};
+        ServedReply{.event = request.event, .success = success, .money = money};
   }
+  send_reply(request, success, money, out);
+}
+
+void Branch::send_reply(const Message& request, bool success, Money money, Effects& out) {
   out.send(Message{.kind = MessageKind::kReply,
                    .iface = request.iface,
                    .success = success,
@@ -220,12 +227,7 @@ void Branch::reply(const Message& request, bool success, Effects& out) {
                    .customer = request.customer,
                    .event = request.event,
                    .seq = request.seq,
-                   // A write's reply carries its result only. The balance it produced
-                   // is in the History (the serve observation); carrying it, or the
-                   // balance when a sync write's last ack arrived, would make states
-                   // that differ only in that number, and make a sync ack read the
-                   // balance, so acks would no longer commute with other deliveries.
-                   .money = is_write(request.iface) ? 0 : balance_});
+                   .money = money});
 }
 
 void Branch::propagate(const Message& request, Money delta, int32_t seq, Effects& out) {
@@ -332,15 +334,7 @@ void Branch::on_request_robust(const Message& m, Effects& out) {
   if (m.event < last.event) return;
   if (m.event == last.event) {
     // A repeat of the request served last: its remembered reply again, nothing reapplied.
-    out.send(Message{.kind = MessageKind::kReply,
-                     .iface = m.iface,
-                     .success = last.success,
-                     .from = config_.self,
-                     .to = m.from,
-                     .customer = m.customer,
-                     .event = m.event,
-                     .seq = m.seq,
-                     .money = last.money});
+    send_reply(m, last.success, last.money, out);
     return;
   }
   if (holds(m.customer, m.event)) return;  // a repeat of the request held here

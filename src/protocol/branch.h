@@ -179,6 +179,8 @@ class Branch {
   // a propagation that arrived ahead of its customer's earlier ones.
   void hold(const Message& request);
   void buffer(const Message& propagation);
+  // A reply to `request` (reply() decides success and money, and remembers it under robust).
+  void send_reply(const Message& request, bool success, Money money, Effects& out);
   void send_ack(const Message& propagation, Effects& out);
   TimerKey propagate_timer(const Unacked& u) const;
   Message propagation(const Unacked& u) const;
