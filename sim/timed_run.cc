@@ -87,10 +87,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
   };
   // Whether some armed timer could fire now.
   const auto any_timer_enabled = [&] {
-    for (const ArmedTimer& t : world.timers()) {
-      if (world.timer_enabled(t)) return true;
-    }
-    return false;
+    return world.timers().any_of([&](const ArmedTimer& t) { return world.timer_enabled(t); });
   };
 
   const FaultSpec& faults = options.faults;

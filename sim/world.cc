@@ -72,15 +72,13 @@ void World::enabled(std::vector<Choice>* out) const {
 }
 
 void World::timer_choices(std::vector<Choice>* out) const {
-  for (const ArmedTimer& t : timers_) {
+  timers_.for_each([&](const ArmedTimer& t) {
     if (timer_enabled(t)) out->push_back(Choice{t.id, ChoiceKind::kTimer});
-  }
+  });
 }
 
 const ArmedTimer* World::find_timer(uint64_t timer_id) const {
-  auto it = std::lower_bound(timers_.begin(), timers_.end(), timer_id,
-                             [](const ArmedTimer& t, uint64_t id) { return t.id < id; });
-  return it == timers_.end() || it->id != timer_id ? nullptr : &*it;
+  return timers_.find(timer_id);
 }
 
 bool World::timer_enabled(const ArmedTimer& t) const {
@@ -116,7 +114,7 @@ void World::fire_timer(const Choice& c, int64_t now_us) {
   const ArmedTimer* t = find_timer(c.message_id);
   assert(t != nullptr && timer_enabled(*t));
   const TimerKey k = t->key;
-  timers_.erase(timers_.begin() + (t - timers_.data()));
+  timers_.remove(c.message_id);
   last_timer_ = k;
   timers_fired_ += 1;
   effects_.clear();
@@ -210,13 +208,12 @@ void World::apply(const Choice& c, int64_t now_us) {
       branches_[static_cast<size_t>(m.to)].already_has(m)) {
     fault_money_ += m.money;
   }
-  if (!dispatch(
-          Delivery{.step = delivered_,
-                   .message_id = c.message_id,
-                   .message = m,
-                   .bytes = bytes,
-                   .repeats_possible = faults_.injected() > 0},
-          effects_)) {
+  if (!dispatch(Delivery{.step = delivered_,
+                         .message_id = c.message_id,
+                         .message = m,
+                         .bytes = bytes,
+                         .repeats_possible = faults_.injected() > 0},
+                effects_)) {
     halted_ = true;
     return;
   }
@@ -259,10 +256,11 @@ void World::absorb(Effects& effects, int64_t now_us) {
     last_sent_count_ += 1;
   }
   for (const TimerEffect& t : effects.timers()) {
-    std::erase_if(timers_, [&](const ArmedTimer& a) { return a.key == t.key; });
     if (t.set) {
-      timers_.push_back(ArmedTimer{next_timer_id_++, t.key});
-      last_timers_set_.push_back(timers_.back().id);
+      timers_.arm(t.key, next_timer_id_);
+      last_timers_set_.push_back(next_timer_id_++);
+    } else {
+      timers_.disarm(t.key);
     }
   }
   for (const Observation& o : effects.observations()) {

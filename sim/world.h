@@ -21,6 +21,7 @@
 #include "protocol/customer.h"
 #include "protocol/effects.h"
 #include "protocol/properties.h"
+#include "sim/armed_timers.h"
 #include "sim/executor.h"
 #include "sim/history.h"
 #include "sim/monitor.h"
@@ -95,13 +96,6 @@ constexpr bool is_fault_step(uint64_t step) {
   return (step >> 56) != 0 && (step >> 56) < kChoiceKindCount;
 }
 
-// A timer an actor armed (effects.h). Ids are assigned in arming order, never reused; a
-// re-armed timer gets a fresh id.
-struct ArmedTimer {
-  uint64_t id = 0;
-  TimerKey key;
-};
-
 // Faults a World has taken, and messages they lost.
 struct FaultCounts {
   uint64_t drops = 0, duplicates = 0, crashes = 0, restarts = 0, partitions = 0, heals = 0;
@@ -146,7 +140,7 @@ class World {
   // has not buffered it, both are up and their link is not cut. (README: robust.)
   bool timer_enabled(const ArmedTimer& t) const;
   // Armed timers, by id.
-  const std::vector<ArmedTimer>& timers() const { return timers_; }
+  const ArmedTimers& timers() const { return timers_; }
   // Returns nullptr when no timer with that id is armed.
   const ArmedTimer* find_timer(uint64_t timer_id) const;
   // Ids of the timers armed (or re-armed) by the last start() or apply().
@@ -320,7 +314,7 @@ class World {
   __int128 fault_money_ = 0;
   // Timers (robust). Not encoded: they mirror actor state (a waiting customer's request,
   // a branch's unacknowledged propagations), which is.
-  std::vector<ArmedTimer> timers_;  // sorted by id
+  ArmedTimers timers_;
   uint64_t next_timer_id_ = 0;
   std::vector<uint64_t> last_timers_set_;
   TimerKey last_timer_;
