@@ -255,7 +255,13 @@ void BranchNode::finish_robust_step_locked(const std::string& delivered, const T
         std::_Exit(kExitDurableWriteFailed);
       }
     }
-    if (!send_report_locked(report)) return;  // the run has failed: nothing more goes out
+    if (store_ == nullptr) {
+      // Nothing survives a crash here anyway: the report rides ahead of the step's sends on
+      // the driver's stream (a reply to the driver comes after it on the same stream).
+      if (!outboxes_.empty()) outboxes_.back()->push_report(std::move(report));
+    } else if (!send_report_locked(report)) {
+      return;  // the run has failed: nothing more goes out
+    }
   } else {
     save_durable_locked();
   }

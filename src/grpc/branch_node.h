@@ -38,14 +38,16 @@
 // The Branch still reads no clock. Deliveries may repeat (retransmissions), so they are
 // checked as a faulty network's (Branch::refuse with repeats_possible). Links reconnect
 // (Outbox's reconnect mode): a peer that dies and comes back is not a fault. Reports are not
-// held or carried: a step with observations gets the next report number (durable, counted
-// across restarts), is saved with its report (DurableStore, in one atomic write), and the
-// report goes to the driver on the unary Report RPC, answered before any of the step's sends
-// is queued. So the driver has the report of every step whose effects anyone saw, even when
-// this process is killed just after the save: a restarted branch sends its last saved report
-// again when it is configured (the driver ignores one it has), and arms the timers of its
-// unacknowledged propagations. Steps without observations (acks, repeats, timers) are not
-// reported: the driver's history needs only observations.
+// held or carried: a step with observations gets the next report number (counted across
+// restarts), and its report goes to the driver ahead of any of the step's sends. With a
+// DurableStore, the report is saved with the state the step produced (one atomic write) and
+// sent on the unary Report RPC, answered before any send is queued: so the driver has the
+// report of every step whose effects anyone saw, even when this process is killed just after
+// the save; a restarted branch sends its last saved report again when it is configured (the
+// driver ignores one it has) and arms the timers of its unacknowledged propagations. Without
+// one (no crash to survive) the report is queued on the driver's stream, ahead of the step's
+// reply there. Steps without observations (acks, repeats, timers) are not reported: the
+// driver's history needs only observations.
 //
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps

@@ -357,15 +357,12 @@ grpc::Status DriverNode::on_deliver(const wire::Packet& p) {
 grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   // Decode outside the lock: the other branches' streams keep going meanwhile.
   std::string error;
-  if (options_.robust && b.reports_size() > 0) {
-    error = "a step report on a stream (robust branches report on the Report RPC)";
-  }
   std::vector<ReceivedStep> steps;
   steps.reserve(static_cast<size_t>(b.reports_size()));
   for (const wire::StepEffects& s : b.reports()) {
     auto step = decode_step(s, *layout_, &error);
     if (!step) break;
-    if (step->fired || !step->timers.empty()) {
+    if (!options_.robust && (step->fired || !step->timers.empty())) {
       // Timers run only under a conductor (replay); a free run has none (robust is refused).
       error = fmt::format("step {} of {}: a timer step or timer in a free-running report", s.step(),
                           layout_->actor_name(s.branch()));
@@ -390,7 +387,7 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
   for (ReceivedStep& s : steps) {
     if (!error.empty()) break;
-    error = receive_step_locked(std::move(s));
+    error = options_.robust ? take_report_locked(std::move(s)) : receive_step_locked(std::move(s));
   }
   for (const Message& m : replies) {
     if (!error.empty()) break;
@@ -431,16 +428,21 @@ grpc::Status DriverNode::on_report(const wire::StepEffects& s) {
     set_fault_locked("driver rejected a branch's report: " + error);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a report: " + error);
   }
-  const size_t b = static_cast<size_t>(s.branch());
-  if (s.step() < next_step_[b] || received_[b].contains(s.step())) {
-    repeated_reports_ += 1;  // sent again by a restarted branch: taken already
-    return grpc::Status::OK;
-  }
-  if (const std::string why = receive_step_locked(ReceivedStep{s.branch(), s.step(), *step});
+  if (const std::string why = take_report_locked(ReceivedStep{s.branch(), s.step(), *step});
       !why.empty()) {
     set_fault_locked("driver rejected a branch's report: " + why);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a report: " + why);
   }
+  return grpc::Status::OK;
+}
+
+std::string DriverNode::take_report_locked(ReceivedStep step) {
+  const size_t b = static_cast<size_t>(step.branch);
+  if (step.step < next_step_[b] || received_[b].contains(step.step)) {
+    repeated_reports_ += 1;  // sent again by a restarted branch: taken already
+    return {};
+  }
+  if (std::string why = receive_step_locked(std::move(step)); !why.empty()) return why;
   bool any = false;
   for (auto it = received_[b].find(next_step_[b]); it != received_[b].end();
        it = received_[b].find(next_step_[b])) {
@@ -451,7 +453,7 @@ grpc::Status DriverNode::on_report(const wire::StepEffects& s) {
     any = true;
   }
   if (any) last_progress_ = std::chrono::steady_clock::now();
-  return grpc::Status::OK;
+  return {};
 }
 
 void DriverNode::take_reply_robust_locked(const Message& m) {

@@ -32,8 +32,9 @@
 // the exact in-flight accounting above does not apply. Instead:
 //   - customers retransmit: their timer effects arm real timers (retransmit_ms), fired on
 //     this process's timer thread into Customer::on_timer;
-//   - branches report only steps with observations, on the unary Report RPC, numbered 1, 2,
-//     ... per branch across restarts, each before the step's sends leave (branch_node.h):
+//   - branches report only steps with observations, numbered 1, 2, ... per branch across
+//     restarts, each ahead of the step's sends (branch_node.h: on the unary Report RPC with
+//     durable state, else on the stream ahead of the replies):
 //     they are taken in number order (a report taken already, sent again by a restarted
 //     branch, is ignored), so every observation of a step precedes every effect of it here;
 //   - a reply is checked by its customer as a faulty network's (Customer::refuse with
@@ -168,6 +169,8 @@ class DriverNode {
   std::string stall_text_locked(int64_t idle_ms) const;
   // Robust (see above).
   void take_reply_robust_locked(const Message& m);
+  // A report, in number order per branch (one taken already is ignored); empty or why not.
+  std::string take_report_locked(ReceivedStep step);
   void apply_timers_locked(const std::vector<TimerEffect>& timers);
   void timer_loop();
 
