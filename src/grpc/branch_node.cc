@@ -219,8 +219,7 @@ void BranchNode::robust_timer_loop() {
     }
     for (const TimerKey& k : due) {
       effects_.clear();
-      branch_.on_timer(k, effects_);
-      steps_ += 1;
+      branch_.on_timer(k, effects_);  // not a delivery: steps_ counts those (Status)
       finish_robust_step_locked(std::string(), &k);
     }
     if (!due.empty()) flush_locked(/*to_driver=*/false);

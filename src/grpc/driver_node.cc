@@ -410,7 +410,7 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
     set_fault_locked("driver rejected a branch's stream: " + error);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a message: " + error);
   }
-  advance_locked();
+  if (!options_.robust) advance_locked();  // robust: taken above
   return grpc::Status::OK;
 }
 
@@ -446,7 +446,6 @@ std::string DriverNode::take_report_locked(ReceivedStep step) {
   bool any = false;
   for (auto it = received_[b].find(next_step_[b]); it != received_[b].end();
        it = received_[b].find(next_step_[b])) {
-    delivered_ += 1;
     record_locked(it->second.effects.observations);
     received_[b].erase(it);
     next_step_[b] += 1;

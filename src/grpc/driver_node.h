@@ -122,6 +122,8 @@ class DriverNode {
 
   // The observations so far, in causal order.
   std::vector<TimedObservation> observations() const;
+  // Messages delivered here and taken (robust: replies only, repeats included; the branches
+  // count their own deliveries).
   uint64_t delivered() const;
   // Per answered customer operation: microseconds from sending its request to taking its
   // reply, in the order the replies were taken.
