@@ -4,6 +4,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include <fmt/format.h>
@@ -43,6 +45,13 @@ std::string speed_text(std::vector<int64_t> latencies_us, int64_t elapsed_us) {
   return fmt::format("{} operations in {} us: {} operations/s; latency median {} us, p99 {} us", n,
                      elapsed_us, static_cast<int64_t>(n * 1'000'000 / elapsed_us), at(500),
                      at(990));
+}
+
+// Test hook: BANKSIM_TEST_FORGET_ON_KILL=1 removes a killed branch's durable file before
+// its restart, so tests can see a run whose branch comes back with nothing fail.
+bool testing_forget_on_kill() {
+  const char* v = std::getenv("BANKSIM_TEST_FORGET_ON_KILL");
+  return v != nullptr && std::string_view(v) == "1";
 }
 
 struct KillPoint {
@@ -162,6 +171,12 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
         if (client.status(&st, &ignored)) killed_steps += st.steps();
       }
       cluster->kill_branch(k.branch);
+      if (testing_forget_on_kill()) {
+        std::error_code ignored;
+        std::filesystem::remove(fmt::format("{}/branch-{}.durable", cluster->data_dir(),
+                                            scenario->branches[static_cast<size_t>(k.branch)].id),
+                                ignored);
+      }
       std::string why;
       if (!cluster->restart_branch(k.branch, &why)) {
         return fmt::format("--kill {}: {} did not come back: {}", k.spec,

@@ -547,8 +547,11 @@ void DriverNode::on_fault(const std::string& message) {
 }
 
 std::string DriverNode::stall_text_locked(int64_t idle_ms) const {
-  std::string out =
-      fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms, in_flight_.size());
+  // Robust counts nothing in flight (see the header).
+  std::string out = options_.robust
+                        ? fmt::format("no progress for {} ms", idle_ms)
+                        : fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms,
+                                      in_flight_.size());
   int listed = 0;
   for (size_t c = 0; c < customers_.size(); ++c) {
     if (!customers_[c].waiting()) continue;

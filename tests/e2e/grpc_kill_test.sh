@@ -39,6 +39,13 @@ check_run "$WORK/out" 2
 expect_grep '^kill 2: branch 3 SIGKILLed' "$WORK/out"
 expect_grep '^robust: retransmission after 100 ms' "$WORK/out"
 
+# Where it must fail: the same kill, but the branch comes back without its durable state (a
+# test hook removes its file): it no longer knows which writes it applied, holds its
+# customers' next requests for writes that never come, and the run fails.
+expect_exit 3 env BANKSIM_TEST_FORGET_ON_KILL=1 "$BANKSIM" run "$S" --backend grpc \
+  --protocol robust --kill 2@1000 --timeout-ms 3000 --summary-max 1
+expect_grep '^banksim: run --backend grpc failed: no progress for [0-9]+ ms' "$WORK/err"
+
 # Where it must fail: a protocol that does not survive a kill is refused, as is a kill the
 # scenario cannot have, and --kill outside the gRPC backend.
 expect_exit 2 "$BANKSIM" run "$S" --backend grpc --protocol session --kill 2@1000
