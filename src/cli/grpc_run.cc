@@ -267,6 +267,9 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
   int status = emit_outcome(h, facts, args.out, /*timeline=*/"");
   if (args.out.output != "-") {
     fmt::print("speed: {}\n", speed_text(driver.latencies_us(), facts.end_time_us));
+    if (!robust && durable) {
+      fmt::print("durable state fsync'd in a temporary data directory (removed at the end)\n");
+    }
     if (robust) {
       fmt::print("robust: retransmission after {} ms: {} customer retransmissions; {}\n",
                  retransmit_ms, driver.retransmissions(),
