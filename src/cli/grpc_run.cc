@@ -128,6 +128,13 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
     return kExitBadInput;
   }
   const int64_t retransmit_ms = args.retransmit_ms > 0 ? args.retransmit_ms : kDefaultRetransmitMs;
+  if (robust && retransmit_ms > args.grpc.idle_ms / 2) {
+    fmt::print(stderr,
+               "banksim: --retransmit-ms {}: at most half of --timeout-ms ({}): what a killed "
+               "branch lost must be resent before the run is judged stalled\n",
+               retransmit_ms, args.grpc.idle_ms);
+    return kExitBadInput;
+  }
   const bool durable = args.durable || !kills->empty();
   if (!args.record.empty()) {
     fmt::print(stderr,

@@ -60,6 +60,8 @@ for bad in 2 2@ @5 2@x 2@-1 x@1; do
 done
 expect_exit 2 "$BANKSIM" run "$S" --protocol robust --kill 2@10
 expect_grep '^banksim: --kill: kills a real branch process: only with --backend grpc' "$WORK/err"
+expect_exit 2 "$BANKSIM" run "$S" --backend grpc --protocol robust --retransmit-ms 3000
+expect_grep '^banksim: --retransmit-ms 3000: at most half of --timeout-ms \(5000\)' "$WORK/err"
 expect_exit 2 "$BANKSIM" run "$S" --backend grpc --protocol session --retransmit-ms 50
 expect_grep '^banksim: --retransmit-ms: only the robust protocol retransmits' "$WORK/err"
 
