@@ -202,7 +202,8 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
     }
     return cluster->failure();
   };
-  // Robust: settled once no branch has anything left to propagate, hold or apply.
+  // Robust: settled once no branch has anything left to propagate, hold or apply, and the
+  // driver has every report.
   const auto settled = [&]() {
     for (int32_t b = 0; b < scenario->branch_count(); ++b) {
       const std::string& address = cluster->addresses()[static_cast<size_t>(b)];
@@ -212,6 +213,9 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
       std::string ignored;
       if (!client.status(&st, &ignored)) return false;
       if (st.unacked() != 0 || st.held_requests() != 0 || st.buffered_delta() != 0) return false;
+      // Every report it made is taken (without durable state they ride its stream, and may
+      // still be on the way when the ack that followed them has arrived).
+      if (driver.reports_taken(b) != st.reported()) return false;
     }
     return true;
   };

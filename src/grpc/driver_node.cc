@@ -536,6 +536,11 @@ uint64_t DriverNode::repeated_reports() const {
   return repeated_reports_;
 }
 
+uint64_t DriverNode::reports_taken(int32_t b) const {
+  std::lock_guard lock(mu_);
+  return next_step_[static_cast<size_t>(b)] - 1;
+}
+
 uint64_t DriverNode::retransmissions() const {
   std::lock_guard lock(mu_);
   return retransmissions_;

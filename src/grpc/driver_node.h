@@ -41,8 +41,8 @@
 //     repeats_possible); a repeat is ignored;
 //   - quiescence: every customer is done, no report waits for an earlier one, and the
 //     caller's `settled` check holds (run: every branch has no unacknowledged propagation,
-//     no held request and no buffered write, read with the Status RPC), after which nothing
-//     can change any more.
+//     no held request and no buffered write, and every report it made is taken, read with
+//     the Status RPC), after which nothing can change any more.
 //
 // Failure: a fault (a branch could not send, a send from here failed, a report is malformed
 // or out of order, a reply nobody sent), no progress for the idle timeout, or the caller's
@@ -119,6 +119,8 @@ class DriverNode {
   // Robust: reports sent again by a restarted branch (ignored) and customer retransmissions.
   uint64_t repeated_reports() const;
   uint64_t retransmissions() const;
+  // Robust: how many of branch `b`'s reports were taken (numbers 1..n).
+  uint64_t reports_taken(int32_t b) const;
 
   // The observations so far, in causal order.
   std::vector<TimedObservation> observations() const;
