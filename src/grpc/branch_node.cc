@@ -170,8 +170,8 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     // Back from a crash: the last report again (the driver may not have it), and the timers
     // of the propagations still unacknowledged.
     if (store_ != nullptr && store_->report().number > 0) {
-      wire::StepEffects last;
-      if (!last.ParseFromString(store_->report().step) || !send_report_locked(last)) {
+      wire::Batch last;
+      if (!last.ParseFromString(store_->report().step) || !send_reports_locked(last)) {
         *error = fmt::format("{}: could not report its last saved step to the driver", name());
         return false;
       }
@@ -226,17 +226,43 @@ void BranchNode::robust_timer_loop() {
   }
 }
 
-bool BranchNode::send_report_locked(const wire::StepEffects& report) {
+bool BranchNode::send_reports_locked(const wire::Batch& reports) {
   wire::Empty empty;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() +
                    std::chrono::milliseconds(config_.rpc_timeout_ms));
-  const grpc::Status s = driver_->Report(&ctx, report, &empty);
+  const grpc::Status s = driver_->Report(&ctx, reports, &empty);
   if (s.ok()) return true;
   // fault() takes mu_: from the side thread.
-  engine_.post([this, m = fmt::format("could not report step {} to the driver: {}", report.step(),
-                                      status_text(s))] { fault(m); });
+  engine_.post([this, m = fmt::format("could not report {} step(s) to the driver: {}",
+                                      reports.reports_size(), status_text(s))] { fault(m); });
   return false;
+}
+
+void BranchNode::commit_group_locked() {
+  if (store_ == nullptr) return;
+  if (group_reports_.reports_size() > 0) {
+    std::string error;
+    if (!store_->save(branch_.durable(),
+                      DurableReport{reported_, group_reports_.SerializeAsString()}, &error)) {
+      std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
+                   name().c_str(), error.c_str());
+      std::fflush(stderr);
+      std::_Exit(kExitDurableWriteFailed);
+    }
+    const bool reported = send_reports_locked(group_reports_);
+    group_reports_.Clear();
+    if (!reported) {
+      group_sends_.clear();  // the run has failed: nothing more goes out
+      return;
+    }
+  } else {
+    save_durable_locked();
+  }
+  for (auto& [box, bytes] : group_sends_) {
+    if (box < outboxes_.size() && outboxes_[box] != nullptr) outboxes_[box]->push(std::move(bytes));
+  }
+  group_sends_.clear();
 }
 
 void BranchNode::finish_robust_step_locked(const std::string& delivered, const TimerKey* fired) {
@@ -245,24 +271,12 @@ void BranchNode::finish_robust_step_locked(const std::string& delivered, const T
     wire::StepEffects report;
     to_proto(self_, reported_, delivered, effects_, &report, fired);
     if (store_ != nullptr) {
-      std::string error;
-      if (!store_->save(branch_.durable(), DurableReport{reported_, report.SerializeAsString()},
-                        &error)) {
-        std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
-                     name().c_str(), error.c_str());
-        std::fflush(stderr);
-        std::_Exit(kExitDurableWriteFailed);
-      }
-    }
-    if (store_ == nullptr) {
+      *group_reports_.add_reports() = std::move(report);
+    } else if (!outboxes_.empty()) {
       // Nothing survives a crash here anyway: the report rides ahead of the step's sends on
       // the driver's stream (a reply to the driver comes after it on the same stream).
-      if (!outboxes_.empty()) outboxes_.back()->push_report(std::move(report));
-    } else if (!send_report_locked(report)) {
-      return;  // the run has failed: nothing more goes out
+      outboxes_.back()->push_report(std::move(report));
     }
-  } else {
-    save_durable_locked();
   }
   for (const TimerEffect& t : effects_.timers()) {
     if (t.set) {
@@ -278,8 +292,13 @@ void BranchNode::finish_robust_step_locked(const std::string& delivered, const T
     if (outboxes_.empty() || outboxes_[box] == nullptr) continue;  // shut down
     bytes.clear();
     encode_message(m, &bytes);
-    outboxes_[box]->push(bytes);
+    if (store_ != nullptr) {
+      group_sends_.emplace_back(box, bytes);
+    } else {
+      outboxes_[box]->push(bytes);
+    }
   }
+  if (!grouping_) commit_group_locked();
 }
 
 void BranchNode::timer_loop() {
@@ -387,10 +406,15 @@ grpc::Status BranchNode::on_batch(const wire::Batch& b) {
   // Other branches' reports, riding along: the driver checks them, this branch only carries.
   for (const wire::StepEffects& r : b.reports()) hold_locked(r);
   grpc::Status s = grpc::Status::OK;
+  grouping_ = robust_free_ && store_ != nullptr;  // robust: one save for the batch's steps
   for (const std::string& e : b.envelopes()) {
     // Robust, free: retransmissions repeat messages (see the header).
     s = step_locked(e, nullptr, /*repeats_possible=*/robust_free_);
     if (!s.ok()) break;
+  }
+  if (grouping_) {
+    grouping_ = false;
+    commit_group_locked();
   }
   if (configured_) flush_locked(/*to_driver=*/false);
   return s;

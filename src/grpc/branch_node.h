@@ -40,14 +40,17 @@
 // (Outbox's reconnect mode): a peer that dies and comes back is not a fault. Reports are not
 // held or carried: a step with observations gets the next report number (counted across
 // restarts), and its report goes to the driver ahead of any of the step's sends. With a
-// DurableStore, the report is saved with the state the step produced (one atomic write) and
-// sent on the unary Report RPC, answered before any send is queued: so the driver has the
-// report of every step whose effects anyone saw, even when this process is killed just after
-// the save; a restarted branch sends its last saved report again when it is configured (the
-// driver ignores one it has) and arms the timers of its unacknowledged propagations. Without
-// one (no crash to survive) the report is queued on the driver's stream, ahead of the step's
-// reply there. Steps without observations (acks, repeats, timers) are not reported: the
-// driver's history needs only observations.
+// DurableStore, the steps of one incoming batch are committed as a group: once the batch is
+// consumed, the state they produced is saved with their reports (one atomic, fsync'd write),
+// the reports go on the unary Report RPC, answered, and only then are the group's sends
+// queued. So no effect of a step leaves before it is on disk, and the driver has the report
+// of every step whose effects anyone saw, even when this process is killed just after the
+// save: a restarted branch sends its last saved group again when it is configured (the
+// driver ignores reports it has) and arms the timers of its unacknowledged propagations.
+// (One save per batch rather than per step: under load a batch holds several messages.)
+// Without a store (no crash to survive) the report is queued on the driver's stream, ahead
+// of the step's reply there. Steps without observations (acks, repeats, timers) are not
+// reported: the driver's history needs only observations.
 //
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
@@ -137,11 +140,15 @@ class BranchNode {
   void timer_loop();
   // Robust, free mode (see above).
   void robust_timer_loop();
-  // REQUIRES mu_ held; the step's effects in effects_. Saves and reports it, arms its timers,
-  // queues its sends. `fired`: a timer step.
+  // REQUIRES mu_ held; the step's effects in effects_. Reports it, arms its timers, queues
+  // its sends; with a store, into the group that commit_group_locked() saves and sends
+  // (at once unless grouping_). `fired`: a timer step.
   void finish_robust_step_locked(const std::string& delivered, const TimerKey* fired);
+  // REQUIRES mu_ held. Group commit: saves the state with the group's reports (one atomic,
+  // fsync'd write), sends the reports (answered), then queues the group's sends.
+  void commit_group_locked();
   // REQUIRES mu_ held. The Report RPC (answered); false after raising a fault.
-  bool send_report_locked(const wire::StepEffects& report);
+  bool send_reports_locked(const wire::Batch& reports);
   void set_timer_locked(const TimerKey& k);
   // REQUIRES mu_ held. Writes Branch::durable() when the step changed it (see above).
   void save_durable_locked();
@@ -170,6 +177,9 @@ class BranchNode {
   // Robust, free mode.
   bool robust_free_ = false;
   uint64_t reported_ = 0;  // step reports made, across restarts (the store's)
+  bool grouping_ = false;  // on_batch: steps join the group until the batch ends
+  wire::Batch group_reports_;
+  std::vector<std::pair<size_t, std::string>> group_sends_;  // (outbox, envelope)
   using TimerId = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
   std::map<TimerId, std::pair<TimerKey, std::chrono::steady_clock::time_point>> timers_;
 };

@@ -23,9 +23,9 @@ void DriverNode::listen() {
         on_fault(f.message());
         return grpc::Status::OK;
       });
-  UnaryMethod<wire::StepEffects, wire::Empty>::listen(
+  UnaryMethod<wire::Batch, wire::Empty>::listen(
       e, svc, &Service::RequestReport,
-      [this](const wire::StepEffects& s, wire::Empty*) { return on_report(s); });
+      [this](const wire::Batch& b, wire::Empty*) { return on_report(b); });
   InboundStreams::listen(e, svc, &Service::RequestStream,
                          [this](const wire::Batch& b) { return on_batch(b); });
 }
@@ -414,24 +414,29 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   return grpc::Status::OK;
 }
 
-grpc::Status DriverNode::on_report(const wire::StepEffects& s) {
+grpc::Status DriverNode::on_report(const wire::Batch& b) {
   std::string error;
   if (!options_.robust) {
-    error = "a step report on the Report RPC (only robust branches report there)";
+    error = "step reports on the Report RPC (only robust branches report there)";
+  } else if (b.envelopes_size() > 0) {
+    error = "envelopes on the Report RPC (it carries step reports only)";
   }
-  std::optional<DecodedStep> step;
-  if (error.empty()) step = decode_step(s, *layout_, &error);
+  std::vector<ReceivedStep> steps;
+  for (const wire::StepEffects& s : b.reports()) {
+    if (!error.empty()) break;
+    auto step = decode_step(s, *layout_, &error);
+    if (step) steps.push_back(ReceivedStep{s.branch(), s.step(), std::move(*step)});
+  }
   std::lock_guard lock(mu_);
   if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
   if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
-  if (!step) {
+  for (ReceivedStep& s : steps) {
+    if (!error.empty()) break;
+    error = take_report_locked(std::move(s));
+  }
+  if (!error.empty()) {
     set_fault_locked("driver rejected a branch's report: " + error);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a report: " + error);
-  }
-  if (const std::string why = take_report_locked(ReceivedStep{s.branch(), s.step(), *step});
-      !why.empty()) {
-    set_fault_locked("driver rejected a branch's report: " + why);
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a report: " + why);
   }
   return grpc::Status::OK;
 }

@@ -34,7 +34,7 @@
 //     this process's timer thread into Customer::on_timer;
 //   - branches report only steps with observations, numbered 1, 2, ... per branch across
 //     restarts, each ahead of the step's sends (branch_node.h: on the unary Report RPC with
-//     durable state, else on the stream ahead of the replies):
+//     durable state, a batch's steps together, else on the stream ahead of the replies):
 //     they are taken in number order (a report taken already, sent again by a restarted
 //     branch, is ignored), so every observation of a step precedes every effect of it here;
 //   - a reply is checked by its customer as a faulty network's (Customer::refuse with
@@ -139,8 +139,8 @@ class DriverNode {
   grpc::Status on_deliver(const wire::Packet& p);
   // One batch of a branch's stream: its reports first, then its replies.
   grpc::Status on_batch(const wire::Batch& b);
-  // Robust: one branch's step report.
-  grpc::Status on_report(const wire::StepEffects& s);
+  // Robust: one branch's step reports (Batch.reports), in order.
+  grpc::Status on_report(const wire::Batch& b);
   void on_fault(const std::string& message);
 
  private:

@@ -54,9 +54,10 @@ void durable_to_proto(const BranchDurable& d, wire::BranchDurable* out);
 std::optional<BranchDurable> durable_from_proto(const wire::BranchDurable& p,
                                                 const BankLayout& layout, std::string* error);
 
-// Robust over a free gRPC run: the branch's last step report, kept with the state that step
-// produced (see BranchNode): `number` counts reports across restarts (0: none yet); `step`
-// is the serialized banksim.wire.StepEffects.
+// Robust over a free gRPC run: the reports of the last group of steps saved together, kept
+// with the state they produced (see BranchNode): `number` is the last report's number,
+// counted across restarts (0: none yet); `step` is a serialized banksim.wire.Batch holding
+// the group's reports.
 struct DurableReport {
   uint64_t number = 0;
   std::string step;
