@@ -79,14 +79,6 @@ int serve_unguarded(const ServeArgs& args) {
     }
     protocol = *p;
   }
-  // Robust's timers fire only under a conductor (replay --backend grpc) so far: a free
-  // branch would need real-time timers.
-  if (protocol == ProtocolKind::kRobust && !args.conducted &&
-      (!args.peers.empty() || !args.driver.empty())) {
-    return bad(
-        "--protocol robust: only --conducted over gRPC yet (a free run's retransmission "
-        "timers are not there)");
-  }
   int32_t self = -1;
   std::string ids;
   for (int32_t b = 0; b < s.branch_count(); ++b) {

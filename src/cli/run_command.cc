@@ -48,6 +48,18 @@ CLI::App* add_run_command(CLI::App& app, RunArgs& args) {
                   "twice the retransmission period, 8 x the latency model's largest parameter "
                   "+ 2 ms; robust customers retransmit instead)")
       ->check(positive_integer());
+  cmd->add_option("--kill", args.kills,
+                  "gRPC backend, robust protocol: once OPS customer operations are answered, "
+                  "SIGKILL branch BRANCH's process and restart it from its durable state "
+                  "(BRANCH@OPS, a branch id; repeatable; implies --durable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--retransmit-ms", args.retransmit_ms,
+                  "gRPC backend, robust protocol: a request or propagation unanswered for this "
+                  "many milliseconds is sent again (default 200)")
+      ->check(CLI::Range(int64_t{1}, int64_t{600'000}));
+  cmd->add_flag("--durable", args.durable,
+                "gRPC backend: every branch keeps its durable state in a temporary data "
+                "directory, written and fsync'd before anything that depends on it is sent");
   return cmd;
 }
 
@@ -67,8 +79,9 @@ std::string fault_summary(const std::string& spec, const World& w, const TimedRe
                : "\n";
   }
   if (r.ended_in_fault_window) {
-    out += "the run ended inside a fault window (a branch still down): convergence, "
-           "conservation and liveness are not judged\n";
+    out +=
+        "the run ended inside a fault window (a branch still down): convergence, "
+        "conservation and liveness are not judged\n";
   }
   return out + "\n";
 }
@@ -101,9 +114,9 @@ CommandResult run_command(const RunArgs& args) {
     if (!parsed.ok()) return parsed.error();
     faults = std::move(parsed.value());
     if (args.backend == "grpc") {
-      return Error{fmt::format("{}: faults are not yet supported by the grpc backend",
-                               !args.faults.empty() ? std::string("--faults")
-                                                    : args.scenario + ": $.faults")};
+      return Error{fmt::format(
+          "{}: faults are not yet supported by the grpc backend",
+          !args.faults.empty() ? std::string("--faults") : args.scenario + ": $.faults")};
     }
   }
   if (args.give_up_after_ms > 0 && args.backend == "grpc") {
@@ -117,13 +130,26 @@ CommandResult run_command(const RunArgs& args) {
   if (args.give_up_after_ms > std::numeric_limits<int64_t>::max() / 1000 / 4) {
     return Error{"--give-up-after: too large"};
   }
+  if (args.backend != "grpc") {
+    if (!args.kills.empty()) {
+      return Error{
+          "--kill: kills a real branch process: only with --backend grpc (the simulator's "
+          "crashes are --faults crash=BRANCH@TIME,restart=BRANCH@TIME)"};
+    }
+    if (args.retransmit_ms > 0) {
+      return Error{
+          "--retransmit-ms: only with --backend grpc (the simulator's robust timers fire in "
+          "virtual time)"};
+    }
+    if (args.durable) return Error{"--durable: only with --backend grpc"};
+  }
   if (args.backend == "grpc") return run_over_grpc(args, scenario, s);
   if (args.backend != "sim") {
     return Error{
         fmt::format("--backend: unknown backend \"{}\" (expected sim or grpc)", args.backend)};
   }
-  for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--record", args.record},
-                                   {"--viz", args.viz}}) {
+  for (const auto& [flag, path] :
+       {std::pair<const char*, const std::string&>{"--record", args.record}, {"--viz", args.viz}}) {
     if (path.empty()) continue;
     if (Status added = plan.add(flag, path); !added.ok()) return added.error();
   }

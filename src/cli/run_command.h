@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -24,6 +25,10 @@ struct RunArgs {
   GrpcTimeouts grpc;
   std::string faults;            // --faults SPEC (sim/fault_spec.h); empty: none
   int64_t give_up_after_ms = 0;  // --give-up-after MS; 0: not given (TimedOptions default)
+  // gRPC backend (cli/grpc_run.h).
+  std::vector<std::string> kills;  // --kill BRANCH@OPS, repeatable
+  int64_t retransmit_ms = 0;       // --retransmit-ms; 0: not given (robust's default)
+  bool durable = false;            // --durable: branches keep durable state (fsync'd)
 };
 
 CLI::App* add_run_command(CLI::App& app, RunArgs& args);

@@ -15,9 +15,9 @@ CLI::App* add_serve_command(CLI::App& app, ServeArgs& args) {
       ->required();
   cmd->add_option("--scenario", args.scenario, "Scenario JSON (any seed input form)")->required();
   cmd->add_option("--protocol", args.protocol,
-                  "Replication protocol: sync, async, session or robust (robust only --conducted "
-                  "so far; default: the scenario's, else session for inputs with dest or branch, "
-                  "else sync); every process of a bank must use the same");
+                  "Replication protocol: sync, async, session or robust (default: the scenario's, "
+                  "else session for inputs with dest or branch, else sync); every process of a "
+                  "bank must use the same");
   cmd->add_option("--listen", args.listen,
                   "HOST:PORT to listen on; port 0 lets the OS choose (default 127.0.0.1:0). "
                   "Loopback only unless --allow-remote");

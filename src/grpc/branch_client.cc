@@ -48,8 +48,7 @@ bool BranchClient::deliver(const std::string& envelope, wire::DeliverReply* repl
   return s.ok();
 }
 
-bool BranchClient::fire_timer(const wire::Timer& t, wire::DeliverReply* reply,
-                              std::string* error) {
+bool BranchClient::fire_timer(const wire::Timer& t, wire::DeliverReply* reply, std::string* error) {
   grpc::ClientContext ctx;
   arm(&ctx);
   const grpc::Status s = stub_->FireTimer(&ctx, t, reply);

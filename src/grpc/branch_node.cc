@@ -54,6 +54,7 @@ BranchNode::BranchNode(std::shared_ptr<const BankLayout> layout, int32_t self,
     : BranchNode(std::move(layout), self) {
   if (restored) branch_ = Branch(branch_config(*layout_, self_), *restored);
   store_ = std::move(store);
+  if (store_ != nullptr) reported_ = store_->report().number;
 }
 
 BranchNode::~BranchNode() {
@@ -126,14 +127,8 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     *error = fmt::format("{}: bad configuration: {}", name(), why);
     return false;
   }
-  if (!c.conducted && layout_->protocol == ProtocolKind::kRobust) {
-    *error = fmt::format(
-        "{}: bad configuration: the robust protocol runs only conducted over gRPC yet (a free "
-        "run's retransmission timers are not there)",
-        name());
-    return false;
-  }
   if (!c.conducted) {
+    const bool robust = layout_->protocol == ProtocolKind::kRobust;
     // Out of threads or memory here is an answer to the Configure call, not an abort.
     try {
       driver_ = wire::DriverService::NewStub(make_channel(c.driver));  // faults, with deadlines
@@ -144,14 +139,19 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
         const std::string& peer = c.peers[static_cast<size_t>(b)];
         outboxes_[static_cast<size_t>(b)] =
             std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), peer),
-                                     &engine_, link_stream<wire::BranchService>(peer), on_fault);
+                                     &engine_, link_stream<wire::BranchService>(peer), on_fault,
+                                     /*reconnect=*/robust);
       }
-      outboxes_.back() =
-          std::make_unique<Outbox>(fmt::format("the driver at {}", c.driver), &engine_,
-                                   link_stream<wire::DriverService>(c.driver), on_fault);
-      timer_ = std::thread([this] {
+      outboxes_.back() = std::make_unique<Outbox>(
+          fmt::format("the driver at {}", c.driver), &engine_,
+          link_stream<wire::DriverService>(c.driver), on_fault, /*reconnect=*/robust);
+      timer_ = std::thread([this, robust] {
         try {
-          timer_loop();
+          if (robust) {
+            robust_timer_loop();
+          } else {
+            timer_loop();
+          }
         } catch (const std::exception& e) {
           exit_on_thread_failure(e);
         }
@@ -165,7 +165,140 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
   }
   config_ = c;
   configured_ = true;
+  if (!c.conducted && layout_->protocol == ProtocolKind::kRobust) {
+    robust_free_ = true;
+    // Back from a crash: the last report again (the driver may not have it), and the timers
+    // of the propagations still unacknowledged.
+    if (store_ != nullptr && store_->report().number > 0) {
+      wire::Batch last;
+      if (!last.ParseFromString(store_->report().step) || !send_reports_locked(last)) {
+        *error = fmt::format("{}: could not report its last saved step to the driver", name());
+        return false;
+      }
+    }
+    for (const Unacked& u : branch_.unacked()) {
+      set_timer_locked(TimerKey{.kind = MessageKind::kPropagate,
+                                .owner = self_,
+                                .customer = u.customer,
+                                .event = u.event,
+                                .peer = u.peer});
+    }
+  }
   return true;
+}
+
+void BranchNode::set_timer_locked(const TimerKey& k) {
+  const bool was_empty = timers_.empty();
+  timers_[TimerId{static_cast<int32_t>(k.kind), k.owner, k.customer, k.event, k.peer}] = {
+      k, std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.retransmit_ms)};
+  // Every deadline is now + one delay, so a new one is never earlier than those armed: the
+  // timer thread needs waking only when it sleeps with none.
+  if (was_empty) timer_cv_.notify_one();
+}
+
+void BranchNode::robust_timer_loop() {
+  std::unique_lock lock(mu_);
+  while (!shut_down_) {
+    if (timers_.empty()) {
+      timer_cv_.wait(lock, [&] { return shut_down_ || !timers_.empty(); });
+      continue;
+    }
+    auto next = timers_.begin()->second.second;
+    for (const auto& [id, t] : timers_) next = std::min(next, t.second);
+    timer_cv_.wait_until(lock, next);
+    if (shut_down_) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<TimerKey> due;
+    for (auto it = timers_.begin(); it != timers_.end();) {
+      if (it->second.second <= now) {
+        due.push_back(it->second.first);
+        it = timers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const TimerKey& k : due) {
+      effects_.clear();
+      branch_.on_timer(k, effects_);  // not a delivery: steps_ counts those (Status)
+      finish_robust_step_locked(std::string(), &k);
+    }
+    if (!due.empty()) flush_locked(/*to_driver=*/false);
+  }
+}
+
+bool BranchNode::send_reports_locked(const wire::Batch& reports) {
+  wire::Empty empty;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() +
+                   std::chrono::milliseconds(config_.rpc_timeout_ms));
+  const grpc::Status s = driver_->Report(&ctx, reports, &empty);
+  if (s.ok()) return true;
+  // fault() takes mu_: from the side thread.
+  engine_.post([this, m = fmt::format("could not report {} step(s) to the driver: {}",
+                                      reports.reports_size(), status_text(s))] { fault(m); });
+  return false;
+}
+
+void BranchNode::commit_group_locked() {
+  if (store_ == nullptr) return;
+  if (group_reports_.reports_size() > 0) {
+    std::string error;
+    if (!store_->save(branch_.durable(),
+                      DurableReport{reported_, group_reports_.SerializeAsString()}, &error)) {
+      std::fprintf(stderr, "banksim serve: %s: cannot write its durable state: %s; stopping\n",
+                   name().c_str(), error.c_str());
+      std::fflush(stderr);
+      std::_Exit(kExitDurableWriteFailed);
+    }
+    const bool reported = send_reports_locked(group_reports_);
+    group_reports_.Clear();
+    if (!reported) {
+      group_sends_.clear();  // the run has failed: nothing more goes out
+      return;
+    }
+  } else {
+    save_durable_locked();
+  }
+  for (auto& [box, bytes] : group_sends_) {
+    if (box < outboxes_.size() && outboxes_[box] != nullptr) outboxes_[box]->push(std::move(bytes));
+  }
+  group_sends_.clear();
+}
+
+void BranchNode::finish_robust_step_locked(const std::string& delivered, const TimerKey* fired) {
+  if (!effects_.observations().empty()) {
+    reported_ += 1;
+    wire::StepEffects report;
+    to_proto(self_, reported_, delivered, effects_, &report, fired);
+    if (store_ != nullptr) {
+      *group_reports_.add_reports() = std::move(report);
+    } else if (!outboxes_.empty()) {
+      // Nothing survives a crash here anyway: the report rides ahead of the step's sends on
+      // the driver's stream (a reply to the driver comes after it on the same stream).
+      outboxes_.back()->push_report(std::move(report));
+    }
+  }
+  for (const TimerEffect& t : effects_.timers()) {
+    if (t.set) {
+      set_timer_locked(t.key);
+    } else {
+      timers_.erase(TimerId{static_cast<int32_t>(t.key.kind), t.key.owner, t.key.customer,
+                            t.key.event, t.key.peer});
+    }
+  }
+  std::string bytes;
+  for (const Message& m : effects_.sends()) {
+    const size_t box = layout_->is_branch(m.to) ? static_cast<size_t>(m.to) : outboxes_.size() - 1;
+    if (outboxes_.empty() || outboxes_[box] == nullptr) continue;  // shut down
+    bytes.clear();
+    encode_message(m, &bytes);
+    if (store_ != nullptr) {
+      group_sends_.emplace_back(box, bytes);
+    } else {
+      outboxes_[box]->push(bytes);
+    }
+  }
+  if (!grouping_) commit_group_locked();
 }
 
 void BranchNode::timer_loop() {
@@ -241,6 +374,8 @@ grpc::Status BranchNode::on_status(wire::BranchStatus* out) {
   out->set_held_requests(branch_.held_requests());
   out->set_steps(steps_);
   out->set_buffered_delta(branch_.buffered_delta());
+  out->set_unacked(static_cast<int32_t>(branch_.unacked().size()));
+  out->set_reported(reported_);
   return grpc::Status::OK;
 }
 
@@ -252,7 +387,7 @@ grpc::Status BranchNode::on_deliver(const wire::Packet& p, wire::DeliverReply* r
                             " is not conducted: repeats_possible applies only to a "
                             "conductor's deliveries");
   }
-  const grpc::Status s = step_locked(p.envelope(), reply, p.repeats_possible());
+  const grpc::Status s = step_locked(p.envelope(), reply, p.repeats_possible() || robust_free_);
   if (configured_ && !config_.conducted) flush_locked(/*to_driver=*/false);
   return s;
 }
@@ -271,9 +406,15 @@ grpc::Status BranchNode::on_batch(const wire::Batch& b) {
   // Other branches' reports, riding along: the driver checks them, this branch only carries.
   for (const wire::StepEffects& r : b.reports()) hold_locked(r);
   grpc::Status s = grpc::Status::OK;
+  grouping_ = robust_free_ && store_ != nullptr;  // robust: one save for the batch's steps
   for (const std::string& e : b.envelopes()) {
-    s = step_locked(e, nullptr, /*repeats_possible=*/false);
+    // Robust, free: retransmissions repeat messages (see the header).
+    s = step_locked(e, nullptr, /*repeats_possible=*/robust_free_);
     if (!s.ok()) break;
+  }
+  if (grouping_) {
+    grouping_ = false;
+    commit_group_locked();
   }
   if (configured_) flush_locked(/*to_driver=*/false);
   return s;
@@ -335,6 +476,10 @@ grpc::Status BranchNode::step_locked(const std::string& envelope, wire::DeliverR
   effects_.clear();
   branch_.on_message(*m, effects_);
   steps_ += 1;
+  if (robust_free_) {
+    finish_robust_step_locked(envelope, nullptr);
+    return grpc::Status::OK;
+  }
   save_durable_locked();  // before anything that depends on the step leaves this process
   if (config_.conducted) {
     if (reply != nullptr) to_proto(self_, steps_, envelope, effects_, reply->mutable_effects());

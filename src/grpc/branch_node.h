@@ -32,6 +32,26 @@
 // A branch that cannot write it stops at once (exit kExitDurableWriteFailed): going on would
 // answer from a state that a crash would lose.
 //
+// Robust, free mode (`run --backend grpc --protocol robust`): the state machine's timer
+// effects arm and disarm real timers (NodeConfiguration::retransmit_ms after they are set);
+// when one fires while still armed, the timer thread feeds it to Branch::on_timer as a step.
+// The Branch still reads no clock. Deliveries may repeat (retransmissions), so they are
+// checked as a faulty network's (Branch::refuse with repeats_possible). Links reconnect
+// (Outbox's reconnect mode): a peer that dies and comes back is not a fault. Reports are not
+// held or carried: a step with observations gets the next report number (counted across
+// restarts), and its report goes to the driver ahead of any of the step's sends. With a
+// DurableStore, the steps of one incoming batch are committed as a group: once the batch is
+// consumed, the state they produced is saved with their reports (one atomic, fsync'd write),
+// the reports go on the unary Report RPC, answered, and only then are the group's sends
+// queued. So no effect of a step leaves before it is on disk, and the driver has the report
+// of every step whose effects anyone saw, even when this process is killed just after the
+// save: a restarted branch sends its last saved group again when it is configured (the
+// driver ignores reports it has) and arms the timers of its unacknowledged propagations.
+// (One save per batch rather than per step: under load a batch holds several messages.)
+// Without a store (no crash to survive) the report is queued on the driver's stream, ahead
+// of the step's reply there. Steps without observations (acks, repeats, timers) are not
+// reported: the driver's history needs only observations.
+//
 // Threads: every handler runs on the process's LinkEngine thread (one completion queue
 // for all methods, see link_engine.h); a timer thread flushes old held reports (it sleeps
 // while none is held). No thread per peer: a process has the engine's two threads, the
@@ -42,11 +62,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -116,6 +138,18 @@ class BranchNode {
   void flush_locked(bool to_driver);
   void hold_locked(wire::StepEffects report);
   void timer_loop();
+  // Robust, free mode (see above).
+  void robust_timer_loop();
+  // REQUIRES mu_ held; the step's effects in effects_. Reports it, arms its timers, queues
+  // its sends; with a store, into the group that commit_group_locked() saves and sends
+  // (at once unless grouping_). `fired`: a timer step.
+  void finish_robust_step_locked(const std::string& delivered, const TimerKey* fired);
+  // REQUIRES mu_ held. Group commit: saves the state with the group's reports (one atomic,
+  // fsync'd write), sends the reports (answered), then queues the group's sends.
+  void commit_group_locked();
+  // REQUIRES mu_ held. The Report RPC (answered); false after raising a fault.
+  bool send_reports_locked(const wire::Batch& reports);
+  void set_timer_locked(const TimerKey& k);
   // REQUIRES mu_ held. Writes Branch::durable() when the step changed it (see above).
   void save_durable_locked();
 
@@ -140,6 +174,14 @@ class BranchNode {
   bool timer_idle_ = false;  // the timer sleeps until a report is held
   std::thread timer_;
   std::vector<std::unique_ptr<Outbox>> outboxes_;  // by branch index; back(): the driver
+  // Robust, free mode.
+  bool robust_free_ = false;
+  uint64_t reported_ = 0;  // step reports made, across restarts (the store's)
+  bool grouping_ = false;  // on_batch: steps join the group until the batch ends
+  wire::Batch group_reports_;
+  std::vector<std::pair<size_t, std::string>> group_sends_;  // (outbox, envelope)
+  using TimerId = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
+  std::map<TimerId, std::pair<TimerKey, std::chrono::steady_clock::time_point>> timers_;
 };
 
 }  // namespace banksim

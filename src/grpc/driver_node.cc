@@ -1,5 +1,6 @@
 #include "grpc/driver_node.h"
 
+#include <algorithm>
 #include <cassert>
 
 #include <fmt/format.h>
@@ -22,6 +23,9 @@ void DriverNode::listen() {
         on_fault(f.message());
         return grpc::Status::OK;
       });
+  UnaryMethod<wire::Batch, wire::Empty>::listen(
+      e, svc, &Service::RequestReport,
+      [this](const wire::Batch& b, wire::Empty*) { return on_report(b); });
   InboundStreams::listen(e, svc, &Service::RequestStream,
                          [this](const wire::Batch& b) { return on_batch(b); });
 }
@@ -36,7 +40,8 @@ DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptio
   issued_us_.assign(static_cast<size_t>(layout_->customer_count()), 0);
   customers_.reserve(static_cast<size_t>(layout_->customer_count()));
   for (int32_t c = 0; c < layout_->customer_count(); ++c) {
-    customers_.emplace_back(c, layout_->branch_count(), layout_->events[static_cast<size_t>(c)]);
+    customers_.emplace_back(c, layout_->branch_count(), layout_->events[static_cast<size_t>(c)],
+                            /*retransmit=*/options_.robust);
   }
 }
 
@@ -65,6 +70,8 @@ void DriverNode::shutdown() {
     outboxes.swap(outboxes_);
   }
   cv_.notify_all();
+  timer_cv_.notify_all();
+  if (timer_.joinable()) timer_.join();
   for (auto& o : outboxes) o->stop();
   // The branches' streams never end by themselves: cancel them now.
   if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
@@ -95,7 +102,17 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
     const std::string& address = branch_addresses[static_cast<size_t>(b)];
     outboxes_.push_back(
         std::make_unique<Outbox>(fmt::format("{} at {}", layout_->actor_name(b), address), &engine_,
-                                 link_stream<wire::BranchService>(address), on_fault));
+                                 link_stream<wire::BranchService>(address), on_fault,
+                                 /*reconnect=*/options_.robust));
+  }
+  if (options_.robust) {
+    timer_ = std::thread([this] {
+      try {
+        timer_loop();
+      } catch (const std::exception& e) {
+        exit_on_thread_failure(e);
+      }
+    });
   }
   start_ = std::chrono::steady_clock::now();
   last_progress_ = start_;
@@ -103,6 +120,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   effects_.clear();
   for (Customer& c : customers_) c.start(effects_);
   record_locked(effects_.observations());
+  apply_timers_locked(effects_.timers());
   for (const Message& m : effects_.sends()) route_locked(m);
   pump_gate_locked();
   flush_locked();
@@ -116,6 +134,13 @@ void DriverNode::record_locked(const std::vector<Observation>& obs) {
 
 void DriverNode::route_locked(const Message& m) {
   sent_ += 1;
+  if (options_.robust) {  // repeats are expected: no in-flight accounting (see the header)
+    if (m.kind == MessageKind::kRequest) {
+      issued_us_[static_cast<size_t>(m.customer)] = now_us();
+    }
+    send_locked(m);
+    return;
+  }
   if (!in_flight_.emplace(key_of(m), m).second) {
     set_fault_locked(fmt::format("driver: customer {} sent {} twice", layout_->actor_name(m.from),
                                  describe_message(m, *layout_)));
@@ -337,10 +362,10 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   for (const wire::StepEffects& s : b.reports()) {
     auto step = decode_step(s, *layout_, &error);
     if (!step) break;
-    if (step->fired || !step->timers.empty()) {
+    if (!options_.robust && (step->fired || !step->timers.empty())) {
       // Timers run only under a conductor (replay); a free run has none (robust is refused).
-      error = fmt::format("step {} of {}: a timer step or timer in a free-running report",
-                          s.step(), layout_->actor_name(s.branch()));
+      error = fmt::format("step {} of {}: a timer step or timer in a free-running report", s.step(),
+                          layout_->actor_name(s.branch()));
       break;
     }
     steps.push_back(ReceivedStep{s.branch(), s.step(), std::move(*step)});
@@ -362,18 +387,168 @@ grpc::Status DriverNode::on_batch(const wire::Batch& b) {
   if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
   for (ReceivedStep& s : steps) {
     if (!error.empty()) break;
-    error = receive_step_locked(std::move(s));
+    error = options_.robust ? take_report_locked(std::move(s)) : receive_step_locked(std::move(s));
   }
   for (const Message& m : replies) {
     if (!error.empty()) break;
+    if (options_.robust) {
+      if (!layout_->is_customer(m.to)) {
+        error = check_reply_locked(m);
+        break;
+      }
+      const Customer& c = customers_[static_cast<size_t>(m.to - layout_->branch_count())];
+      if (auto why = c.refuse(m, *layout_, /*repeats_possible=*/true)) {
+        error = *why;
+        break;
+      }
+      take_reply_robust_locked(m);
+      continue;
+    }
     error = receive_reply_locked(m, /*on_stream=*/true);
   }
   if (!error.empty()) {
     set_fault_locked("driver rejected a branch's stream: " + error);
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a message: " + error);
   }
-  advance_locked();
+  if (!options_.robust) advance_locked();  // robust: taken above
   return grpc::Status::OK;
+}
+
+grpc::Status DriverNode::on_report(const wire::Batch& b) {
+  std::string error;
+  if (!options_.robust) {
+    error = "step reports on the Report RPC (only robust branches report there)";
+  } else if (b.envelopes_size() > 0) {
+    error = "envelopes on the Report RPC (it carries step reports only)";
+  }
+  std::vector<ReceivedStep> steps;
+  for (const wire::StepEffects& s : b.reports()) {
+    if (!error.empty()) break;
+    auto step = decode_step(s, *layout_, &error);
+    if (step) steps.push_back(ReceivedStep{s.branch(), s.step(), std::move(*step)});
+  }
+  std::lock_guard lock(mu_);
+  if (shut_down_) return grpc::Status(grpc::StatusCode::UNAVAILABLE, "driver is shutting down");
+  if (!started_) return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "driver not started");
+  for (ReceivedStep& s : steps) {
+    if (!error.empty()) break;
+    error = take_report_locked(std::move(s));
+  }
+  if (!error.empty()) {
+    set_fault_locked("driver rejected a branch's report: " + error);
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "driver rejected a report: " + error);
+  }
+  return grpc::Status::OK;
+}
+
+std::string DriverNode::take_report_locked(ReceivedStep step) {
+  const size_t b = static_cast<size_t>(step.branch);
+  if (step.step < next_step_[b] || received_[b].contains(step.step)) {
+    repeated_reports_ += 1;  // sent again by a restarted branch: taken already
+    return {};
+  }
+  if (std::string why = receive_step_locked(std::move(step)); !why.empty()) return why;
+  bool any = false;
+  for (auto it = received_[b].find(next_step_[b]); it != received_[b].end();
+       it = received_[b].find(next_step_[b])) {
+    record_locked(it->second.effects.observations);
+    received_[b].erase(it);
+    next_step_[b] += 1;
+    any = true;
+  }
+  if (any) last_progress_ = std::chrono::steady_clock::now();
+  return {};
+}
+
+void DriverNode::take_reply_robust_locked(const Message& m) {
+  delivered_ += 1;
+  const size_t c = static_cast<size_t>(m.to - layout_->branch_count());
+  effects_.clear();
+  customers_[c].on_message(m, effects_);
+  if (effects_.observations().empty()) return;  // a repeat: the customer took the first one
+  latencies_us_.push_back(now_us() - issued_us_[c]);
+  last_progress_ = std::chrono::steady_clock::now();
+  record_locked(effects_.observations());
+  apply_timers_locked(effects_.timers());
+  for (const Message& s : effects_.sends()) route_locked(s);
+  flush_locked();
+  if (latencies_us_.size() == watch_answered_ || customers_[c].done()) cv_.notify_all();
+}
+
+void DriverNode::apply_timers_locked(const std::vector<TimerEffect>& timers) {
+  for (const TimerEffect& t : timers) {
+    const int32_t c = t.key.customer;
+    if (t.set) {
+      const bool was_empty = timers_.empty();
+      timers_[c] = {t.key, std::chrono::steady_clock::now() +
+                               std::chrono::milliseconds(options_.retransmit_ms)};
+      if (was_empty) timer_cv_.notify_one();  // later deadlines never precede earlier ones
+    } else if (auto it = timers_.find(c); it != timers_.end() && it->second.first == t.key) {
+      timers_.erase(it);
+    }
+  }
+}
+
+void DriverNode::timer_loop() {
+  std::unique_lock lock(mu_);
+  while (!shut_down_) {
+    if (timers_.empty()) {
+      timer_cv_.wait(lock, [&] { return shut_down_ || !timers_.empty(); });
+      continue;
+    }
+    auto next = timers_.begin()->second.second;
+    for (const auto& [c, t] : timers_) next = std::min(next, t.second);
+    timer_cv_.wait_until(lock, next);
+    if (shut_down_) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::vector<TimerKey> due;
+    for (auto it = timers_.begin(); it != timers_.end();) {
+      if (it->second.second <= now) {
+        due.push_back(it->second.first);
+        it = timers_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const TimerKey& k : due) {
+      effects_.clear();
+      customers_[static_cast<size_t>(k.customer)].on_timer(k, effects_);
+      retransmissions_ += effects_.sends().size();
+      apply_timers_locked(effects_.timers());
+      for (const Message& m : effects_.sends()) route_locked(m);
+    }
+    if (!due.empty()) flush_locked();
+  }
+}
+
+uint64_t DriverNode::answered() const {
+  std::lock_guard lock(mu_);
+  return latencies_us_.size();
+}
+
+void DriverNode::watch_answered(uint64_t n) {
+  std::lock_guard lock(mu_);
+  watch_answered_ = n;
+}
+
+void DriverNode::note_progress() {
+  std::lock_guard lock(mu_);
+  last_progress_ = std::chrono::steady_clock::now();
+}
+
+uint64_t DriverNode::repeated_reports() const {
+  std::lock_guard lock(mu_);
+  return repeated_reports_;
+}
+
+uint64_t DriverNode::reports_taken(int32_t b) const {
+  std::lock_guard lock(mu_);
+  return next_step_[static_cast<size_t>(b)] - 1;
+}
+
+uint64_t DriverNode::retransmissions() const {
+  std::lock_guard lock(mu_);
+  return retransmissions_;
 }
 
 void DriverNode::on_fault(const std::string& message) {
@@ -382,8 +557,11 @@ void DriverNode::on_fault(const std::string& message) {
 }
 
 std::string DriverNode::stall_text_locked(int64_t idle_ms) const {
-  std::string out =
-      fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms, in_flight_.size());
+  // Robust counts nothing in flight (see the header).
+  std::string out = options_.robust
+                        ? fmt::format("no progress for {} ms", idle_ms)
+                        : fmt::format("no progress for {} ms with {} message(s) in flight", idle_ms,
+                                      in_flight_.size());
   int listed = 0;
   for (size_t c = 0; c < customers_.size(); ++c) {
     if (!customers_[c].waiting()) continue;
@@ -402,13 +580,19 @@ std::string DriverNode::stall_text_locked(int64_t idle_ms) const {
 }
 
 DriverNode::WaitResult DriverNode::wait(int64_t idle_timeout_ms,
-                                        const std::function<std::optional<std::string>()>& cancel) {
+                                        const std::function<std::optional<std::string>()>& cancel,
+                                        const std::function<bool()>& settled) {
   for (;;) {
+    bool check_settled = false;
     {
       std::unique_lock lock(mu_);
       cv_.wait_for(lock, std::chrono::milliseconds(20));
       if (fault_) return WaitResult{Outcome::kFault, *fault_};
-      if (started_ && in_flight_.empty()) {
+      if (options_.robust) {
+        check_settled = started_ && std::all_of(customers_.begin(), customers_.end(),
+                                                [](const Customer& c) { return c.done(); });
+        for (const auto& q : received_) check_settled = check_settled && q.empty();
+      } else if (started_ && in_flight_.empty()) {
         // Nothing in flight, so a step or reply still waiting consumed or is a message that
         // no step sent (see the header): it will never be taken.
         size_t waiting = waiting_replies_.size();
@@ -431,6 +615,7 @@ DriverNode::WaitResult DriverNode::wait(int64_t idle_timeout_ms,
     if (cancel) {
       if (auto why = cancel()) return WaitResult{Outcome::kCancelled, *why};
     }
+    if (check_settled && (!settled || settled())) return WaitResult{Outcome::kQuiescent, {}};
   }
 }
 

@@ -27,6 +27,23 @@
 // requests are held while a released query has not been delivered yet; so every query is
 // served with no write in flight, as in the simulator.
 //
+// Robust (DriverNodeOptions::robust; `run --protocol robust`): messages repeat
+// (retransmissions) and a branch may be killed and restarted, losing what it had queued, so
+// the exact in-flight accounting above does not apply. Instead:
+//   - customers retransmit: their timer effects arm real timers (retransmit_ms), fired on
+//     this process's timer thread into Customer::on_timer;
+//   - branches report only steps with observations, numbered 1, 2, ... per branch across
+//     restarts, each ahead of the step's sends (branch_node.h: on the unary Report RPC with
+//     durable state, a batch's steps together, else on the stream ahead of the replies):
+//     they are taken in number order (a report taken already, sent again by a restarted
+//     branch, is ignored), so every observation of a step precedes every effect of it here;
+//   - a reply is checked by its customer as a faulty network's (Customer::refuse with
+//     repeats_possible); a repeat is ignored;
+//   - quiescence: every customer is done, no report waits for an earlier one, and the
+//     caller's `settled` check holds (run: every branch has no unacknowledged propagation,
+//     no held request and no buffered write, and every report it made is taken, read with
+//     the Status RPC), after which nothing can change any more.
+//
 // Failure: a fault (a branch could not send, a send from here failed, a report is malformed
 // or out of order, a reply nobody sent), no progress for the idle timeout, or the caller's
 // cancel check ends the wait with a one-line reason. Nothing here blocks without a deadline.
@@ -41,6 +58,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -59,6 +77,8 @@ namespace banksim {
 struct DriverNodeOptions {
   bool quiescent_queries = false;
   int64_t rpc_timeout_ms = 2000;
+  bool robust = false;          // see above
+  int64_t retransmit_ms = 200;  // robust: customers' retransmission delay
 };
 
 struct TimedObservation {
@@ -85,12 +105,27 @@ class DriverNode {
     std::string message;  // why, when not quiescent
   };
   // Blocks until quiescence, a fault, `idle_timeout_ms` without any step, or `cancel`
-  // returning a reason (polled every 20 ms).
+  // returning a reason (polled every 20 ms, and at once when answered() reaches the value
+  // watch_answered() set). Robust: quiescence needs `settled` too (see above).
   WaitResult wait(int64_t idle_timeout_ms,
-                  const std::function<std::optional<std::string>()>& cancel);
+                  const std::function<std::optional<std::string>()>& cancel,
+                  const std::function<bool()>& settled = {});
+  // Customer operations answered so far.
+  uint64_t answered() const;
+  // Wakes wait() (to poll `cancel`) when answered() reaches `n`.
+  void watch_answered(uint64_t n);
+  // Restarts the idle clock (after the caller spent time restarting a branch).
+  void note_progress();
+  // Robust: reports sent again by a restarted branch (ignored) and customer retransmissions.
+  uint64_t repeated_reports() const;
+  uint64_t retransmissions() const;
+  // Robust: how many of branch `b`'s reports were taken (numbers 1..n).
+  uint64_t reports_taken(int32_t b) const;
 
   // The observations so far, in causal order.
   std::vector<TimedObservation> observations() const;
+  // Messages delivered here and taken (robust: replies only, repeats included; the branches
+  // count their own deliveries).
   uint64_t delivered() const;
   // Per answered customer operation: microseconds from sending its request to taking its
   // reply, in the order the replies were taken.
@@ -104,6 +139,8 @@ class DriverNode {
   grpc::Status on_deliver(const wire::Packet& p);
   // One batch of a branch's stream: its reports first, then its replies.
   grpc::Status on_batch(const wire::Batch& b);
+  // Robust: one branch's step reports (Batch.reports), in order.
+  grpc::Status on_report(const wire::Batch& b);
   void on_fault(const std::string& message);
 
  private:
@@ -134,6 +171,12 @@ class DriverNode {
   void flush_locked();
   std::string check_reply_locked(const Message& m) const;
   std::string stall_text_locked(int64_t idle_ms) const;
+  // Robust (see above).
+  void take_reply_robust_locked(const Message& m);
+  // A report, in number order per branch (one taken already is ignored); empty or why not.
+  std::string take_report_locked(ReceivedStep step);
+  void apply_timers_locked(const std::vector<TimerEffect>& timers);
+  void timer_loop();
 
   std::shared_ptr<const BankLayout> layout_;
   DriverNodeOptions options_;
@@ -164,6 +207,14 @@ class DriverNode {
   bool shut_down_ = false;
   std::optional<std::string> fault_;
   std::chrono::steady_clock::time_point last_progress_;
+  // Robust.
+  uint64_t watch_answered_ = 0;
+  uint64_t repeated_reports_ = 0;
+  uint64_t retransmissions_ = 0;
+  std::map<int32_t, std::pair<TimerKey, std::chrono::steady_clock::time_point>>
+      timers_;  // by customer
+  std::condition_variable timer_cv_;
+  std::thread timer_;
 };
 
 }  // namespace banksim

@@ -177,13 +177,16 @@ std::optional<BranchDurable> durable_from_proto(const wire::BranchDurable& p,
   return d;
 }
 
-std::string encode_durable_file(const DurableIdentity& id, const BranchDurable& d) {
+std::string encode_durable_file(const DurableIdentity& id, const BranchDurable& d,
+                                const DurableReport& report) {
   wire::DurableFile f;
   f.set_scenario_hash(id.scenario_hash);
   f.set_branch_id(id.branch_id);
   f.set_branch_index(id.branch_index);
   f.set_protocol(id.protocol);
   durable_to_proto(d, f.mutable_state());
+  f.set_reported(report.number);
+  f.set_last_report(report.step);
   std::string payload;
   f.SerializeToString(&payload);
   std::string out(kMagic, sizeof(kMagic));
@@ -240,6 +243,7 @@ std::optional<DurableFileContents> decode_durable_file(const std::string& bytes,
                                  .branch_index = f.branch_index(),
                                  .protocol = f.protocol()};
   out.state = f.state();
+  out.report = DurableReport{.number = f.reported(), .step = f.last_report()};
   return out;
 }
 
@@ -297,17 +301,18 @@ std::unique_ptr<DurableStore> DurableStore::open(const std::string& dir, const D
     }
     state = std::move(*decoded);
     *restored = state;
+    s->report_ = contents->report;
   }
   std::string why;
-  if (!s->save(state, &why)) {
+  if (!s->save(state, s->report_, &why)) {
     *error = fmt::format("--data-dir {}: {}", dir, why);
     return nullptr;
   }
   return s;
 }
 
-bool DurableStore::save(const BranchDurable& d, std::string* error) {
-  const std::string bytes = encode_durable_file(id_, d);
+bool DurableStore::save(const BranchDurable& d, const DurableReport& report, std::string* error) {
+  const std::string bytes = encode_durable_file(id_, d, report);
   // An exclusive temporary beside the file (a planted name is never followed or reused).
   std::random_device rd;
   std::string temp;
@@ -352,6 +357,7 @@ bool DurableStore::save(const BranchDurable& d, std::string* error) {
   }
   ::close(dfd);
   saved_ = d;
+  if (&report != &report_) report_ = report;
   return true;
 }
 

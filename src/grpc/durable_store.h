@@ -54,13 +54,25 @@ void durable_to_proto(const BranchDurable& d, wire::BranchDurable* out);
 std::optional<BranchDurable> durable_from_proto(const wire::BranchDurable& p,
                                                 const BankLayout& layout, std::string* error);
 
+// Robust over a free gRPC run: the reports of the last group of steps saved together, kept
+// with the state they produced (see BranchNode): `number` is the last report's number,
+// counted across restarts (0: none yet); `step` is a serialized banksim.wire.Batch holding
+// the group's reports.
+struct DurableReport {
+  uint64_t number = 0;
+  std::string step;
+  bool operator==(const DurableReport&) const = default;
+};
+
 // The whole file's bytes for `d` (exposed for tests).
-std::string encode_durable_file(const DurableIdentity& id, const BranchDurable& d);
+std::string encode_durable_file(const DurableIdentity& id, const BranchDurable& d,
+                                const DurableReport& report = {});
 // Decodes and checks a file's bytes: magic, version, length, checksum, payload. Nullopt and
 // *error (the reason, without the path) when any check fails.
 struct DurableFileContents {
   DurableIdentity identity;
   wire::BranchDurable state;
+  DurableReport report;
 };
 std::optional<DurableFileContents> decode_durable_file(const std::string& bytes,
                                                        std::string* error);
@@ -80,10 +92,14 @@ class DurableStore {
 
   // Writes `d` atomically and durably (see above). False and *error when it could not:
   // the file then still holds the previous state.
-  bool save(const BranchDurable& d, std::string* error);
+  bool save(const BranchDurable& d, std::string* error) { return save(d, report_, error); }
+  // The same, with the last step report (in the same atomic write).
+  bool save(const BranchDurable& d, const DurableReport& report, std::string* error);
   const std::string& path() const { return path_; }
   // The state last saved.
   const BranchDurable& saved() const { return saved_; }
+  // The report last saved (the restored one after open()).
+  const DurableReport& report() const { return report_; }
 
  private:
   DurableStore() = default;
@@ -92,6 +108,7 @@ class DurableStore {
   std::string path_;
   DurableIdentity id_;
   BranchDurable saved_;
+  DurableReport report_;
 };
 
 }  // namespace banksim

@@ -19,6 +19,7 @@ void to_proto(const NodeConfiguration& c, wire::Configuration* out) {
   }
   out->set_conducted(c.conducted);
   out->set_rpc_timeout_ms(c.rpc_timeout_ms);
+  out->set_retransmit_ms(c.retransmit_ms);
 }
 
 NodeConfiguration from_proto(const wire::Configuration& c, int32_t branch_count) {
@@ -35,6 +36,7 @@ NodeConfiguration from_proto(const wire::Configuration& c, int32_t branch_count)
   }
   out.conducted = c.conducted();
   out.rpc_timeout_ms = c.rpc_timeout_ms() == 0 ? kDefaultRpcTimeoutMs : c.rpc_timeout_ms();
+  out.retransmit_ms = c.retransmit_ms() == 0 ? kDefaultRetransmitMs : c.retransmit_ms();
   return out;
 }
 
@@ -42,6 +44,10 @@ std::string validate(const NodeConfiguration& c, const BankLayout& layout, int32
   if (c.driver.empty() && !c.conducted) return "no driver address";
   if (c.rpc_timeout_ms <= 0 || c.rpc_timeout_ms > kMaxRpcTimeoutMs) {
     return fmt::format("rpc timeout {} ms is not in 1..{}", c.rpc_timeout_ms, kMaxRpcTimeoutMs);
+  }
+  if (c.retransmit_ms <= 0 || c.retransmit_ms > kMaxRpcTimeoutMs) {
+    return fmt::format("retransmission delay {} ms is not in 1..{}", c.retransmit_ms,
+                       kMaxRpcTimeoutMs);
   }
   if (c.peers.size() != static_cast<size_t>(layout.branch_count())) {
     return "a peer names a branch index outside the scenario";

@@ -14,12 +14,19 @@ namespace banksim {
 
 constexpr int64_t kDefaultRpcTimeoutMs = 2000;
 constexpr int64_t kMaxRpcTimeoutMs = 600'000;
+// Robust over a free gRPC run (`run --retransmit-ms`): a request or propagation unanswered
+// for this long is sent again. Far above a loopback round trip (well under 1 ms unloaded),
+// so an unfaulty run retransmits rarely; short enough that a killed branch's lost traffic
+// is resent soon after it is back.
+constexpr int64_t kDefaultRetransmitMs = 200;
 
 struct NodeConfiguration {
   std::string driver;              // DriverService address (unused when conducted)
   std::vector<std::string> peers;  // by branch index; empty for self (and when conducted)
   bool conducted = false;
   int64_t rpc_timeout_ms = kDefaultRpcTimeoutMs;
+  // Robust, free mode: a retransmission timer fires this long after it is set.
+  int64_t retransmit_ms = kDefaultRetransmitMs;
 };
 
 void to_proto(const NodeConfiguration& c, wire::Configuration* out);

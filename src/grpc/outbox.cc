@@ -1,5 +1,6 @@
 #include "grpc/outbox.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include <fmt/format.h>
@@ -72,16 +73,19 @@ std::shared_ptr<grpc::Channel> make_channel(const std::string& address, bool lin
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-Outbox::Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault)
+Outbox::Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault,
+               bool reconnect)
     : destination_(std::move(destination)),
       engine_(engine),
       open_(std::move(open)),
       on_fault_(std::move(on_fault)),
+      reconnect_(reconnect),
+      context_(std::make_unique<grpc::ClientContext>()),
       write_tag_([this](bool ok) { on_write_done(ok); }),
       done_tag_([this](bool) { on_done(); }) {
   // The first write carries the stream's headers: one packet, and no separate start
   // operation to wait for before writing.
-  context_.set_initial_metadata_corked(true);
+  context_->set_initial_metadata_corked(true);
 }
 
 Outbox::~Outbox() {
@@ -104,7 +108,7 @@ bool Outbox::admit_locked() {
     return true;
   }
   raise_locked(fmt::format("more than {} messages queued for {}", kOutboxMax, destination_));
-  if (opened_) context_.TryCancel();
+  if (opened_) context_->TryCancel();
   return false;
 }
 
@@ -117,7 +121,7 @@ void Outbox::write_pending_locked() {
   // set, so nothing is tried again).
   engine_->start([&](grpc::CompletionQueue* cq) {
     if (!opened_) {
-      writer_ = open_(&context_, &response_, cq);
+      writer_ = open_(context_.get(), &response_, cq);
       writer_->StartCall(nullptr);  // corked: no operation of its own
       writer_->Finish(&status_, &done_tag_);
       opened_ = true;
@@ -147,7 +151,23 @@ bool Outbox::has_pending() const {
 void Outbox::flush() {
   std::lock_guard lock(mu_);
   if (stopping_ || failed_ || writing_ || pending_items_ == 0) return;
+  if (reconnect_ && !opened_ && std::chrono::steady_clock::now() < retry_at_) return;
   write_pending_locked();
+}
+
+void Outbox::retire_stream_locked() {
+  if (!retiring_ || !done_ || write_outstanding_ || stopping_) return;
+  writer_.reset();
+  context_ = std::make_unique<grpc::ClientContext>();
+  context_->set_initial_metadata_corked(true);
+  status_ = grpc::Status();
+  opened_ = false;
+  done_ = false;
+  writing_ = false;
+  retiring_ = false;
+  reconnects_ += 1;
+  retry_at_ = std::chrono::steady_clock::now() + backoff_;
+  backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(800));
 }
 
 void Outbox::on_write_done(bool ok) {
@@ -156,20 +176,39 @@ void Outbox::on_write_done(bool ok) {
   if (stopping_) cv_.notify_all();  // under mu_: stop() may be waiting for this
   // A failed write means the stream ended (on_done says why): writing_ stays set, so
   // nothing more is written on it.
-  if (!ok) return;
+  if (!ok || retiring_) {
+    retire_stream_locked();
+    return;
+  }
   writing_ = false;
   batches_written_ += 1;
+  backoff_ = std::chrono::milliseconds(50);
   if (stopping_ || failed_ || pending_items_ == 0) return;
   write_pending_locked();
 }
 
 void Outbox::on_done() {
   std::lock_guard lock(mu_);
+  if (reconnect_ && !stopping_ && !failed_ &&
+      status_.error_code() != grpc::StatusCode::INVALID_ARGUMENT) {
+    // The receiver died or was not ready: robust's retransmissions resend what is lost.
+    retiring_ = true;
+    done_ = true;
+    writing_ = true;  // nothing more on this stream
+    retire_stream_locked();
+    cv_.notify_all();
+    return;
+  }
   raise_locked(status_.ok()
                    ? fmt::format("{} ended the stream", destination_)
                    : fmt::format("sending to {} failed: {}", destination_, status_text(status_)));
   done_ = true;
   cv_.notify_all();  // under mu_: stop() may destroy this outbox as soon as it sees done_
+}
+
+uint64_t Outbox::reconnects() const {
+  std::lock_guard lock(mu_);
+  return reconnects_;
 }
 
 uint64_t Outbox::batches_written() const {
@@ -185,7 +224,7 @@ void Outbox::stop() {
       pending_.Clear();
       pending_items_ = 0;
       cv_.notify_all();
-      if (opened_) context_.TryCancel();
+      if (opened_) context_->TryCancel();
     }
     // Both completions must be in before this outbox may go: gRPC does not order them.
     cv_.wait(lock, [&] { return !opened_ || (done_ && !write_outstanding_); });

@@ -17,8 +17,17 @@
 // never inside push() or on the completion-queue thread, so it may take the locks its
 // caller holds around push() and make blocking calls. An outbox has no thread of its own:
 // a process with hundreds of links must not have a thread per link.
+//
+// Reconnecting (the robust protocol, whose retransmissions resend whatever a link loses): a
+// stream that ends because its receiver died or could not take it yet (any status but
+// INVALID_ARGUMENT, a rejected message: a protocol bug, still a fault) is not a fault. What
+// the stream was writing is lost; once both of its completions are in, the next flush opens
+// a new stream on the same channel (gRPC reconnects the channel itself), no sooner than a
+// backoff after the failure (50 ms, doubling up to 800 ms, back to 50 ms after a write
+// succeeds). Pushes meanwhile queue, bounded as above. reconnects() counts new streams.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -45,7 +54,9 @@ class Outbox final {
 
   // `destination` names the receiver in fault messages ("branch 2 at 127.0.0.1:40123").
   // `engine` must outlive the outbox's stream: stop() before the engine stops.
-  Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault);
+  // `reconnect`: see above.
+  Outbox(std::string destination, LinkEngine* engine, OpenFn open, FaultFn on_fault,
+         bool reconnect = false);
   ~Outbox();  // stop()
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
@@ -67,6 +78,8 @@ class Outbox final {
 
   // Batches written so far (for tests and measurements).
   uint64_t batches_written() const;
+  // Streams that ended and were replaced (reconnecting outboxes only).
+  uint64_t reconnects() const;
 
  private:
   // Completions, on the engine's thread.
@@ -78,6 +91,9 @@ class Outbox final {
   // into current_, marks a write in progress and starts it (opening the stream first).
   void write_pending_locked();
   void raise_locked(std::string message);
+  // REQUIRES mu_ held. Reconnecting: once the ended stream's completions are both in, forgets
+  // it so that a flush after the backoff opens a new one.
+  void retire_stream_locked();
 
   std::string destination_;
   LinkEngine* engine_;
@@ -96,7 +112,12 @@ class Outbox final {
   bool write_outstanding_ = false;  // a Write was started and has not completed
   bool stopping_ = false;
   bool failed_ = false;
-  grpc::ClientContext context_;  // the stream's; TryCancel() from stop()
+  bool reconnect_ = false;
+  bool retiring_ = false;  // the stream ended and will be replaced
+  uint64_t reconnects_ = 0;
+  std::chrono::milliseconds backoff_{50};
+  std::chrono::steady_clock::time_point retry_at_{};  // no new stream before this
+  std::unique_ptr<grpc::ClientContext> context_;      // the stream's; TryCancel() from stop()
   std::unique_ptr<Writer> writer_;
   grpc::Status status_;  // how the stream ended
   CqTag write_tag_;

@@ -115,8 +115,8 @@ std::optional<DecodedStep> decode_step(const wire::StepEffects& s, const BankLay
     }
     out.fired = *fired;
   }
-  auto delivered = s.has_fired() ? std::optional<Message>(Message{})
-                                  : decode_checked(s.delivered(), layout);
+  auto delivered =
+      s.has_fired() ? std::optional<Message>(Message{}) : decode_checked(s.delivered(), layout);
   if (!delivered) {
     *error = fmt::format(
         "step {} of {}: the delivered message does not parse or names an "
@@ -148,8 +148,8 @@ std::optional<DecodedStep> decode_step(const wire::StepEffects& s, const BankLay
   for (int i = 0; i < s.timers_size(); ++i) {
     auto k = from_proto(s.timers(i), layout);
     if (!k || k->owner != s.branch()) {
-      *error = fmt::format("step {} of {}: timer {} is out of range or not that branch's",
-                           s.step(), who, i);
+      *error = fmt::format("step {} of {}: timer {} is out of range or not that branch's", s.step(),
+                           who, i);
       return {};
     }
     out.timers.push_back(TimerEffect{*k, s.timers(i).set()});

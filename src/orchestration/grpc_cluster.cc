@@ -42,8 +42,9 @@ GrpcCluster::~GrpcCluster() {
 
 std::unique_ptr<GrpcCluster> GrpcCluster::start(const Scenario& scenario, ProtocolKind protocol,
                                                 const GrpcTimeouts& timeouts, std::string* error,
-                                                bool durable) {
+                                                bool durable, int64_t retransmit_ms) {
   std::unique_ptr<GrpcCluster> c(new GrpcCluster());
+  c->retransmit_ms_ = retransmit_ms;
   c->layout_ = make_layout(scenario, protocol);
   c->timeouts_ = timeouts;
   // The scenario the children load (and load again on a restart), and their data directory.
@@ -136,6 +137,7 @@ bool GrpcCluster::configure_one(int32_t b, std::string* error) {
   mine.driver = driver_;
   mine.conducted = conducted_;
   mine.rpc_timeout_ms = timeouts_.rpc_ms;
+  mine.retransmit_ms = retransmit_ms_;
   mine.peers = addresses_;
   mine.peers[static_cast<size_t>(b)].clear();
   if (conducted_) mine.peers.assign(addresses_.size(), "");

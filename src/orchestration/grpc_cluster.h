@@ -33,9 +33,11 @@ class GrpcCluster {
   // Starts every branch process and waits until each listens. nullptr and *error on failure
   // (the processes started so far are stopped).
   // `durable`: every branch keeps its durable state in the cluster's data directory.
+  // `retransmit_ms`: robust's retransmission delay, given to free-running branches.
   static std::unique_ptr<GrpcCluster> start(const Scenario& scenario, ProtocolKind protocol,
                                             const GrpcTimeouts& timeouts, std::string* error,
-                                            bool durable = false);
+                                            bool durable = false,
+                                            int64_t retransmit_ms = kDefaultRetransmitMs);
   ~GrpcCluster();
 
   // Configures every branch: the driver's address, the peers, conducted or not.
@@ -74,6 +76,7 @@ class GrpcCluster {
   std::string exe_;
   std::vector<std::vector<std::string>> spawn_args_;  // by branch: serve's arguments
   int64_t startup_ms_ = 0;
+  int64_t retransmit_ms_ = kDefaultRetransmitMs;
   bool configured_ = false;
   std::string driver_;
   bool conducted_ = false;

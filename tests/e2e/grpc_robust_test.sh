@@ -35,12 +35,7 @@ expect_grep 'timer: branch [0-9] retransmits its propagation' "$WORK/out"
 expect_grep 'timer: customer [0-9] retransmits its request' "$WORK/out"
 same_replay "$WORK/r1.json" --no-timeline --format json
 
-# Free runs of robust are not there yet: refused in one line, exit 2.
-expect_exit 2 "$BANKSIM" serve --branch 1 --scenario "$S" --protocol robust --listen 127.0.0.1:0 \
-  --peers 2=127.0.0.1:1,3=127.0.0.1:2 --driver 127.0.0.1:3
-expect_grep '^banksim serve: --protocol robust: only --conducted over gRPC yet' "$WORK/err"
-expect_exit 2 "$BANKSIM" run "$S" --protocol robust --backend grpc
-expect_grep '^banksim: --protocol robust: not available with --backend grpc yet' "$WORK/err"
+# Free runs of robust (real-time timers, --kill): grpc_kill_test.sh.
 
 leftover=$(find "$WORK" -maxdepth 1 -name 'banksim-grpc-*')
 [[ -z "$leftover" ]] || fail "replay left $leftover behind"

@@ -53,7 +53,5 @@ sed 's/"timer": [0-9]*/"timer": 999/' rt.json >bad-timer.json
 expect_exit 2 "$BANKSIM" replay bad-timer.json
 expect_grep 'bad-timer.json: \$\.schedule\[[0-9]+\]: timer \{"timer":999\} cannot happen at this step' "$WORK/err"
 
-# Not run over gRPC yet: one line, exit 2. (Replayed over gRPC: grpc_robust_test.sh.)
-expect_exit 2 "$BANKSIM" run "$S" --protocol robust --backend grpc
-expect_grep '^banksim: --protocol robust: not available with --backend grpc yet' "$WORK/err"
+# Over gRPC: replayed in grpc_robust_test.sh, run free (and killed) in grpc_kill_test.sh.
 echo "robust_test: ok"

@@ -99,12 +99,18 @@ TEST_CASE("durable store: robust's remembered replies and unacknowledged propaga
                                        .seq = 1,
                                        .iface = banksim::Interface::kWithdraw,
                                        .delta = -10});
+  // A free run's last step report is saved with the state and comes back with it; a save
+  // without one keeps the report last saved.
+  const banksim::DurableReport report{.number = 7, .step = std::string("\x08\x01\x10\x07", 4)};
+  REQUIRE(store->save(d, report, &error));
   REQUIRE(store->save(d, &error));
+  CHECK(store->report() == report);
   store.reset();
   store = DurableStore::open(dir.path, id, *layout, 0, &restored, &error);
   REQUIRE(store != nullptr);
   REQUIRE(restored);
   CHECK(*restored == d);
+  CHECK(store->report() == report);
   // A robust state does not load into a session bank of the same scenario.
   store.reset();
   auto session = small_bank::make_layout(ProtocolKind::kSession);

@@ -130,13 +130,17 @@ TEST_CASE("grpc branch node: robust timers fire only conducted, only the branch'
   auto l = make_layout(ProtocolKind::kRobust);
   std::string error;
   {
-    // Free runs of robust have no timers yet: configuring one free is refused.
+    // A free robust branch fires its own timers in real time: FireTimer is a conductor's.
     BranchNode free_node(l, 0);
     NodeConfiguration c;
     c.driver = "127.0.0.1:1";
     c.peers = {"", "127.0.0.1:1"};
-    CHECK_FALSE(free_node.configure(c, &error));
-    CHECK(error.find("only conducted") != std::string::npos);
+    REQUIRE(free_node.configure(c, &error));
+    banksim::wire::Timer t;
+    banksim::wire::DeliverReply r;
+    const grpc::Status s = free_node.on_fire_timer(t, &r);
+    CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+    CHECK(s.error_message().find("not conducted") != std::string::npos);
   }
   BranchNode node(l, 0);
   int port = 0;
