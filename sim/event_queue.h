@@ -5,10 +5,17 @@
 // A 4-ary min-heap: half the depth of a binary heap, and a node's four children share
 // a cache line or two, so a pop touches fewer lines. (time, seq) is a strict total order
 // (seq is unique), so the pop order is the same whatever the heap's shape.
+//
+// Entries whose times never decrease (robust's retransmission timers: always "now plus
+// one period") may go through push_fifo() instead: a plain queue beside the heap, O(1) per
+// push and pop, which keeps them out of the heap the messages sift through. Both share
+// one sequence counter and pop() takes the smaller (time, seq) of the two fronts, so the
+// order is exactly the one push() alone would give.
 #pragma once
 
 #include <cassert>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 namespace banksim {
@@ -25,14 +32,24 @@ class EventQueue {
     heap_.push_back(QueuedDelivery{time_us, next_seq_++, message_id});
     sift_up(heap_.size() - 1);
   }
-  bool empty() const { return heap_.empty(); }
-  size_t size() const { return heap_.size(); }
+  // REQUIRES: time_us is at least the time of every earlier push_fifo().
+  void push_fifo(int64_t time_us, uint64_t message_id) {
+    assert(fifo_.empty() || fifo_.back().time_us <= time_us);
+    fifo_.push_back(QueuedDelivery{time_us, next_seq_++, message_id});
+  }
+  bool empty() const { return heap_.empty() && fifo_.empty(); }
+  size_t size() const { return heap_.size() + fifo_.size(); }
   const QueuedDelivery& top() const {
-    assert(!heap_.empty());
-    return heap_.front();
+    assert(!empty());
+    return fifo_first() ? fifo_.front() : heap_.front();
   }
   QueuedDelivery pop() {
-    assert(!heap_.empty());
+    assert(!empty());
+    if (fifo_first()) {
+      const QueuedDelivery out = fifo_.front();
+      fifo_.pop_front();
+      return out;
+    }
     const QueuedDelivery out = heap_.front();
     const QueuedDelivery last = heap_.back();
     heap_.pop_back();
@@ -45,6 +62,10 @@ class EventQueue {
 
   static bool before(const QueuedDelivery& a, const QueuedDelivery& b) {
     return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
+  }
+  // Whether the next entry out is the fifo's front.
+  bool fifo_first() const {
+    return !fifo_.empty() && (heap_.empty() || before(fifo_.front(), heap_.front()));
   }
   // Moves the hole at i up to where heap_[i]'s value belongs.
   void sift_up(size_t i) {
@@ -77,6 +98,7 @@ class EventQueue {
   }
 
   std::vector<QueuedDelivery> heap_;
+  std::deque<QueuedDelivery> fifo_;  // times never decrease
   uint64_t next_seq_ = 0;
 };
 

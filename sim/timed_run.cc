@@ -81,7 +81,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
       }
     }
     for (uint64_t id : world.last_timers_set()) {
-      queue.push(now + retransmit_us, pack_choice(Choice{id, ChoiceKind::kTimer}));
+      queue.push_fifo(now + retransmit_us, pack_choice(Choice{id, ChoiceKind::kTimer}));
       queued_timers += 1;
     }
   };
@@ -146,7 +146,7 @@ TimedResult run_timed(std::shared_ptr<const Scenario> scenario, const WorldOptio
       // What it waits for may still arrive: wait another period, unless nothing but timers
       // is left and none of them can ever fire (a branch down for good): then give up.
       if (queue.size() == queued_timers && !any_timer_enabled()) continue;
-      queue.push(now + retransmit_us, d.message_id);
+      queue.push_fifo(now + retransmit_us, d.message_id);
       queued_timers += 1;
       continue;
     }

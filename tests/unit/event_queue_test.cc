@@ -78,3 +78,41 @@ TEST_CASE("event queue: random pushes and pops match a stable sort by time") {
     }
   }
 }
+
+TEST_CASE("event queue: push_fifo entries interleave with push entries as one push order") {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Prng p(seed);
+    EventQueue q;
+    std::vector<QueuedDelivery> model;
+    uint64_t seq = 0;
+    int64_t now = 0;
+    int64_t fifo_last = 0;
+    for (int step = 0; step < 2000; ++step) {
+      if (model.empty() || p.chance(3, 5)) {
+        const int64_t t = now + p.between(0, 5);
+        const bool fifo = t >= fifo_last && p.chance(1, 2);
+        if (fifo) {
+          q.push_fifo(t, seq + 10000);
+          fifo_last = t;
+        } else {
+          q.push(t, seq + 10000);
+        }
+        model.push_back(QueuedDelivery{t, seq, seq + 10000});
+        ++seq;
+      } else {
+        const auto best = std::min_element(
+            model.begin(), model.end(), [](const QueuedDelivery& a, const QueuedDelivery& b) {
+              return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
+            });
+        REQUIRE(q.top().message_id == best->message_id);
+        const QueuedDelivery got = q.pop();
+        REQUIRE(got.time_us == best->time_us);
+        REQUIRE(got.seq == best->seq);
+        REQUIRE(got.message_id == best->message_id);
+        now = got.time_us;
+        model.erase(best);
+      }
+      REQUIRE(q.size() == model.size());
+    }
+  }
+}
