@@ -32,11 +32,14 @@ void require(bool ok, const char* what) {
 }
 
 void put_u(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
   while (v >= 0x80) {
-    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<char>(v));
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
 }
 
 class In {
@@ -140,6 +143,7 @@ class Search {
     while (true) {
       // One level: its states expanded in rounds, their successors exchanged each round.
       std::vector<Item> next;
+      next_ = &next;
       index_.clear();
       const uint64_t my_rounds = (frontier.size() + kMpiRoundStates - 1) / kMpiRoundStates;
       uint64_t rounds = 0;
@@ -210,6 +214,16 @@ class Search {
       record(child, before, path);
       const uint64_t fp = explorer_fingerprint(child, o_, scratch_);
       const uint32_t owner = fingerprint_owner(fp, ranks_);
+      if (owner == rank_ && visited_.contains(fp)) {
+        // Ours and seen: in an earlier level (nothing to do), or in this one (its World
+        // is replaced only by that of a smaller path).
+        auto it = index_.find(fp);
+        if (it == index_.end() || !(path < next_->at(it->second).path)) {
+          share_.local_states += 1;
+          if (result_.stats.transitions % kPollEvery == 0) poll_now(depth);
+          continue;
+        }
+      }
       world_bytes_.clear();
       WorldWire::encode(child, &world_bytes_);
       share_.max_world_bytes = std::max<uint64_t>(share_.max_world_bytes, world_bytes_.size());
@@ -418,7 +432,8 @@ class Search {
   ExploreResult result_;
   VisitedSet visited_;
   // This level's new states: fingerprint -> index in `next`. Lookup only, never iterated.
-  std::unordered_map<uint64_t, size_t> index_;
+  std::unordered_map<uint64_t, size_t> index_;  // lookup only
+  std::vector<Item>* next_ = nullptr;  // the level being filled (run())
   std::vector<std::string> out_;  // per rank: this round's batch
   StateEncoder scratch_{/*keep_words=*/false};
   std::vector<Choice> enabled_, choices_;

@@ -20,11 +20,18 @@ class Writer {
  public:
   explicit Writer(std::string* out) : out_(out) {}
   void u(uint64_t v) {
+    if (v < 0x80) {  // most fields: one byte
+      out_->push_back(static_cast<char>(v));
+      return;
+    }
+    char buf[10];
+    size_t n = 0;
     while (v >= 0x80) {
-      out_->push_back(static_cast<char>((v & 0x7f) | 0x80));
+      buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
       v >>= 7;
     }
-    out_->push_back(static_cast<char>(v));
+    buf[n++] = static_cast<char>(v);
+    out_->append(buf, n);
   }
   void s(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void i128(__int128 v) {
