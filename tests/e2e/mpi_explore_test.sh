@@ -82,6 +82,20 @@ rm -rf local np*
 ANY_DEPTH=1 same moving-customer-3-branches.json 0 --protocol robust --max-crashes 1 --no-compare
 rm -rf local np*
 
+# --no-minimize: the breadth-first schedules (not the depth-first search's), the same
+# traces for every rank count.
+for np in 2 4; do
+  mkdir -p "nm$np"
+  (cd "nm$np" && expect_exit 1 "$MPIRUN" --oversubscribe -np "$np" "$BANKSIM" explore \
+    ../moving-customer-3-branches.json -q --mpi --protocol async --keep-going --no-minimize \
+    --trace-out t.json)
+done
+traces=(nm2/t*.json)
+[[ ${#traces[@]} == 3 ]] || fail "--no-minimize: expected 3 traces, got ${traces[*]}"
+for t in "${traces[@]}"; do
+  cmp -s "$t" "nm4/$(basename "$t")" || fail "--no-minimize: -np 4 trace $(basename "$t") differs"
+done
+
 # Refused, in one line, exit 2: options that do not apply to the MPI search.
 for args in "--workers 2" "--checkpoint ck" "--max-states 100"; do
   # shellcheck disable=SC2086
