@@ -433,8 +433,8 @@ class Search {
   VisitedSet visited_;
   // This level's new states: fingerprint -> index in `next`. Lookup only, never iterated.
   std::unordered_map<uint64_t, size_t> index_;  // lookup only
-  std::vector<Item>* next_ = nullptr;  // the level being filled (run())
-  std::vector<std::string> out_;  // per rank: this round's batch
+  std::vector<Item>* next_ = nullptr;           // the level being filled (run())
+  std::vector<std::string> out_;                // per rank: this round's batch
   StateEncoder scratch_{/*keep_words=*/false};
   std::vector<Choice> enabled_, choices_;
   std::string world_bytes_;
