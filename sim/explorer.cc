@@ -903,4 +903,48 @@ ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOpt
   return merged;
 }
 
+WorldOptions explorer_world_options(const ExploreOptions& o) {
+  return explore_world_options(o);
+}
+
+uint64_t explorer_fingerprint(const World& w, const ExploreOptions& o, StateEncoder& scratch) {
+  // As Search::fingerprint_of.
+  if (!o.fifo && !o.faults.any()) return world_fingerprint(w, scratch);
+  scratch.clear();
+  w.encode(scratch);
+  if (o.fifo) {
+    LinkOrder links;
+    scratch.put(links.order_hash(w));
+  }
+  if (o.faults.any()) {
+    const FaultCounts& f = w.faults();
+    scratch.put_pair(static_cast<uint32_t>(f.drops), static_cast<uint32_t>(f.duplicates));
+    scratch.put_pair(static_cast<uint32_t>(f.crashes), static_cast<uint32_t>(f.partitions));
+  }
+  return scratch.digest();
+}
+
+void explorer_enabled(const World& w, const ExploreOptions& o, std::vector<Choice>* out) {
+  // As Search::enabled.
+  deliverable(w, o.fifo, out);
+  if (o.faults.any()) fault_choices(w, o.faults, out);
+}
+
+void explorer_expanded(const World& w, const ExploreOptions& o, const std::vector<Choice>& enabled,
+                       std::vector<Choice>* out) {
+  // As Search::successors.
+  if (o.reduction && o.protocol != ProtocolKind::kRobust) {
+    persistent_set(w, enabled, o.fifo, out);
+  } else {
+    *out = enabled;
+  }
+}
+
+void minimize_counterexamples(std::shared_ptr<const Scenario> scenario, const ExploreOptions& o,
+                              ExploreResult& result) {
+  Shared shared(1);
+  Search search(std::move(scenario), o, shared, 0);
+  search.minimize(result);
+}
+
 }  // namespace banksim

@@ -169,4 +169,25 @@ void deliverable(const World& w, bool fifo, std::vector<Choice>* out);
 // crashed branch and heal of a partition (always, not budgeted).
 void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice>* out);
 
+// The depth-first search's steps, for a search that runs elsewhere a state at a time
+// (sim/mpi_explorer.h: states spread over processes). Each does exactly what explore()
+// does, so such a search reaches the same states with the same transitions.
+// The options of the Worlds the search builds (messages as structs, no history).
+WorldOptions explorer_world_options(const ExploreOptions& o);
+// A state's fingerprint (under FIFO it also covers each link's order; with faults, the
+// budget used).
+uint64_t explorer_fingerprint(const World& w, const ExploreOptions& o, StateEncoder& scratch);
+// Every choice the network model and the fault budgets allow in `w` (appended).
+void explorer_enabled(const World& w, const ExploreOptions& o, std::vector<Choice>* out);
+// The choices the search takes from a state whose enabled choices are `enabled` (not
+// empty): the persistent set, or all of them (no reduction; robust).
+void explorer_expanded(const World& w, const ExploreOptions& o, const std::vector<Choice>& enabled,
+                       std::vector<Choice>* out);
+// Shortens `result`'s counterexamples as explore() does at its end (see
+// ExploreResult::counterexamples): by a breadth-first search without reduction, unless
+// !o.minimize or the search was stopped. `result` holds at most one counterexample per
+// property, and only one without o.keep_going.
+void minimize_counterexamples(std::shared_ptr<const Scenario> scenario, const ExploreOptions& o,
+                              ExploreResult& result);
+
 }  // namespace banksim

@@ -36,6 +36,7 @@ class Monitor {
   void encode(StateEncoder& enc) const;
 
  private:
+  friend class WorldWire;  // sim/world_wire.h: a World's compact serialization
   bool is_applied(size_t branch, int32_t index) const {
     return applied_.test(branch, static_cast<size_t>(index));
   }

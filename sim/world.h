@@ -250,6 +250,11 @@ class World {
   // the struct).
   bool peek_encode(const Choice& c, StateEncoder& enc, PeekScratch& scratch) const;
 
+  // Serialization entry point: WorldWire (sim/world_wire.h) writes every field needed to
+  // rebuild this World exactly (not a replay from the root) and restores them; the states
+  // of `banksim explore --mpi` travel between processes that way.
+  friend class WorldWire;
+
  private:
   // Hands the delivery to the executor. False when it failed (see halted()).
   bool dispatch(const Delivery& d, Effects& out);

@@ -3,20 +3,26 @@
 #include "cli/explore_detail.h"
 #include "cli/summary_json.h"
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "sim/checkpoint.h"
 #include "sim/explorer.h"
+#ifdef BANKSIM_HAVE_MPI
+#include "sim/mpi_explorer.h"
+#endif
 
 namespace banksim {
 
@@ -108,6 +114,10 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
   add_fault_budget_flags(*cmd, args);
+  cmd->add_flag("--mpi", args.mpi,
+                "Spread the search over the processes of mpirun -np N: each owns the states of "
+                "its fingerprints (breadth-first, level by level); rank 0 prints the summary "
+                "and writes the counterexamples. Needs a banksim built with BANKSIM_MPI");
   return cmd;
 }
 
@@ -206,6 +216,27 @@ std::optional<uint64_t> parse_size(const std::string& text) {
 }
 
 CommandResult explore_command(const ExploreArgs& args) {
+#ifdef BANKSIM_HAVE_MPI
+  // Every rank runs this command; only rank 0 speaks (its refusals, summary and traces):
+  // the others' stdout and stderr go to /dev/null.
+  std::optional<MpiSession> mpi;
+  if (args.mpi) {
+    mpi.emplace();
+    if (mpi->rank() != 0) {
+      const int null = ::open("/dev/null", O_WRONLY);
+      if (null < 0 || ::dup2(null, STDOUT_FILENO) < 0 || ::dup2(null, STDERR_FILENO) < 0) {
+        return Error{"--mpi: cannot silence a rank other than 0 (/dev/null)"};
+      }
+      ::close(null);
+    }
+  }
+#else
+  if (args.mpi) {
+    return Error{
+        "--mpi: this banksim was built without MPI (configure with -DBANKSIM_MPI=ON and "
+        "Open MPI installed: tools/setup)"};
+  }
+#endif
   auto loaded = load_scenario_file(args.scenario);
   if (!loaded.ok()) return loaded.error();
   auto scenario = std::make_shared<const Scenario>(std::move(loaded.value()));
@@ -336,6 +367,23 @@ CommandResult explore_command(const ExploreArgs& args) {
         "--workers 1",
         args.checkpoint.empty() ? "--resume" : "--checkpoint"));
   }
+  if (args.mpi) {
+    // What the MPI search does not take: it is breadth-first over processes, so bounds by
+    // the order states are reached in, threads and a single process's frontier do not apply.
+    const char* flag = random                              ? "--strategy random"
+                       : args.workers && *args.workers > 1 ? "--workers"
+                       : !args.checkpoint.empty()          ? "--checkpoint"
+                       : !args.resume.empty()              ? "--resume"
+                       : args.max_depth                    ? "--max-depth"
+                       : args.max_states                   ? "--max-states"
+                                                           : nullptr;
+    if (flag != nullptr) {
+      return refuse(fmt::format(
+          "{}: does not apply with --mpi (a breadth-first search over the MPI processes: one "
+          "thread per process, no checkpoint, no bound by the order states are reached in)",
+          flag));
+    }
+  }
   uint32_t workers = std::max(1u, std::thread::hardware_concurrency());
   if (args.workers) {
     if (*args.workers < 1 || *args.workers > 256) {
@@ -354,7 +402,7 @@ CommandResult explore_command(const ExploreArgs& args) {
     }
     workers = static_cast<uint32_t>(*args.workers);
   }
-  if (random || args.max_depth || args.max_states || checkpointing) workers = 1;
+  if (random || args.max_depth || args.max_states || checkpointing || args.mpi) workers = 1;
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -478,7 +526,18 @@ CommandResult explore_command(const ExploreArgs& args) {
     printed_progress = true;
     return StopReason::kNone;
   };
-  ExploreResult r = explore(scenario, o);
+  // The search: this process's threads, or the MPI processes (every rank runs it).
+#ifdef BANKSIM_HAVE_MPI
+  MpiExploreReport mpi_report;
+#endif
+  const auto search_with = [&](const ExploreOptions& options, bool report) {
+#ifdef BANKSIM_HAVE_MPI
+    if (mpi) return mpi_explore(*mpi, scenario, options, report ? &mpi_report : nullptr);
+#endif
+    (void)report;
+    return explore(scenario, options);
+  };
+  ExploreResult r = search_with(o, true);
   const double secs = std::chrono::duration<double>(Clock::now() - start).count();
   if (printed_progress && tty) fmt::print(stderr, "\n");
   memory_used = std::max(memory_used, peak_rss());
@@ -494,9 +553,13 @@ CommandResult explore_command(const ExploreArgs& args) {
     plain.resume = nullptr;
     plain.max_states =
         std::min<uint64_t>(max_states, std::max<uint64_t>(r.stats.distinct * 50, 1'000'000));
-    unreduced = explore(scenario, plain).stats;
+    unreduced = search_with(plain, false).stats;
   }
 
+#ifdef BANKSIM_HAVE_MPI
+  // Rank 0 writes the summary and the traces; the others end with its exit status.
+  if (mpi && mpi->rank() != 0) return mpi->broadcast(0);
+#endif
   const int signal = static_cast<int>(g_interrupt);
   const explore_detail::ExploreRun run{.args = args,
                                        .scenario = scenario,
@@ -530,10 +593,50 @@ CommandResult explore_command(const ExploreArgs& args) {
                              checkpoints_written == 1 ? "" : "s", args.checkpoint)
                : fmt::format("checkpoint:   none written (the search ended before one was due)\n");
   }
+#ifdef BANKSIM_HAVE_MPI
+  if (mpi) {
+    // Each rank's share of the states and of the traffic.
+    uint64_t sent_states = 0, sent_bytes = 0, local_states = 0, max_world = 0;
+    for (const MpiRankShare& share : mpi_report.ranks) {
+      sent_states += share.sent_states;
+      sent_bytes += share.sent_bytes;
+      local_states += share.local_states;
+      max_world = std::max(max_world, share.max_world_bytes);
+    }
+    std::string lines = fmt::format(
+        "mpi:          {} ranks, breadth-first: {} levels, {} exchanges; {} successors sent "
+        "to other ranks ({:.0f} bytes each, World up to {} bytes), {} kept by their own\n",
+        mpi->size(), mpi_report.levels, mpi_report.rounds, grouped(sent_states),
+        static_cast<double>(sent_bytes) / static_cast<double>(std::max<uint64_t>(sent_states, 1)),
+        max_world, grouped(local_states));
+    for (size_t i = 0; i < mpi_report.ranks.size(); ++i) {
+      const MpiRankShare& share = mpi_report.ranks[i];
+      lines += fmt::format(
+          "  rank {}:     {} distinct states ({:.1f}%), visited set {:.1f} MiB ({:.1f} "
+          "bytes/state), sent {} successors, {:.1f} MiB; peak {:.0f} MiB resident\n",
+          i, grouped(share.states),
+          100.0 * static_cast<double>(share.states) /
+              static_cast<double>(std::max<uint64_t>(run.r.stats.distinct, 1)),
+          mib(share.visited_bytes),
+          static_cast<double>(share.visited_bytes) /
+              static_cast<double>(std::max<uint64_t>(share.states, 1)),
+          grouped(share.sent_states), mib(share.sent_bytes), mib(share.peak_rss));
+    }
+    // After the search line, before the blank line that ends the head.
+    const size_t at = out.size() >= 2 && out.ends_with("\n\n") ? out.size() - 1 : out.size();
+    out.insert(at, lines);
+  }
+#endif
   const explore_detail::Counterexamples found = explore_detail::replay_counterexamples(run);
   out += explore_detail::verdict_table(run, found.unreproduced, search);
   const int status = explore_detail::write_counterexamples(run, found, out);
   std::fputs(out.c_str(), stdout);
+#ifdef BANKSIM_HAVE_MPI
+  if (mpi) {
+    std::fflush(stdout);
+    mpi->broadcast(status);
+  }
+#endif
   if (checkpoint_error) return report_error(*checkpoint_error);
   return status;
 }

@@ -39,6 +39,9 @@ struct ExploreArgs {
   std::string resume;
   // Fault budgets per execution (issue 14); unset: 0.
   std::optional<int64_t> max_drops, max_dups, max_crashes, max_partitions;
+  // The search spread over MPI processes (mpirun -np N banksim explore F --mpi; built with
+  // the CMake option BANKSIM_MPI, refused otherwise).
+  bool mpi = false;
 };
 
 CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args);

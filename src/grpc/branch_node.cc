@@ -82,6 +82,7 @@ void BranchNode::shutdown() {
     outboxes.swap(outboxes_);
   }
   timer_cv_.notify_all();
+  timers_.wake();
   if (timer_.joinable()) timer_.join();
   for (auto& o : outboxes) {
     if (o != nullptr) o->stop();
@@ -164,6 +165,7 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
     }
   }
   config_ = c;
+  timers_.set_delay_ms(c.retransmit_ms);
   configured_ = true;
   if (!c.conducted && layout_->protocol == ProtocolKind::kRobust) {
     robust_free_ = true;
@@ -177,52 +179,27 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
       }
     }
     for (const Unacked& u : branch_.unacked()) {
-      set_timer_locked(TimerKey{.kind = MessageKind::kPropagate,
-                                .owner = self_,
-                                .customer = u.customer,
-                                .event = u.event,
-                                .peer = u.peer});
+      timers_.set(TimerKey{.kind = MessageKind::kPropagate,
+                           .owner = self_,
+                           .customer = u.customer,
+                           .event = u.event,
+                           .peer = u.peer});
     }
   }
   return true;
 }
 
-void BranchNode::set_timer_locked(const TimerKey& k) {
-  const bool was_empty = timers_.empty();
-  timers_[TimerId{static_cast<int32_t>(k.kind), k.owner, k.customer, k.event, k.peer}] = {
-      k, std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.retransmit_ms)};
-  // Every deadline is now + one delay, so a new one is never earlier than those armed: the
-  // timer thread needs waking only when it sleeps with none.
-  if (was_empty) timer_cv_.notify_one();
-}
-
 void BranchNode::robust_timer_loop() {
   std::unique_lock lock(mu_);
-  while (!shut_down_) {
-    if (timers_.empty()) {
-      timer_cv_.wait(lock, [&] { return shut_down_ || !timers_.empty(); });
-      continue;
-    }
-    auto next = timers_.begin()->second.second;
-    for (const auto& [id, t] : timers_) next = std::min(next, t.second);
-    timer_cv_.wait_until(lock, next);
-    if (shut_down_) return;
-    const auto now = std::chrono::steady_clock::now();
-    std::vector<TimerKey> due;
-    for (auto it = timers_.begin(); it != timers_.end();) {
-      if (it->second.second <= now) {
-        due.push_back(it->second.first);
-        it = timers_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  while (true) {
+    const std::vector<TimerKey> due = timers_.wait_due(lock, [&] { return shut_down_; });
+    if (due.empty()) return;  // shut down
     for (const TimerKey& k : due) {
       effects_.clear();
       branch_.on_timer(k, effects_);  // not a delivery: steps_ counts those (Status)
       finish_robust_step_locked(std::string(), &k);
     }
-    if (!due.empty()) flush_locked(/*to_driver=*/false);
+    flush_locked(/*to_driver=*/false);
   }
 }
 
@@ -278,14 +255,7 @@ void BranchNode::finish_robust_step_locked(const std::string& delivered, const T
       outboxes_.back()->push_report(std::move(report));
     }
   }
-  for (const TimerEffect& t : effects_.timers()) {
-    if (t.set) {
-      set_timer_locked(t.key);
-    } else {
-      timers_.erase(TimerId{static_cast<int32_t>(t.key.kind), t.key.owner, t.key.customer,
-                            t.key.event, t.key.peer});
-    }
-  }
+  timers_.apply(effects_.timers());
   std::string bytes;
   for (const Message& m : effects_.sends()) {
     const size_t box = layout_->is_branch(m.to) ? static_cast<size_t>(m.to) : outboxes_.size() - 1;

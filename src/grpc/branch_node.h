@@ -78,6 +78,7 @@
 #include "grpc/link_engine.h"
 #include "grpc/node_config.h"
 #include "grpc/outbox.h"
+#include "grpc/real_timers.h"
 #include "protocol/bank_layout.h"
 #include "protocol/branch.h"
 
@@ -149,7 +150,6 @@ class BranchNode {
   void commit_group_locked();
   // REQUIRES mu_ held. The Report RPC (answered); false after raising a fault.
   bool send_reports_locked(const wire::Batch& reports);
-  void set_timer_locked(const TimerKey& k);
   // REQUIRES mu_ held. Writes Branch::durable() when the step changed it (see above).
   void save_durable_locked();
 
@@ -180,8 +180,7 @@ class BranchNode {
   bool grouping_ = false;  // on_batch: steps join the group until the batch ends
   wire::Batch group_reports_;
   std::vector<std::pair<size_t, std::string>> group_sends_;  // (outbox, envelope)
-  using TimerId = std::tuple<int32_t, int32_t, int32_t, int32_t, int32_t>;
-  std::map<TimerId, std::pair<TimerKey, std::chrono::steady_clock::time_point>> timers_;
+  RealTimers timers_;                                        // robust, free mode
 };
 
 }  // namespace banksim

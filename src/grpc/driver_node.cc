@@ -34,7 +34,8 @@ DriverNode::DriverNode(std::shared_ptr<const BankLayout> layout, DriverNodeOptio
     : layout_(std::move(layout)),
       options_(options),
       start_(std::chrono::steady_clock::now()),
-      last_progress_(start_) {
+      last_progress_(start_),
+      timers_(options.retransmit_ms) {
   received_.resize(static_cast<size_t>(layout_->branch_count()));
   next_step_.assign(static_cast<size_t>(layout_->branch_count()), 1);
   issued_us_.assign(static_cast<size_t>(layout_->customer_count()), 0);
@@ -70,7 +71,7 @@ void DriverNode::shutdown() {
     outboxes.swap(outboxes_);
   }
   cv_.notify_all();
-  timer_cv_.notify_all();
+  timers_.wake();
   if (timer_.joinable()) timer_.join();
   for (auto& o : outboxes) o->stop();
   // The branches' streams never end by themselves: cancel them now.
@@ -120,7 +121,7 @@ void DriverNode::start_customers(const std::vector<std::string>& branch_addresse
   effects_.clear();
   for (Customer& c : customers_) c.start(effects_);
   record_locked(effects_.observations());
-  apply_timers_locked(effects_.timers());
+  timers_.apply(effects_.timers());
   for (const Message& m : effects_.sends()) route_locked(m);
   pump_gate_locked();
   flush_locked();
@@ -469,55 +470,25 @@ void DriverNode::take_reply_robust_locked(const Message& m) {
   latencies_us_.push_back(now_us() - issued_us_[c]);
   last_progress_ = std::chrono::steady_clock::now();
   record_locked(effects_.observations());
-  apply_timers_locked(effects_.timers());
+  timers_.apply(effects_.timers());
   for (const Message& s : effects_.sends()) route_locked(s);
   flush_locked();
   if (latencies_us_.size() == watch_answered_ || customers_[c].done()) cv_.notify_all();
 }
 
-void DriverNode::apply_timers_locked(const std::vector<TimerEffect>& timers) {
-  for (const TimerEffect& t : timers) {
-    const int32_t c = t.key.customer;
-    if (t.set) {
-      const bool was_empty = timers_.empty();
-      timers_[c] = {t.key, std::chrono::steady_clock::now() +
-                               std::chrono::milliseconds(options_.retransmit_ms)};
-      if (was_empty) timer_cv_.notify_one();  // later deadlines never precede earlier ones
-    } else if (auto it = timers_.find(c); it != timers_.end() && it->second.first == t.key) {
-      timers_.erase(it);
-    }
-  }
-}
-
 void DriverNode::timer_loop() {
   std::unique_lock lock(mu_);
-  while (!shut_down_) {
-    if (timers_.empty()) {
-      timer_cv_.wait(lock, [&] { return shut_down_ || !timers_.empty(); });
-      continue;
-    }
-    auto next = timers_.begin()->second.second;
-    for (const auto& [c, t] : timers_) next = std::min(next, t.second);
-    timer_cv_.wait_until(lock, next);
-    if (shut_down_) return;
-    const auto now = std::chrono::steady_clock::now();
-    std::vector<TimerKey> due;
-    for (auto it = timers_.begin(); it != timers_.end();) {
-      if (it->second.second <= now) {
-        due.push_back(it->second.first);
-        it = timers_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  while (true) {
+    const std::vector<TimerKey> due = timers_.wait_due(lock, [&] { return shut_down_; });
+    if (due.empty()) return;  // shut down
     for (const TimerKey& k : due) {
       effects_.clear();
       customers_[static_cast<size_t>(k.customer)].on_timer(k, effects_);
       retransmissions_ += effects_.sends().size();
-      apply_timers_locked(effects_.timers());
+      timers_.apply(effects_.timers());
       for (const Message& m : effects_.sends()) route_locked(m);
     }
-    if (!due.empty()) flush_locked();
+    flush_locked();
   }
 }
 

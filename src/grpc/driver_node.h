@@ -67,6 +67,7 @@
 #include "banksim_service.grpc.pb.h"
 #include "grpc/link_engine.h"
 #include "grpc/outbox.h"
+#include "grpc/real_timers.h"
 #include "grpc/wire_convert.h"
 #include "protocol/bank_layout.h"
 #include "protocol/customer.h"
@@ -175,7 +176,6 @@ class DriverNode {
   void take_reply_robust_locked(const Message& m);
   // A report, in number order per branch (one taken already is ignored); empty or why not.
   std::string take_report_locked(ReceivedStep step);
-  void apply_timers_locked(const std::vector<TimerEffect>& timers);
   void timer_loop();
 
   std::shared_ptr<const BankLayout> layout_;
@@ -211,9 +211,7 @@ class DriverNode {
   uint64_t watch_answered_ = 0;
   uint64_t repeated_reports_ = 0;
   uint64_t retransmissions_ = 0;
-  std::map<int32_t, std::pair<TimerKey, std::chrono::steady_clock::time_point>>
-      timers_;  // by customer
-  std::condition_variable timer_cv_;
+  RealTimers timers_;  // the customers' (robust)
   std::thread timer_;
 };
 

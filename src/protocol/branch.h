@@ -148,6 +148,9 @@ class Branch {
   std::optional<std::string> refuse(const Message& m, bool repeats_possible = false) const;
 
  private:
+  // sim/world_wire.h: the compact serialization of a World (banksim explore --mpi) reads
+  // and restores every field below.
+  friend class WorldWire;
   struct PendingWrite {  // sync: a write waiting for acknowledgements
     int32_t customer;
     int32_t event;

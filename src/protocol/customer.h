@@ -56,6 +56,7 @@ class Customer {
   }
 
  private:
+  friend class WorldWire;  // sim/world_wire.h: a World's compact serialization
   void issue(Effects& out);
   Message request() const;  // the outstanding event's request
 

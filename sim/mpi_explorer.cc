@@ -1,0 +1,478 @@
+#include "sim/mpi_explorer.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include <sys/resource.h>
+
+#include "sim/visited_set.h"
+#include "sim/world_wire.h"
+
+namespace banksim {
+
+namespace {
+
+void check(int rc, const char* what) {
+  if (rc == MPI_SUCCESS) return;
+  std::fprintf(stderr, "banksim: MPI: %s failed (error %d)\n", what, rc);
+  MPI_Abort(MPI_COMM_WORLD, 70);
+}
+
+void require(bool ok, const char* what) {
+  if (ok) return;
+  std::fprintf(stderr, "banksim: internal error: mpi explore: %s\n", what);
+  std::abort();
+}
+
+void put_u(std::string& out, uint64_t v) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out.append(buf, n);
+}
+
+class In {
+ public:
+  explicit In(std::string_view s) : s_(s) {}
+  uint64_t u() {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      require(pos_ < s_.size(), "truncated batch");
+      const auto b = static_cast<uint8_t>(s_[pos_++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) return v;
+    }
+    require(false, "varint too long");
+    return 0;
+  }
+  std::string_view bytes(size_t n) {
+    require(n <= s_.size() - pos_, "truncated batch");
+    const std::string_view v = s_.substr(pos_, n);
+    pos_ += n;
+    return v;
+  }
+  bool done() const { return pos_ == s_.size(); }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+// A state of the frontier: its fingerprint, the path (packed choices) that reached it,
+// and the state itself.
+struct Item {
+  uint64_t fp = 0;
+  std::vector<uint64_t> path;
+  std::string world;
+};
+
+void put_item(std::string& out, uint64_t fp, const std::vector<uint64_t>& path,
+              const std::string& world) {
+  put_u(out, fp);
+  put_u(out, path.size());
+  for (uint64_t c : path) put_u(out, c);
+  put_u(out, world.size());
+  out.append(world);
+}
+
+bool better(const Counterexample& a, const Counterexample& b) {
+  if (a.schedule.size() != b.schedule.size()) return a.schedule.size() < b.schedule.size();
+  return a.schedule < b.schedule;
+}
+
+uint64_t peak_rss_bytes() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<uint64_t>(u.ru_maxrss) * 1024;
+}
+
+// Every rank's bytes, concatenated in rank order, on every rank.
+std::string all_gather(const std::string& mine, int ranks) {
+  const int n = static_cast<int>(mine.size());
+  std::vector<int> sizes(static_cast<size_t>(ranks));
+  check(MPI_Allgather(&n, 1, MPI_INT, sizes.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Allgather");
+  std::vector<int> displs(static_cast<size_t>(ranks));
+  int total = 0;
+  for (int r = 0; r < ranks; ++r) {
+    displs[static_cast<size_t>(r)] = total;
+    total += sizes[static_cast<size_t>(r)];
+  }
+  std::string all(static_cast<size_t>(total), '\0');
+  check(MPI_Allgatherv(mine.data(), n, MPI_CHAR, all.data(), sizes.data(), displs.data(), MPI_CHAR,
+                       MPI_COMM_WORLD),
+        "MPI_Allgatherv");
+  return all;
+}
+
+class Search {
+ public:
+  Search(const MpiSession& mpi, std::shared_ptr<const Scenario> scenario,
+         const ExploreOptions& options)
+      : mpi_(mpi),
+        ranks_(static_cast<uint32_t>(mpi.size())),
+        rank_(static_cast<uint32_t>(mpi.rank())),
+        scenario_(std::move(scenario)),
+        o_(options),
+        world_options_(explorer_world_options(options)),
+        out_(ranks_) {}
+
+  ExploreResult run(MpiExploreReport* report) {
+    World root(scenario_, world_options_);
+    root.start(0);
+    const uint64_t root_fp = explorer_fingerprint(root, o_, scratch_);
+    std::vector<Item> frontier;
+    if (fingerprint_owner(root_fp, ranks_) == rank_) {
+      visited_.insert(root_fp);
+      Item item{root_fp, {}, {}};
+      WorldWire::encode(root, &item.world);
+      frontier.push_back(std::move(item));
+    }
+    int64_t depth = 0;
+    StopReason stop = StopReason::kNone;
+    while (true) {
+      // One level: its states expanded in rounds, their successors exchanged each round.
+      std::vector<Item> next;
+      next_ = &next;
+      index_.clear();
+      const uint64_t my_rounds = (frontier.size() + kMpiRoundStates - 1) / kMpiRoundStates;
+      uint64_t rounds = 0;
+      check(MPI_Allreduce(&my_rounds, &rounds, 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+      for (uint64_t round = 0; round < rounds; ++round) {
+        const size_t first = std::min<size_t>(frontier.size(), round * kMpiRoundStates);
+        const size_t last = std::min<size_t>(frontier.size(), first + kMpiRoundStates);
+        for (size_t i = first; i < last; ++i) {
+          expand(frontier[i], depth);
+          frontier[i] = Item{};  // its memory back
+        }
+        stop = exchange(depth + 1, next, stop);
+        if (stop != StopReason::kNone) break;  // every rank agreed on it in the exchange
+      }
+      frontier = std::move(next);
+      ++levels_;
+      // The next level's size over every rank, and whether any rank stopped.
+      uint64_t local[2] = {frontier.size(), found_any_ && !o_.keep_going ? 1u : 0u};
+      uint64_t global[2] = {0, 0};
+      check(MPI_Allreduce(local, global, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+      if (stop != StopReason::kNone) break;
+      if (global[1] != 0) {
+        result_.stats.stopped_early = true;
+        break;
+      }
+      if (global[0] == 0) break;
+      // options.max_states (explore's safety bound, and the comparison search's), checked
+      // between levels so that where it stops does not depend on the rank count.
+      const uint64_t mine = visited_.size();
+      uint64_t distinct = 0;
+      check(MPI_Allreduce(&mine, &distinct, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD),
+            "MPI_Allreduce");
+      if (distinct >= o_.max_states) {
+        result_.stats.state_bounded = true;
+        break;
+      }
+      ++depth;
+    }
+    result_.stats.stopped_by = stop;
+    return finish(report);
+  }
+
+ private:
+  // Expands one state of depth `depth`: its terminal check, or each choice the search
+  // takes from it, each successor queued for its owner.
+  void expand(const Item& item, int64_t depth) {
+    World w = WorldWire::decode(scenario_, world_options_, item.world);
+    enabled_.clear();
+    explorer_enabled(w, o_, &enabled_);
+    if (enabled_.empty()) {
+      result_.stats.terminal += 1;
+      const size_t before = w.violations().size();
+      w.finish(depth);
+      record(w, before, item.path);
+      return;
+    }
+    explorer_expanded(w, o_, enabled_, &choices_);
+    std::vector<uint64_t> path = item.path;
+    path.push_back(0);
+    for (const Choice& c : choices_) {
+      World child = w;
+      const size_t before = child.violations().size();
+      child.apply(c, depth + 1);
+      result_.stats.transitions += 1;
+      path.back() = pack_choice(c);
+      record(child, before, path);
+      const uint64_t fp = explorer_fingerprint(child, o_, scratch_);
+      const uint32_t owner = fingerprint_owner(fp, ranks_);
+      if (owner == rank_ && visited_.contains(fp)) {
+        // Ours and seen: in an earlier level (nothing to do), or in this one (its World
+        // is replaced only by that of a smaller path).
+        auto it = index_.find(fp);
+        if (it == index_.end() || !(path < next_->at(it->second).path)) {
+          share_.local_states += 1;
+          if (result_.stats.transitions % kPollEvery == 0) poll_now(depth);
+          continue;
+        }
+      }
+      world_bytes_.clear();
+      WorldWire::encode(child, &world_bytes_);
+      share_.max_world_bytes = std::max<uint64_t>(share_.max_world_bytes, world_bytes_.size());
+      std::string& out = out_[owner];
+      const size_t before_bytes = out.size();
+      put_item(out, fp, path, world_bytes_);
+      if (owner == rank_) {
+        share_.local_states += 1;
+      } else {
+        share_.sent_states += 1;
+        share_.sent_bytes += out.size() - before_bytes;
+      }
+      if (result_.stats.transitions % kPollEvery == 0) poll_now(depth);
+    }
+  }
+
+  void poll_now(int64_t depth) {
+    if (!o_.poll || pending_stop_ != StopReason::kNone) return;
+    ExploreStats st = global_;
+    st.transitions = std::max(st.transitions, result_.stats.transitions);
+    st.distinct = std::max<uint64_t>(st.distinct, visited_.size());
+    st.visited_bytes = visited_.bytes();
+    st.max_depth = std::max(st.max_depth, depth);
+    pending_stop_ = o_.poll(st);
+  }
+
+  // Records the violations `after` shows beyond its first `before`: one counterexample
+  // per property, the shortest path, then the smallest.
+  void record(const World& after, size_t before, const std::vector<uint64_t>& path) {
+    for (size_t i = before; i < after.violations().size(); ++i) {
+      const Violation& v = after.violations()[i];
+      Counterexample c{v.property, v.detail, path, false};
+      auto same = std::find_if(result_.counterexamples.begin(), result_.counterexamples.end(),
+                               [&](const Counterexample& k) { return k.property == v.property; });
+      if (same == result_.counterexamples.end()) {
+        result_.counterexamples.push_back(std::move(c));
+      } else if (better(c, *same)) {
+        *same = std::move(c);
+      }
+      found_any_ = true;
+    }
+  }
+
+  // The all-to-all exchange that ends a round: every rank's batches for every other, then
+  // the received successors inserted into the visited set (new ones join `next`). Also
+  // agrees on a stop: the largest StopReason any rank's poll gave.
+  StopReason exchange(int64_t depth, std::vector<Item>& next, StopReason stop) {
+    ++rounds_;
+    const size_t n = ranks_;
+    std::vector<int> send_counts(n), recv_counts(n), send_displs(n), recv_displs(n);
+    std::string send;
+    for (size_t r = 0; r < n; ++r) {
+      require(out_[r].size() < (1u << 31) - send.size(), "a round's batches exceed 2 GiB");
+      send_displs[r] = static_cast<int>(send.size());
+      send_counts[r] = static_cast<int>(out_[r].size());
+      send += out_[r];
+      out_[r].clear();
+    }
+    check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT,
+                       MPI_COMM_WORLD),
+          "MPI_Alltoall");
+    int64_t total = 0;
+    for (size_t r = 0; r < n; ++r) {
+      recv_displs[r] = static_cast<int>(total);
+      total += recv_counts[r];
+    }
+    require(total < (int64_t{1} << 31), "a round's batches exceed 2 GiB");
+    std::string recv(static_cast<size_t>(total), '\0');
+    check(MPI_Alltoallv(send.data(), send_counts.data(), send_displs.data(), MPI_CHAR, recv.data(),
+                        recv_counts.data(), recv_displs.data(), MPI_CHAR, MPI_COMM_WORLD),
+          "MPI_Alltoallv");
+    send = std::string();
+    In in(recv);
+    while (!in.done()) {
+      const uint64_t fp = in.u();
+      std::vector<uint64_t> path(static_cast<size_t>(in.u()));
+      for (uint64_t& c : path) c = in.u();
+      const std::string_view world = in.bytes(static_cast<size_t>(in.u()));
+      require(fingerprint_owner(fp, ranks_) == rank_,
+              "a state sent to a rank that does not own it");
+      if (visited_.insert(fp)) {
+        index_.emplace(fp, next.size());
+        next.push_back(Item{fp, std::move(path), std::string(world)});
+        result_.stats.max_depth = std::max(result_.stats.max_depth, depth);
+        continue;
+      }
+      // Reached again in this level: keep the World of the smallest path (ids differ).
+      auto it = index_.find(fp);
+      if (it == index_.end()) continue;
+      Item& kept = next[it->second];
+      if (path < kept.path) {
+        kept.path = std::move(path);
+        kept.world.assign(world);
+      }
+    }
+    // Counts so far over every rank (for polls and progress), and the stop.
+    uint64_t local[5] = {result_.stats.transitions, visited_.size(), result_.stats.terminal,
+                         static_cast<uint64_t>(pending_stop_), 0};
+    uint64_t global[5] = {0, 0, 0, 0, 0};
+    check(MPI_Allreduce(local, global, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    check(MPI_Allreduce(&local[3], &global[3], 1, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+    global_.transitions = global[0];
+    global_.distinct = global[1];
+    global_.terminal = global[2];
+    global_.max_depth = depth;
+    global_.stack = next.size();
+    if (stop == StopReason::kNone && o_.poll && pending_stop_ == StopReason::kNone) {
+      ExploreStats st = global_;
+      st.visited_bytes = visited_.bytes();
+      pending_stop_ = o_.poll(st);
+    }
+    return stop != StopReason::kNone ? stop : static_cast<StopReason>(global[3]);
+  }
+
+  ExploreResult finish(MpiExploreReport* report) {
+    ExploreStats& st = result_.stats;
+    // Counts: sums and maxima over the ranks.
+    uint64_t sums[3] = {st.transitions, st.terminal, 0};
+    sums[2] = visited_.size();
+    uint64_t total[3] = {0, 0, 0};
+    check(MPI_Allreduce(sums, total, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+    const uint64_t bytes = visited_.bytes();
+    uint64_t all_bytes = 0;
+    check(MPI_Allreduce(&bytes, &all_bytes, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+    int64_t depth = st.max_depth;
+    check(MPI_Allreduce(&depth, &st.max_depth, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
+          "MPI_Allreduce");
+    st.transitions = total[0];
+    st.terminal = total[1];
+    st.distinct = total[2];
+    st.visited_bytes = all_bytes;
+    st.workers = 1;
+    // Counterexamples: every rank's, merged in rank order (the order does not matter:
+    // `better` is a total order on schedules).
+    std::string mine;
+    put_u(mine, result_.counterexamples.size());
+    for (const Counterexample& c : result_.counterexamples) {
+      put_u(mine, static_cast<uint64_t>(c.property));
+      put_u(mine, c.detail.size());
+      mine += c.detail;
+      put_u(mine, c.schedule.size());
+      for (uint64_t s : c.schedule) put_u(mine, s);
+    }
+    const std::string all = all_gather(mine, mpi_.size());
+    std::vector<Counterexample> merged;
+    In in(all);
+    for (int r = 0; r < mpi_.size(); ++r) {
+      const uint64_t count = in.u();
+      for (uint64_t k = 0; k < count; ++k) {
+        Counterexample c;
+        c.property = static_cast<Property>(in.u());
+        c.detail = std::string(in.bytes(static_cast<size_t>(in.u())));
+        c.schedule.resize(static_cast<size_t>(in.u()));
+        for (uint64_t& s : c.schedule) s = in.u();
+        auto same = std::find_if(merged.begin(), merged.end(),
+                                 [&](const Counterexample& x) { return x.property == c.property; });
+        if (same == merged.end()) {
+          merged.push_back(std::move(c));
+        } else if (better(c, *same)) {
+          *same = std::move(c);
+        }
+      }
+    }
+    if (st.stopped_early && !o_.keep_going && merged.size() > 1) {
+      // As explore(): the shortest schedule, then the smallest (minimization then looks
+      // for the shortest over every checked property).
+      const auto best = std::min_element(merged.begin(), merged.end(), better);
+      merged = {std::move(*best)};
+    }
+    std::sort(merged.begin(), merged.end(), [](const Counterexample& a, const Counterexample& b) {
+      return a.property < b.property;
+    });
+    result_.counterexamples = std::move(merged);
+    // Each rank's share.
+    share_.states = visited_.size();
+    share_.visited_bytes = visited_.bytes();
+    share_.peak_rss = peak_rss_bytes();
+    if (report != nullptr) {
+      const uint64_t fields[7] = {share_.states,     share_.visited_bytes, share_.sent_states,
+                                  share_.sent_bytes, share_.local_states,  share_.max_world_bytes,
+                                  share_.peak_rss};
+      std::vector<uint64_t> every(7 * static_cast<size_t>(mpi_.size()));
+      check(MPI_Allgather(fields, 7, MPI_UINT64_T, every.data(), 7, MPI_UINT64_T, MPI_COMM_WORLD),
+            "MPI_Allgather");
+      report->ranks.clear();
+      for (int r = 0; r < mpi_.size(); ++r) {
+        const uint64_t* f = &every[7 * static_cast<size_t>(r)];
+        report->ranks.push_back(MpiRankShare{f[0], f[1], f[2], f[3], f[4], f[5], f[6]});
+      }
+      report->levels = levels_;
+      report->rounds = rounds_;
+    }
+    // Shortened on rank 0, which writes them (one thread, as explore()).
+    if (mpi_.rank() == 0) minimize_counterexamples(scenario_, o_, result_);
+    return std::move(result_);
+  }
+
+  const MpiSession& mpi_;
+  uint32_t ranks_;
+  uint32_t rank_;
+  std::shared_ptr<const Scenario> scenario_;
+  const ExploreOptions& o_;
+  WorldOptions world_options_;
+  ExploreResult result_;
+  VisitedSet visited_;
+  // This level's new states: fingerprint -> index in `next`. Lookup only, never iterated.
+  std::unordered_map<uint64_t, size_t> index_;  // lookup only
+  std::vector<Item>* next_ = nullptr;           // the level being filled (run())
+  std::vector<std::string> out_;                // per rank: this round's batch
+  StateEncoder scratch_{/*keep_words=*/false};
+  std::vector<Choice> enabled_, choices_;
+  std::string world_bytes_;
+  bool found_any_ = false;
+  StopReason pending_stop_ = StopReason::kNone;  // this rank's last poll
+  ExploreStats global_;                          // every rank's counts at the last round
+  MpiRankShare share_;
+  uint64_t levels_ = 0;
+  uint64_t rounds_ = 0;
+};
+
+}  // namespace
+
+MpiSession::MpiSession() {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  require(initialized == 0, "MPI initialized twice");
+  check(MPI_Init(nullptr, nullptr), "MPI_Init");
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+  MPI_Comm_size(MPI_COMM_WORLD, &size_);
+}
+
+MpiSession::~MpiSession() {
+  MPI_Finalize();
+}
+
+int MpiSession::broadcast(int value) const {
+  check(MPI_Bcast(&value, 1, MPI_INT, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  return value;
+}
+
+ExploreResult mpi_explore(const MpiSession& mpi, std::shared_ptr<const Scenario> scenario,
+                          const ExploreOptions& options, MpiExploreReport* report) {
+  require(options.strategy == ExploreStrategy::kDfs && options.resume == nullptr &&
+              !options.checkpoint && !options.keep_fingerprints && options.max_depth == 0,
+          "options the MPI search does not take");
+  Search search(mpi, std::move(scenario), options);
+  return search.run(report);
+}
+
+}  // namespace banksim
