@@ -18,6 +18,7 @@ Monitor::Monitor(const Scenario* scenario, PropertySet properties)
   balance_.reserve(scenario->branches.size());
   for (const BranchSpec& b : scenario->branches) balance_.push_back(b.balance);
   applied_ = CowBitRows(scenario->branches.size() + 1, events);
+  words_per_row_ = (events + 63) / 64;
   outstanding_.assign(scenario->customers.size(), -1);
   const size_t pairs = scenario->customers.size() * scenario->branches.size();
   if (pairs <= kFlatFrontier) {
@@ -246,6 +247,81 @@ void Monitor::encode(StateEncoder& enc) const {
   // Word by word: the applied rows branch-major, then the completed row (as when these
   // were two flat vectors).
   applied_.for_each_word([&enc](uint64_t w) { enc.put(w); });
+}
+
+bool Monitor::delta_has(const Delta& d, size_t row, int32_t index) const {
+  const size_t w = word_of(row, index);
+  const uint64_t bit = uint64_t{1} << (static_cast<uint32_t>(index) % 64);
+  for (size_t i = 0; i < d.n; ++i) {
+    if (d.word[i] == w && (d.mask[i] & bit) != 0) return true;
+  }
+  return false;
+}
+
+int32_t Monitor::peek_unapplied_completed(const Delta& d, int32_t branch, int32_t customer,
+                                          int32_t event) const {
+  // As first_unapplied_completed: the frontier is a cache (every completed write below it
+  // is applied at the branch), and the bits a step sets keep that true, so scanning from
+  // the unmoved frontier finds what observe() finds.
+  const size_t b = static_cast<size_t>(branch);
+  const int32_t first = scenario_->event_index(customer, 0);
+  const size_t completed_row = balance_.size();
+  for (int32_t f = frontier(b, static_cast<size_t>(customer)); f < event; ++f) {
+    const int32_t w = first + f;
+    const bool completed = is_completed(w) || delta_has(d, completed_row, w);
+    if (completed && !is_applied(b, w) && !delta_has(d, b, w)) return f;
+  }
+  return -1;
+}
+
+bool Monitor::peek(std::span<const Observation> obs, Delta& d) const {
+  d.n = 0;
+  const auto set = [&](size_t row, int32_t index) {
+    if (d.n == Delta::kMax) return false;
+    d.word[d.n] = word_of(row, index);
+    d.mask[d.n] = uint64_t{1} << (static_cast<uint32_t>(index) % 64);
+    ++d.n;
+    return true;
+  };
+  // observe()'s checks, in its order, on this monitor with the bits set so far.
+  for (const Observation& o : obs) {
+    const int32_t first = scenario_->event_index(o.customer, 0);
+    switch (o.kind) {
+      case ObservationKind::kIssue:
+        break;
+      case ObservationKind::kServe:
+        if (o.iface != Interface::kDeposit && properties_.has(Property::kReadYourWrites) &&
+            peek_unapplied_completed(d, o.branch, o.customer, o.event) >= 0) {
+          return false;
+        }
+        break;
+      case ObservationKind::kApply:
+        if (properties_.has(Property::kMonotonicWrites) &&
+            peek_unapplied_completed(d, o.branch, o.customer, o.event) >= 0) {
+          return false;
+        }
+        if (!set(static_cast<size_t>(o.branch), first + o.event)) return false;
+        if (o.balance < 0 && properties_.has(Property::kNoOverdraft)) return false;
+        break;
+      case ObservationKind::kReply:
+        if (o.success && is_write(o.iface) && !set(balance_.size(), first + o.event)) {
+          return false;
+        }
+        break;
+    }
+  }
+  return true;
+}
+
+void Monitor::encode(const Delta& d, StateEncoder& enc) const {
+  size_t k = 0;
+  applied_.for_each_word([&](uint64_t w) {
+    for (size_t i = 0; i < d.n; ++i) {
+      if (d.word[i] == k) w |= d.mask[i];
+    }
+    enc.put(w);
+    ++k;
+  });
 }
 
 std::vector<Violation> check_history(const History& h, PropertySet properties) {

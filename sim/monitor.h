@@ -6,7 +6,9 @@
 // each customer completed). check_history() runs it over a finished History.
 #pragma once
 
+#include <array>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "protocol/cow_bits.h"
@@ -35,6 +37,22 @@ class Monitor {
 
   void encode(StateEncoder& enc) const;
 
+  // What observe() of one step's observations would change in the encoded state (the
+  // bits of applied_ it sets), found without copying or changing the monitor: the
+  // explorer's peek at a successor (World::peek_encode).
+  struct Delta {
+    static constexpr size_t kMax = 16;
+    std::array<size_t, kMax> word{};  // word indices in encode()'s order
+    std::array<uint64_t, kMax> mask{};
+    size_t n = 0;
+  };
+  // Fills `d` (cleared first). Returns false when observe() of `obs`, in order, would
+  // report a violation, or when they set more than Delta::kMax bits (the caller then
+  // takes the step for real).
+  bool peek(std::span<const Observation> obs, Delta& d) const;
+  // encode() of this monitor with the bits of `d` set.
+  void encode(const Delta& d, StateEncoder& enc) const;
+
  private:
   friend class WorldWire;  // sim/world_wire.h: a World's compact serialization
   bool is_applied(size_t branch, int32_t index) const {
@@ -50,6 +68,14 @@ class Monitor {
   // `branch` has not applied, or -1. Amortized O(1): advances a per-(branch, customer)
   // frontier below which every completed write is known to be applied.
   int32_t first_unapplied_completed(int32_t branch, int32_t customer, int32_t event);
+  // The same answer for this monitor with the bits of `d` set, without moving the frontier.
+  int32_t peek_unapplied_completed(const Delta& d, int32_t branch, int32_t customer,
+                                   int32_t event) const;
+  // The word index and mask of applied_'s bit (row, index) in encode()'s order.
+  size_t word_of(size_t row, int32_t index) const {
+    return row * words_per_row_ + static_cast<size_t>(index) / 64;
+  }
+  bool delta_has(const Delta& d, size_t row, int32_t index) const;
 
   const Scenario* scenario_;
   PropertySet properties_;
@@ -60,6 +86,7 @@ class Monitor {
   // Event bitsets: row b < branches, writes applied at branch b; the last row, writes
   // whose success reply arrived.
   CowBitRows applied_;
+  size_t words_per_row_ = 0;          // applied_'s
   std::vector<int32_t> outstanding_;  // per customer: event awaiting a reply, or -1
   // Per branch, per customer: see first_unapplied_completed. Flat in small banks
   // (copying it is cheaper than sharing it); else a row per branch, copy on write

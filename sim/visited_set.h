@@ -37,6 +37,11 @@ class VisitedSet {
     }
   }
   size_t size() const { return size_; }
+  // Asks the cache for the slot where a probe for `fp` starts (a hint; no effect on the set).
+  void prefetch(uint64_t fp) const {
+    if (fp == 0) fp = 1;
+    __builtin_prefetch(slots_.data() + home(fp, slots_.size()));
+  }
   // Every fingerprint stored, in ascending order (sorted, so the order is deterministic;
   // for the swarm summaries of banksim merge). 1 stands for a fingerprint 0 too.
   std::vector<uint64_t> sorted() const {
@@ -124,6 +129,11 @@ class ShardedVisitedSet {
     std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
     if (locking_) lock.lock();
     return s.set.contains(fp);
+  }
+  // A hint for a probe soon (VisitedSet::prefetch). One worker only: with several, another
+  // may be growing the shard's table.
+  void prefetch(uint64_t fp) const {
+    if (!locking_) shards_[shard_of(fp)].set.prefetch(fp);
   }
   // Exact once the workers have ended; while they run, a recent count.
   size_t size() const { return size_.load(std::memory_order_relaxed); }

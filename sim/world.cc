@@ -323,7 +323,7 @@ void World::encode(StateEncoder& enc) const {
   assert(options_.fingerprint);
   // Each actor as the hash of its own encoding, recomputed only when it takes a step:
   // a delivery changes one actor, so a state costs one actor's encoding, not all.
-  for (uint64_t h : actor_hash_) enc.put(h);
+  enc.put_words(actor_hash_.data(), actor_hash_.size());
   // In-flight messages as a multiset: two paths that sent the same messages in a
   // different order reach the same state. in_flight_hash_ is the sum (mod 2^64) of the
   // messages' hashes, kept up to date as messages are sent and delivered: order-free
@@ -542,30 +542,27 @@ bool World::peek_encode(const Choice& c, StateEncoder& enc, PeekScratch& scratch
   const int32_t B = scenario_->branch_count();
   if (m.to < B) {
     scratch.branch = branches_[static_cast<size_t>(m.to)];
-    scratch.branch->on_message(m, scratch.effects);
+    scratch.branch->on_message_unreceipted(m, scratch.effects);  // thrown away after
     scratch.branch->encode(actor_enc);
   } else {
     scratch.customer = customers_[static_cast<size_t>(m.to - B)];
     scratch.customer->on_message(m, scratch.effects);
     scratch.customer->encode(actor_enc);
   }
-  // The monitor's ghost state after the step's observations, as absorb() does.
-  scratch.monitor = monitor_;
-  scratch.violations.clear();
-  for (const Observation& o : scratch.effects.observations()) {
-    scratch.monitor->observe(o, 0, &scratch.violations);
-    if (!scratch.violations.empty()) return false;
-  }
+  // The monitor's ghost state after the step's observations, as absorb() does: the bits
+  // they would set, on top of the unchanged monitor.
+  if (!monitor_.peek(scratch.effects.observations(), scratch.monitor)) return false;
   uint64_t flight_hash = in_flight_hash_ - message_hash(m);
   for (const Message& sent : scratch.effects.sends()) flight_hash += message_hash(sent);
   enc.clear();
   const uint64_t receiver_hash = actor_enc.digest();
-  for (size_t a = 0; a < actor_hash_.size(); ++a) {
-    enc.put(static_cast<int32_t>(a) == m.to ? receiver_hash : actor_hash_[a]);
-  }
+  const size_t to = static_cast<size_t>(m.to);
+  enc.put_words(actor_hash_.data(), to);
+  enc.put(receiver_hash);
+  enc.put_words(actor_hash_.data() + to + 1, actor_hash_.size() - to - 1);
   enc.put(in_flight_.size() - holes_ - 1 + scratch.effects.sends().size());
   enc.put(flight_hash);
-  scratch.monitor->encode(enc);
+  monitor_.encode(scratch.monitor, enc);
   return true;
 }
 

@@ -238,9 +238,8 @@ class World {
   struct PeekScratch {
     std::optional<Branch> branch;
     std::optional<Customer> customer;
-    std::optional<Monitor> monitor;
+    Monitor::Delta monitor;  // the ghost bits the step sets (no copy of the monitor)
     Effects effects;
-    std::vector<Violation> violations;
   };
   // Puts into `enc` (cleared first) exactly what encode() of the World after apply(c)
   // would put. Returns false, with `enc` unspecified, when that step would find a

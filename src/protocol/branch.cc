@@ -66,8 +66,13 @@ int32_t Branch::applied_writes(int32_t customer) const {
 }
 
 void Branch::on_message(const Message& m, Effects& out) {
-  assert(m.to == config_.self);
   const size_t first_send = out.sends().size();
+  step(m, out);
+  if (config_.bank != nullptr) keep_receipts(m, out, first_send);
+}
+
+void Branch::step(const Message& m, Effects& out) {
+  assert(m.to == config_.self);
   switch (m.kind) {
     case MessageKind::kRequest:
       on_request(m, out);
@@ -82,7 +87,6 @@ void Branch::on_message(const Message& m, Effects& out) {
       assert(false && "a branch never receives a reply");
       return;
   }
-  if (config_.bank != nullptr) keep_receipts(m, out, first_send);
 }
 
 void Branch::on_request(const Message& m, Effects& out) {

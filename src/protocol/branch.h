@@ -91,6 +91,26 @@ class Branch {
   // A branch restarted after a crash: its durable part only, nothing volatile.
   // REQUIRES: durable came from durable() of a branch with the same config.
   Branch(const BranchConfig& config, const BranchDurable& durable);
+  Branch(const Branch&) = default;
+  Branch(Branch&&) = default;
+  Branch& operator=(Branch&&) = default;
+  ~Branch() = default;
+  // Hot: the explorer copies a branch into reused scratch space on every transition it
+  // peeks at, and most of these vectors are empty under any one protocol: an empty one is
+  // cleared inline instead of copied (no allocation either way once the space is warm).
+  Branch& operator=(const Branch& o) {
+    config_ = o.config_;
+    balance_ = o.balance_;
+    assign(pending_, o.pending_);
+    assign(applied_, o.applied_);
+    assign(held_, o.held_);
+    assign(buffered_, o.buffered_);
+    buffered_delta_ = o.buffered_delta_;
+    assign(served_, o.served_);
+    assign(unacked_, o.unacked_);
+    receipts_ = o.receipts_;
+    return *this;
+  }
 
   // The part of the state that survives a crash.
   BranchDurable durable() const { return BranchDurable{balance_, applied_, served_, unacked_}; }
@@ -101,6 +121,10 @@ class Branch {
   // propagation already applied, or already held or buffered, is ignored (session
   // deduplicates by sequence number; sync and async do not, and apply a duplicate twice).
   void on_message(const Message& m, Effects& out);
+  // on_message() without updating the receipts (below), which only refuse() reads and
+  // encode() leaves out: for a copy that is encoded and thrown away (the explorer's peek
+  // at a successor's fingerprint). The copy's refuse() is then unspecified.
+  void on_message_unreceipted(const Message& m, Effects& out) { step(m, out); }
   // Robust: a timer this branch armed fired (TimerKey kPropagate): the propagation goes
   // to its peer again, and the timer is armed again. One already acknowledged: ignored.
   // A restarted branch's timers are those of its unacknowledged propagations (the World
@@ -180,6 +204,7 @@ class Branch {
   void on_ack_robust(const Message& m, Effects& out);
   // Session, robust: keeps a request until its customer's earlier writes are applied, and
   // a propagation that arrived ahead of its customer's earlier ones.
+  void step(const Message& m, Effects& out);  // on_message() but the receipts
   void hold(const Message& request);
   void buffer(const Message& propagation);
   // A reply to `request` (reply() decides success and money, and remembers it under robust).
@@ -200,10 +225,19 @@ class Branch {
   size_t receipt_bit(MessageKind kind, int32_t customer, int32_t event) const;
   void keep_receipts(const Message& m, const Effects& out, size_t first_send);
   PendingWrite* find_pending(int32_t customer, int32_t event);
+  template <typename T>
+  static void assign(std::vector<T>& to, const std::vector<T>& from) {
+    if (from.empty()) {
+      to.clear();
+    } else if (&to != &from) {
+      to = from;
+    }
+  }
   static uint64_t ack_bit(int32_t peer) {
     return uint64_t{1} << (static_cast<uint32_t>(peer) % 64);
   }
 
+  // (Every member is copied by operator=(const Branch&) above: keep it in step.)
   BranchConfig config_;
   Money balance_;
   std::vector<PendingWrite> pending_;  // sync

@@ -43,6 +43,18 @@ class StateEncoder {
     ++n_;
     if (keep_) [[unlikely]] keep(w);
   }
+  // put() of words[0], ..., words[n - 1], with the running hash kept in a register (a
+  // loop of put() stores it on every word: the words might alias it).
+  void put_words(const uint64_t* words, size_t n) {
+    if (keep_) [[unlikely]] {
+      for (size_t i = 0; i < n; ++i) put(words[i]);
+      return;
+    }
+    uint64_t h = h_;
+    for (size_t i = 0; i < n; ++i) h = hash_step(h, words[i]);
+    h_ = h;
+    n_ += n;
+  }
   void put_signed(int64_t v) { put(static_cast<uint64_t>(v)); }
   // Two 32-bit values packed into one word.
   void put_pair(uint32_t hi, uint32_t lo) { put((static_cast<uint64_t>(hi) << 32) | lo); }
