@@ -118,11 +118,13 @@ class ShardedVisitedSet {
     std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
     if (locking_) lock.lock();
     const size_t before = s.set.bytes();
-    if (!s.set.insert(fp)) return false;
-    size_.fetch_add(1, std::memory_order_relaxed);
+    const bool fresh = s.set.insert(fp);
+    // The table may grow before the probe finds the fingerprint there: count the growth
+    // either way (it was lost when the insert found a duplicate).
     const size_t after = s.set.bytes();
     if (after != before) bytes_.fetch_add(after - before, std::memory_order_relaxed);
-    return true;
+    if (fresh) size_.fetch_add(1, std::memory_order_relaxed);
+    return fresh;
   }
   bool contains(uint64_t fp) const {
     Shard& s = shards_[shard_of(fp)];
@@ -138,6 +140,12 @@ class ShardedVisitedSet {
   // Exact once the workers have ended; while they run, a recent count.
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  // What bytes() counts, summed over the shards' tables. Call with no worker running.
+  size_t table_bytes() const {
+    size_t total = 0;
+    for (size_t i = 0; i < kShards; ++i) total += shards_[i].set.bytes();
+    return total;
+  }
   // Call with no worker running.
   std::vector<uint64_t> sorted() const {
     std::vector<uint64_t> out;
