@@ -12,6 +12,7 @@
 
 #include <sys/resource.h>
 
+#include "sim/varint.h"
 #include "sim/visited_set.h"
 #include "sim/world_wire.h"
 
@@ -32,29 +33,16 @@ void require(bool ok, const char* what) {
 }
 
 void put_u(std::string& out, uint64_t v) {
-  char buf[10];
-  size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, n);
+  append_varint(out, v);
 }
 
 class In {
  public:
   explicit In(std::string_view s) : s_(s) {}
   uint64_t u() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      require(pos_ < s_.size(), "truncated batch");
-      const auto b = static_cast<uint8_t>(s_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    require(false, "varint too long");
-    return 0;
+    const std::optional<uint64_t> v = read_varint(s_, &pos_);
+    require(v.has_value(), "truncated batch or varint too long");
+    return *v;
   }
   std::string_view bytes(size_t n) {
     require(n <= s_.size() - pos_, "truncated batch");

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "protocol/codec.h"
+#include "sim/varint.h"
 
 namespace banksim {
 
@@ -24,14 +25,7 @@ class Writer {
       out_->push_back(static_cast<char>(v));
       return;
     }
-    char buf[10];
-    size_t n = 0;
-    while (v >= 0x80) {
-      buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
-      v >>= 7;
-    }
-    buf[n++] = static_cast<char>(v);
-    out_->append(buf, n);
+    append_varint(*out_, v);
   }
   void s(int64_t v) { u((static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63)); }
   void i128(__int128 v) {
@@ -51,14 +45,9 @@ class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
   uint64_t u() {
-    uint64_t v = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (pos_ >= in_.size()) malformed("truncated");
-      const auto b = static_cast<uint8_t>(in_[pos_++]);
-      v |= static_cast<uint64_t>(b & 0x7f) << shift;
-      if ((b & 0x80) == 0) return v;
-    }
-    malformed("varint too long");
+    const std::optional<uint64_t> v = read_varint(in_, &pos_);
+    if (!v) malformed("truncated, or a varint too long");
+    return *v;
   }
   int64_t s() {
     const uint64_t v = u();
