@@ -282,8 +282,8 @@ int run_unguarded(const RunArgs& args, std::shared_ptr<const Scenario> scenario,
       fmt::print("durable state fsync'd in a temporary data directory (removed at the end)\n");
     }
     if (robust) {
-      fmt::print("robust: retransmission after {} ms: {} customer retransmissions; {}\n",
-                 retransmit_ms, driver.retransmissions(),
+      fmt::print("robust: retransmission after {} ms: {} customer retransmission{}; {}\n",
+                 retransmit_ms, driver.retransmissions(), driver.retransmissions() == 1 ? "" : "s",
                  durable ? "durable state fsync'd in a temporary data directory (removed at the "
                            "end)"
                          : "no durable state (--durable or --kill keeps it)");
