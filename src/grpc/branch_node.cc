@@ -191,16 +191,16 @@ bool BranchNode::configure(const NodeConfiguration& c, std::string* error) {
 
 void BranchNode::robust_timer_loop() {
   std::unique_lock lock(mu_);
-  while (true) {
-    const std::vector<TimerKey> due = timers_.wait_due(lock, [&] { return shut_down_; });
-    if (due.empty()) return;  // shut down
-    for (const TimerKey& k : due) {
-      effects_.clear();
-      branch_.on_timer(k, effects_);  // not a delivery: steps_ counts those (Status)
-      finish_robust_step_locked(std::string(), &k);
-    }
-    flush_locked(/*to_driver=*/false);
-  }
+  timers_.run(
+      lock, [&] { return shut_down_; },
+      [&](const std::vector<TimerKey>& due) {
+        for (const TimerKey& k : due) {
+          effects_.clear();
+          branch_.on_timer(k, effects_);  // not a delivery: steps_ counts those (Status)
+          finish_robust_step_locked(std::string(), &k);
+        }
+        flush_locked(/*to_driver=*/false);
+      });
 }
 
 bool BranchNode::send_reports_locked(const wire::Batch& reports) {

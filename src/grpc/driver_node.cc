@@ -478,18 +478,18 @@ void DriverNode::take_reply_robust_locked(const Message& m) {
 
 void DriverNode::timer_loop() {
   std::unique_lock lock(mu_);
-  while (true) {
-    const std::vector<TimerKey> due = timers_.wait_due(lock, [&] { return shut_down_; });
-    if (due.empty()) return;  // shut down
-    for (const TimerKey& k : due) {
-      effects_.clear();
-      customers_[static_cast<size_t>(k.customer)].on_timer(k, effects_);
-      retransmissions_ += effects_.sends().size();
-      timers_.apply(effects_.timers());
-      for (const Message& m : effects_.sends()) route_locked(m);
-    }
-    flush_locked();
-  }
+  timers_.run(
+      lock, [&] { return shut_down_; },
+      [&](const std::vector<TimerKey>& due) {
+        for (const TimerKey& k : due) {
+          effects_.clear();
+          customers_[static_cast<size_t>(k.customer)].on_timer(k, effects_);
+          retransmissions_ += effects_.sends().size();
+          timers_.apply(effects_.timers());
+          for (const Message& m : effects_.sends()) route_locked(m);
+        }
+        flush_locked();
+      });
 }
 
 uint64_t DriverNode::answered() const {

@@ -41,6 +41,17 @@ class RealTimers {
   // Wakes wait_due() (to see `stopped` again).
   void wake() { cv_.notify_all(); }
 
+  // The timer thread's loop: on_due(keys) for each batch of due timers (disarmed, in key
+  // order), until stopped() holds.
+  template <class Stopped, class OnDue>
+  void run(std::unique_lock<std::mutex>& lock, Stopped&& stopped, OnDue&& on_due) {
+    while (true) {
+      const std::vector<TimerKey> due = wait_due(lock, stopped);
+      if (due.empty()) return;  // stopped
+      on_due(due);
+    }
+  }
+
   // Sleeps until a timer is due or stopped() holds; returns the due timers (disarmed), in
   // key order: empty when stopped.
   template <class Stopped>

@@ -13,6 +13,14 @@ using banksim::EventQueue;
 using banksim::Prng;
 using banksim::QueuedDelivery;
 
+// The entry a queue holding `model` must give next: the smallest (time, seq).
+std::vector<QueuedDelivery>::iterator first_out(std::vector<QueuedDelivery>& model) {
+  return std::min_element(model.begin(), model.end(),
+                          [](const QueuedDelivery& a, const QueuedDelivery& b) {
+                            return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
+                          });
+}
+
 TEST_CASE("event queue: earlier time first, then push order") {
   EventQueue q;
   CHECK(q.empty());
@@ -62,10 +70,7 @@ TEST_CASE("event queue: random pushes and pops match a stable sort by time") {
         model.push_back(QueuedDelivery{t, seq, seq + 10000});
         ++seq;
       } else {
-        const auto best = std::min_element(
-            model.begin(), model.end(), [](const QueuedDelivery& a, const QueuedDelivery& b) {
-              return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
-            });
+        const auto best = first_out(model);
         const QueuedDelivery got = q.pop();
         REQUIRE(got.time_us == best->time_us);
         REQUIRE(got.seq == best->seq);
@@ -100,10 +105,7 @@ TEST_CASE("event queue: push_fifo entries interleave with push entries as one pu
         model.push_back(QueuedDelivery{t, seq, seq + 10000});
         ++seq;
       } else {
-        const auto best = std::min_element(
-            model.begin(), model.end(), [](const QueuedDelivery& a, const QueuedDelivery& b) {
-              return a.time_us != b.time_us ? a.time_us < b.time_us : a.seq < b.seq;
-            });
+        const auto best = first_out(model);
         REQUIRE(q.top().message_id == best->message_id);
         const QueuedDelivery got = q.pop();
         REQUIRE(got.time_us == best->time_us);

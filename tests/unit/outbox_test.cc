@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -91,46 +92,49 @@ bool eventually(Fn done) {
   return false;
 }
 
+// A sender's engine, a receiver on a port of its own and an outbox to it that has
+// delivered "a" already.
+struct Link {
+  explicit Link(bool reconnect) {
+    REQUIRE(sender_side.start("127.0.0.1:0", &sender_port));
+    REQUIRE(receiver->start("127.0.0.1:0", &port));
+    address = "127.0.0.1:" + std::to_string(port);
+    outbox.emplace("receiver", sender_side.engine(),
+                   banksim::link_stream<wire::BranchService>(address), faults.fn(), reconnect);
+    outbox->push("a");
+    outbox->flush();
+    REQUIRE(eventually([&] { return receiver->has("a"); }));
+  }
+
+  Receiver sender_side;  // hosts the outbox's engine
+  int sender_port = 0;
+  std::unique_ptr<Receiver> receiver = std::make_unique<Receiver>();
+  int port = 0;
+  std::string address;
+  Faults faults;
+  std::optional<Outbox> outbox;
+};
+
 }  // namespace
 
 TEST_CASE("outbox: a plain outbox reports a receiver that goes away") {
-  Receiver sender_side;  // hosts the outbox's engine
-  int sender_port = 0;
-  REQUIRE(sender_side.start("127.0.0.1:0", &sender_port));
-  auto receiver = std::make_unique<Receiver>();
-  int port = 0;
-  REQUIRE(receiver->start("127.0.0.1:0", &port));
-  const std::string address = "127.0.0.1:" + std::to_string(port);
-  Faults faults;
-  Outbox o("receiver", sender_side.engine(), banksim::link_stream<wire::BranchService>(address),
-           faults.fn());
-  o.push("a");
-  o.flush();
-  REQUIRE(eventually([&] { return receiver->has("a"); }));
-  receiver.reset();  // gone
-  CHECK(eventually([&] { return faults.count() == 1; }));
-  o.stop();
+  Link link(/*reconnect=*/false);
+  link.receiver.reset();  // gone
+  CHECK(eventually([&] { return link.faults.count() == 1; }));
+  link.outbox->stop();
 }
 
 TEST_CASE("outbox: a reconnecting outbox reaches a receiver back on its address") {
-  Receiver sender_side;
-  int sender_port = 0;
-  REQUIRE(sender_side.start("127.0.0.1:0", &sender_port));
-  auto receiver = std::make_unique<Receiver>();
-  int port = 0;
-  REQUIRE(receiver->start("127.0.0.1:0", &port));
-  const std::string address = "127.0.0.1:" + std::to_string(port);
-  Faults faults;
-  Outbox o("receiver", sender_side.engine(), banksim::link_stream<wire::BranchService>(address),
-           faults.fn(), /*reconnect=*/true);
-  o.push("a");
-  o.flush();
-  REQUIRE(eventually([&] { return receiver->has("a"); }));
+  Link link(/*reconnect=*/true);
+  Outbox& o = *link.outbox;
+  Faults& faults = link.faults;
+  auto& receiver = link.receiver;
+  const int port = link.port;
   receiver.reset();  // gone: its stream ends, which is not a fault here
   REQUIRE(eventually([&] { return o.reconnects() >= 1; }));
   receiver = std::make_unique<Receiver>();
   int again = port;
-  REQUIRE(receiver->start(address, &again));
+  REQUIRE(receiver->start(link.address, &again));
   REQUIRE(again == port);
   // What is pushed now goes out on a new stream once the backoff has passed (a flush during
   // it only queues; robust's timers flush again, as this loop does).
