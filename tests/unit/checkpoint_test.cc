@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "explore_describe.h"
 #include "shipped_scenarios.h"
 #include "sim/checkpoint.h"
 #include "sim/explorer.h"
@@ -14,22 +15,9 @@ using namespace banksim;
 
 namespace {
 
-const CheckpointKey kKey{"1.0", "0123456789abcdef", "protocol x"};
+using testing::describe;
 
-std::string describe(const ExploreResult& r) {
-  std::string out = "distinct " + std::to_string(r.stats.distinct) + ", terminal " +
-                    std::to_string(r.stats.terminal) + ", transitions " +
-                    std::to_string(r.stats.transitions) + ", max depth " +
-                    std::to_string(r.stats.max_depth) +
-                    (r.stats.complete() ? ", complete" : ", partial");
-  for (const Counterexample& c : r.counterexamples) {
-    out += "\n" + std::string(property_name(c.property)) + (c.minimal ? " minimal: " : ": ") +
-           c.detail + " [";
-    for (uint64_t m : c.schedule) out += std::to_string(m) + " ";
-    out += "]";
-  }
-  return out;
-}
+const CheckpointKey kKey{"1.0", "0123456789abcdef", "protocol x"};
 
 // Runs the search stopping it at every `stop_at`-th poll, resuming from the checkpoint
 // each time (encoded and decoded), until it ends by itself. Returns the last result and

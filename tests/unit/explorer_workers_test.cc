@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "explore_describe.h"
 #include "shipped_scenarios.h"
 #include "sim/explorer.h"
 #include "sim/visited_set.h"
@@ -17,23 +18,7 @@ using namespace banksim;
 
 namespace {
 
-std::string describe(const ExploreResult& r, bool counts) {
-  std::string out;
-  if (counts) {
-    out += "distinct " + std::to_string(r.stats.distinct) + ", terminal " +
-           std::to_string(r.stats.terminal) + ", transitions " +
-           std::to_string(r.stats.transitions) + ", max depth " +
-           std::to_string(r.stats.max_depth) + (r.stats.complete() ? ", complete" : ", partial");
-  }
-  out += r.stats.stopped_early ? ", stopped early" : "";
-  for (const Counterexample& c : r.counterexamples) {
-    out += "\n" + std::string(property_name(c.property)) + (c.minimal ? " minimal: " : ": ") +
-           c.detail + " [";
-    for (uint64_t m : c.schedule) out += std::to_string(m) + " ";
-    out += "]";
-  }
-  return out;
-}
+using testing::describe;
 
 void same_for_every_worker_count(const std::shared_ptr<const Scenario>& s, ExploreOptions o) {
   o.workers = 1;
