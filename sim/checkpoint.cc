@@ -117,9 +117,13 @@ std::string encode_checkpoint(const CheckpointKey& key, const ExploreFrontier& f
     put_list(out, c.schedule);
   }
   put_list(out, f.visited);
-  put_list(out, f.path);
-  put_u64(out, f.unexplored.size());
-  for (const auto& level : f.unexplored) put_list(out, level);
+  put_u64(out, f.stacks.size());
+  for (const ExploreStack& stack : f.stacks) {
+    put_list(out, stack.base);
+    put_list(out, stack.path);
+    put_u64(out, stack.unexplored.size());
+    for (const auto& level : stack.unexplored) put_list(out, level);
+  }
   put_u64(out, checksum(out));
   return out;
 }
@@ -145,7 +149,9 @@ Result<ExploreFrontier> decode_checkpoint(std::string_view bytes, const Checkpoi
   const uint32_t format = r.u32();
   if (format != kCheckpointFormat) {
     return refuse("checkpoint format " + std::to_string(format) + ", this banksim reads format " +
-                  std::to_string(kCheckpointFormat));
+                  std::to_string(kCheckpointFormat) +
+                  (format < kCheckpointFormat ? " (written by an older banksim)" : "") +
+                  "; it cannot be resumed");
   }
   const CheckpointKey key{r.string(), r.string(), r.string()};
   if (r.bad()) return refuse("malformed checkpoint header");
@@ -177,10 +183,18 @@ Result<ExploreFrontier> decode_checkpoint(std::string_view bytes, const Checkpoi
     f.counterexamples.push_back(std::move(c));
   }
   f.visited = r.list();
-  f.path = r.list();
-  const uint64_t levels = r.u64();
-  if (r.bad() || levels != f.path.size() + 1) return refuse("malformed checkpoint");
-  for (uint64_t i = 0; i < levels && !r.bad(); ++i) f.unexplored.push_back(r.list());
+  const uint64_t stacks = r.u64();
+  // Each stack takes at least 24 bytes: no count can ask for more than the bytes left.
+  if (r.bad() || stacks > r.left() / 24) return refuse("malformed checkpoint");
+  for (uint64_t s = 0; s < stacks && !r.bad(); ++s) {
+    ExploreStack stack;
+    stack.base = r.list();
+    stack.path = r.list();
+    const uint64_t levels = r.u64();
+    if (r.bad() || levels != stack.path.size() + 1) return refuse("malformed checkpoint");
+    for (uint64_t i = 0; i < levels && !r.bad(); ++i) stack.unexplored.push_back(r.list());
+    f.stacks.push_back(std::move(stack));
+  }
   if (r.bad() || r.left() != 0) return refuse("malformed checkpoint");
   return f;
 }

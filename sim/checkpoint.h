@@ -5,8 +5,11 @@
 //   key: three strings (banksim version, scenario digest, search options),
 //   stats: transitions, terminal, max_depth, depth_bounded (u64 each),
 //   counterexamples: count, then each: u8 property, string detail, u64 list schedule,
-//   visited: u64 list (sorted), path: u64 list, unexplored: count, then a u64 list each,
+//   visited: u64 list (sorted),
+//   stacks: count, then each: base: u64 list, path: u64 list, unexplored: count (the
+//   path's length + 1), then a u64 list each,
 //   u64 checksum of every byte before it.
+// Format 1 (one worker's stack: path and unexplored, no base) is refused.
 // A string is a u64 length and its bytes; a u64 list, a u64 count and the values.
 // Written to DIR/checkpoint.bin.tmp, fsync'ed, renamed over DIR/checkpoint.bin, and the
 // directory fsync'ed: a reader sees the previous checkpoint or the new one, whole.
@@ -20,7 +23,7 @@
 
 namespace banksim {
 
-constexpr uint32_t kCheckpointFormat = 1;
+constexpr uint32_t kCheckpointFormat = 2;
 
 // What a checkpoint must agree with to be resumed: the same banksim, scenario and options.
 struct CheckpointKey {

@@ -134,12 +134,35 @@ void fault_choices(const World& w, const FaultBudget& budget, std::vector<Choice
 namespace {
 
 // A piece of the depth-first search: a state, those of its choices still to explore, and
-// the path that reached it.
+// the path that reached it. A stack resumed from a checkpoint also has levels above that
+// state, which dfs() rebuilds: above[i] took level i to level i + 1, above_choices[i]
+// holds level i + 1's choices still to explore (packed).
 struct Task {
   World world;
   std::vector<Choice> choices;
   std::vector<uint64_t> path;
+  std::vector<uint64_t> above = {};
+  std::vector<std::vector<uint64_t>> above_choices = {};
 };
+
+std::vector<uint64_t> pack_all(const std::vector<Choice>& choices, size_t from = 0) {
+  std::vector<uint64_t> out;
+  out.reserve(choices.size() - std::min(from, choices.size()));
+  for (size_t k = from; k < choices.size(); ++k) out.push_back(pack_choice(choices[k]));
+  return out;
+}
+
+// A queued task as a checkpoint's stack.
+ExploreStack task_stack(const Task& t) {
+  ExploreStack s{t.path, t.above, {pack_all(t.choices)}};
+  s.unexplored.insert(s.unexplored.end(), t.above_choices.begin(), t.above_choices.end());
+  return s;
+}
+
+bool has_work(const ExploreStack& s) {
+  return std::any_of(s.unexplored.begin(), s.unexplored.end(),
+                     [](const std::vector<uint64_t>& level) { return !level.empty(); });
+}
 
 // A worker's counts as the others' polls see them (written by that worker only, at its
 // polls and at its end).
@@ -165,12 +188,31 @@ struct Shared {
   std::condition_variable cv;
   std::deque<Task> tasks;
   uint32_t busy = 0;  // workers running a task
-  std::mutex poll_m;  // one options.poll at a time
+  std::mutex poll_m;  // one options.poll (and checkpoint_due) at a time
+  // Checkpoints (ExploreOptions::checkpoint). While `gather` is on, no task is handed over
+  // or taken, and every busy worker stops at the top of its search loop and adds its stack;
+  // the last busy one to stop or to end its task hands the search to options.checkpoint
+  // (Search::gathered). `gather` is set and cleared under m, with `stop` when both are.
+  std::atomic<bool> gather{false};
+  // A worker's stack was dropped (a violation ended the search, max_states, out of
+  // memory): the search can no longer be saved whole. Set before `stop`.
+  std::atomic<bool> unsaveable{false};
+  uint32_t arrived = 0;                       // busy workers stopped for the gathering (m)
+  uint64_t gatherings = 0;                    // gatherings done; the stopped ones wait for it (m)
+  std::vector<ExploreStack> stacks;           // the stopped workers' stacks (m)
+  std::condition_variable gathered_cv;        // gatherings changed
+  std::vector<const ExploreResult*> results;  // every worker's, read while all are paused
 
-  void end() {
+  // Ends the search; with `save`, once every busy worker has stopped for a checkpoint.
+  void end(bool save = false) {
     std::lock_guard<std::mutex> lock(m);
+    if (save) gather.store(true);
     stop.store(true);
     cv.notify_all();
+  }
+  void request_gather() {
+    std::lock_guard<std::mutex> lock(m);
+    gather.store(true);
   }
   // Whether a busy worker should give away some of its work.
   bool wanted() const {
@@ -180,7 +222,7 @@ struct Shared {
   template <typename Make>
   bool offer(Make&& make) {
     std::lock_guard<std::mutex> lock(m);
-    if (hungry.load() <= tasks.size() || stop.load()) return false;
+    if (hungry.load() <= tasks.size() || stop.load() || gather.load()) return false;
     tasks.push_back(make());
     queued.store(static_cast<uint32_t>(tasks.size()));
     cv.notify_one();
@@ -216,12 +258,38 @@ bool better(const Counterexample& a, const Counterexample& b) {
   return a.schedule < b.schedule;
 }
 
+// Adds a worker's counts and findings to `merged`: one counterexample per property, the
+// better of two.
+void merge_into(ExploreResult& merged, const ExploreResult& r) {
+  ExploreStats& st = merged.stats;
+  const ExploreStats& s = r.stats;
+  st.transitions += s.transitions;
+  st.terminal += s.terminal;
+  st.max_depth = std::max(st.max_depth, s.max_depth);
+  st.depth_bounded |= s.depth_bounded;
+  st.state_bounded |= s.state_bounded;
+  st.stopped_early |= s.stopped_early;
+  st.walks += s.walks;
+  if (st.stopped_by == StopReason::kNone) st.stopped_by = s.stopped_by;
+  for (const Counterexample& c : r.counterexamples) {
+    auto same = std::find_if(merged.counterexamples.begin(), merged.counterexamples.end(),
+                             [&](const Counterexample& k) { return k.property == c.property; });
+    if (same == merged.counterexamples.end()) {
+      merged.counterexamples.push_back(c);
+    } else if (better(c, *same)) {
+      *same = c;
+    }
+  }
+}
+
 // One worker of the search (with one worker, the whole depth-first search).
 class Search {
  public:
   Search(std::shared_ptr<const Scenario> scenario, const ExploreOptions& options, Shared& shared,
          uint32_t index)
-      : scenario_(std::move(scenario)), options_(options), sh_(shared), index_(index) {}
+      : scenario_(std::move(scenario)), options_(options), sh_(shared), index_(index) {
+    sh_.results.push_back(&result_);
+  }
 
   // Worker 0, before the others start: the root's fingerprint and its first task (none
   // when the root is terminal). kRandom: the whole search.
@@ -229,23 +297,36 @@ class Search {
     World root(scenario_, explore_world_options(options_));
     root.start(0);
     if (options_.resume != nullptr) {
-      // The search an earlier run stopped: its states, counts and findings, and the
-      // choices left at each level of its stack (dfs() rebuilds the levels above the root).
+      // The search an earlier run stopped: its states, counts and findings, and its stacks
+      // as the first tasks, in order: each stack's base state rebuilt by re-applying its
+      // path (apply is deterministic), dfs() rebuilds the levels above it.
       const ExploreFrontier& f = *options_.resume;
-      require(options_.strategy == ExploreStrategy::kDfs && sh_.workers == 1 &&
-                  f.unexplored.size() == f.path.size() + 1,
-              "resume: one dfs worker and a frontier with a choice list per level");
+      require(options_.strategy == ExploreStrategy::kDfs, "resume: a dfs search");
       for (uint64_t fp : f.visited) sh_.visited.insert(fp);
       result_.stats.transitions = f.stats.transitions;
       result_.stats.terminal = f.stats.terminal;
       result_.stats.max_depth = f.stats.max_depth;
       result_.stats.depth_bounded = f.stats.depth_bounded;
       result_.counterexamples = f.counterexamples;
-      std::vector<Choice> choices;
-      for (uint64_t c : f.unexplored[0]) choices.push_back(unpack_choice(c));
-      sh_.tasks.push_back(Task{std::move(root), std::move(choices), {}});
-      sh_.queued.store(1);
-      resume_ = &f;
+      try {
+        for (const ExploreStack& stack : f.stacks) {
+          require(stack.unexplored.size() == stack.path.size() + 1,
+                  "resume: a stack with a choice list per level");
+          World base = root;
+          for (size_t i = 0; i < stack.base.size(); ++i) {
+            base.apply(unpack_choice(stack.base[i]), static_cast<int64_t>(i + 1));
+          }
+          sh_.tasks.push_back(Task{std::move(base),
+                                   unpack_all(stack.unexplored[0]),
+                                   stack.base,
+                                   stack.path,
+                                   {stack.unexplored.begin() + 1, stack.unexplored.end()}});
+        }
+      } catch (const std::bad_alloc&) {
+        result_.stats.stopped_by = StopReason::kOutOfMemory;
+        sh_.tasks.clear();
+      }
+      sh_.queued.store(static_cast<uint32_t>(sh_.tasks.size()));
       return;
     }
     sh_.visited.insert(fingerprint_of(root, scratch_));
@@ -273,7 +354,10 @@ class Search {
       {
         std::unique_lock<std::mutex> lock(sh_.m);
         sh_.hungry.fetch_add(1);
-        sh_.cv.wait(lock, [&] { return !sh_.tasks.empty() || sh_.busy == 0 || sh_.stop.load(); });
+        // No task is taken while a checkpoint is gathered: it counts the queued ones.
+        sh_.cv.wait(lock, [&] {
+          return (!sh_.tasks.empty() && !sh_.gather.load()) || sh_.busy == 0 || sh_.stop.load();
+        });
         sh_.hungry.fetch_sub(1);
         if (sh_.stop.load() || sh_.tasks.empty()) {
           sh_.cv.notify_all();
@@ -295,10 +379,13 @@ class Search {
         }
       } catch (const std::bad_alloc&) {
         result_.stats.stopped_by = StopReason::kOutOfMemory;
+        sh_.unsaveable.store(true);
         sh_.end();
       }
       std::lock_guard<std::mutex> lock(sh_.m);
       --sh_.busy;
+      // A gathering waits for the busy workers only: this one may have been the last.
+      if (sh_.gather.load() && sh_.arrived == sh_.busy) gathered();
       if (sh_.busy == 0) sh_.cv.notify_all();
     }
     publish(0);
@@ -381,6 +468,7 @@ class Search {
     }
     if (found && !options_.keep_going) {
       result_.stats.stopped_early = true;
+      sh_.unsaveable.store(true);
       sh_.end();
       return true;
     }
@@ -399,14 +487,15 @@ class Search {
   // a time; the others go on). Returns true when the search must end.
   bool poll(uint64_t stack) {
     publish(stack);
-    if (options_.checkpoint_due && options_.checkpoint_due()) save_due_ = true;
-    if (!options_.poll) return sh_.stop.load(std::memory_order_relaxed);
+    if (!options_.poll && !options_.checkpoint_due) return sh_.stop.load(std::memory_order_relaxed);
     std::unique_lock<std::mutex> lock(sh_.poll_m, std::try_to_lock);
     if (!lock.owns_lock()) return sh_.stop.load(std::memory_order_relaxed);
+    if (options_.checkpoint_due && options_.checkpoint_due()) sh_.request_gather();
+    if (!options_.poll) return sh_.stop.load(std::memory_order_relaxed);
     const StopReason r = options_.poll(sh_.snapshot());
     if (r == StopReason::kNone) return sh_.stop.load(std::memory_order_relaxed);
     result_.stats.stopped_by = r;
-    sh_.end();
+    sh_.end(/*save=*/defer_stop_);
     return true;
   }
 
@@ -461,6 +550,7 @@ class Search {
     if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
     if (sh_.visited.size() >= options_.max_states) {
       result_.stats.state_bounded = true;
+      sh_.unsaveable.store(true);
       sh_.end();
       return Step::kStop;
     }
@@ -509,23 +599,22 @@ class Search {
     std::vector<Frame> frames;
     frames.push_back(Frame{std::move(task.world), std::move(task.choices), 0, 0, {}});
     size_t top = 0;
-    if (resume_ != nullptr) {
-      // The resumed stack: each level rebuilt by re-applying the path (apply is
-      // deterministic), with the choices it had left.
-      for (size_t i = 0; i < resume_->path.size(); ++i) {
-        frames.push_back(Frame{
-            frames[i].world, unpack_all(resume_->unexplored[i + 1]), 0, resume_->path[i], {}});
-        frames.back().world.apply(unpack_choice(resume_->path[i]), static_cast<int64_t>(i + 1));
-      }
-      path = resume_->path;
-      top = path.size();
-      resume_ = nullptr;
+    // A resumed stack: each level rebuilt by re-applying the path (apply is
+    // deterministic), with the choices it had left.
+    for (size_t i = 0; i < task.above.size(); ++i) {
+      frames.push_back(
+          Frame{frames[i].world, unpack_all(task.above_choices[i]), 0, task.above[i], {}});
+      frames.back().world.apply(unpack_choice(task.above[i]), static_cast<int64_t>(base + i + 1));
+      path.push_back(task.above[i]);
+      top = i + 1;
     }
     while (true) {
-      if (defer_stop_ && (save_due_ || sh_.stop.load())) {
-        save([&](size_t i) { return std::make_pair(&frames[i].choices, frames[i].next); }, top,
-             path);
-        if (sh_.stop.load()) return;
+      if (defer_stop_ && (sh_.gather.load(std::memory_order_relaxed) ||
+                          sh_.stop.load(std::memory_order_relaxed))) {
+        if (pause([&](size_t i) { return std::make_pair(&frames[i].choices, frames[i].next); }, top,
+                  base, path)) {
+          return;
+        }
       }
       if (frames[top].next == frames[top].choices.size()) {
         if (top == 0) return;
@@ -624,17 +713,16 @@ class Search {
     levels.push_back(Level{std::move(task.choices), 0, std::move(task.world)});
     size_t top = 0;
     size_t parent_top = 0;
-    if (resume_ != nullptr) {
+    if (!task.above.empty()) {
       // As in dfs(): the resumed stack, a World kept on every `every`-th level.
       World w = *levels[0].saved;
-      for (size_t i = 0; i < resume_->path.size(); ++i) {
-        w.apply(unpack_choice(resume_->path[i]), static_cast<int64_t>(i + 1));
-        levels.push_back(Level{unpack_all(resume_->unexplored[i + 1]), 0, std::nullopt});
+      for (size_t i = 0; i < task.above.size(); ++i) {
+        w.apply(unpack_choice(task.above[i]), static_cast<int64_t>(base + i + 1));
+        levels.push_back(Level{unpack_all(task.above_choices[i]), 0, std::nullopt});
         if ((i + 1) % every == 0) levels.back().saved = w;
+        path.push_back(task.above[i]);
       }
-      path = resume_->path;
-      top = path.size();
-      resume_ = nullptr;
+      top = task.above.size();
     }
     // The state of level `top` (rebuilt from the checkpoint below it).
     const auto rebuild = [&](size_t level, World& w) {
@@ -646,10 +734,12 @@ class Search {
       }
     };
     while (true) {
-      if (defer_stop_ && (save_due_ || sh_.stop.load())) {
-        save([&](size_t i) { return std::make_pair(&levels[i].choices, levels[i].next); }, top,
-             path);
-        if (sh_.stop.load()) return;
+      if (defer_stop_ && (sh_.gather.load(std::memory_order_relaxed) ||
+                          sh_.stop.load(std::memory_order_relaxed))) {
+        if (pause([&](size_t i) { return std::make_pair(&levels[i].choices, levels[i].next); }, top,
+                  base, path)) {
+          return;
+        }
       }
       if (levels[top].next == levels[top].choices.size()) {
         if (top == 0) return;
@@ -707,29 +797,68 @@ class Search {
     return out;
   }
 
-  // Hands options_.checkpoint the search as it stands at the top of the search loop
-  // (between two transitions): level(i) gives level i's choices and the next to take.
-  // A search that a poll stopped is saved only when the poll asked for the stop.
+  // At the top of the search loop (between two transitions) while a checkpoint is
+  // gathered or the search stops: adds this worker's stack to the gathering (level(i)
+  // gives level i's choices and the next to take; the levels above `base` of `path`) and
+  // waits until the last busy worker has handed the search over; again if another
+  // gathering began meanwhile (a poll that stops the search as this one ends). Returns
+  // whether the search ends.
   template <typename LevelOf>
-  void save(LevelOf&& level, size_t top, const std::vector<uint64_t>& path) {
-    save_due_ = false;
-    if (sh_.stop.load() && (result_.stats.stopped_by == StopReason::kNone ||
-                            result_.stats.stopped_by == StopReason::kOutOfMemory)) {
-      return;
+  bool pause(LevelOf&& level, size_t top, size_t base, const std::vector<uint64_t>& path) {
+    std::unique_lock<std::mutex> lock(sh_.m);
+    while (sh_.gather.load()) {
+      require(path.size() == base + top, "checkpoint: the path names every level of the stack");
+      ExploreStack stack;
+      stack.base.assign(path.begin(), path.begin() + static_cast<std::ptrdiff_t>(base));
+      stack.path.assign(path.begin() + static_cast<std::ptrdiff_t>(base), path.end());
+      for (size_t i = 0; i <= top; ++i) {
+        const auto [choices, next] = level(i);
+        stack.unexplored.push_back(pack_all(*choices, next));
+      }
+      if (has_work(stack)) sh_.stacks.push_back(std::move(stack));
+      sh_.arrived += 1;
+      if (sh_.arrived == sh_.busy) {
+        gathered();
+      } else {
+        const uint64_t gathering = sh_.gatherings;
+        sh_.gathered_cv.wait(lock, [&] { return sh_.gatherings != gathering; });
+      }
     }
-    ExploreFrontier f;
-    f.stats = result_.stats;
-    f.counterexamples = result_.counterexamples;
-    f.visited = sh_.visited.sorted();
-    f.path = path;
-    require(path.size() == top, "checkpoint: the path names every level of the stack");
-    for (size_t i = 0; i <= top; ++i) {
-      const auto [choices, next] = level(i);
-      std::vector<uint64_t> left;
-      for (size_t k = next; k < choices->size(); ++k) left.push_back(pack_choice((*choices)[k]));
-      f.unexplored.push_back(std::move(left));
+    return sh_.stop.load();
+  }
+
+  // With sh_.m held, once every busy worker has stopped for the gathering: hands
+  // options_.checkpoint the whole search (unless a stack was dropped), then lets the
+  // workers go on. Every other worker waits, so every result_ and the visited set hold
+  // still.
+  void gathered() {
+    if (!sh_.unsaveable.load()) {
+      try {
+        ExploreResult merged;
+        for (const ExploreResult* r : sh_.results) merge_into(merged, *r);
+        ExploreFrontier f;
+        f.stats = merged.stats;
+        f.counterexamples = std::move(merged.counterexamples);
+        f.visited = sh_.visited.sorted();
+        f.stacks = std::move(sh_.stacks);
+        for (const Task& t : sh_.tasks) {
+          ExploreStack stack = task_stack(t);
+          if (has_work(stack)) f.stacks.push_back(std::move(stack));
+        }
+        options_.checkpoint(f);
+      } catch (const std::bad_alloc&) {
+        // As in work(): the search ends there, out of memory (and unsaved).
+        result_.stats.stopped_by = StopReason::kOutOfMemory;
+        sh_.unsaveable.store(true);
+        sh_.stop.store(true);
+      }
     }
-    options_.checkpoint(f);
+    sh_.stacks.clear();
+    sh_.arrived = 0;
+    sh_.gather.store(false);
+    sh_.gatherings += 1;
+    sh_.gathered_cv.notify_all();
+    sh_.cv.notify_all();  // the workers waiting for a task may take one again
   }
 
   void random_walks(const World& root) {
@@ -867,10 +996,8 @@ class Search {
   bool check_peek_ = false;  // step() compares its fingerprint with peek_fp_
   std::vector<Choice> enabled_;
   LinkOrder links_;
-  // Checkpointing (options_.checkpoint, one worker): stops wait for the search loop's top.
+  // Checkpointing (options_.checkpoint): stops wait for the search loop's top.
   bool defer_stop_ = static_cast<bool>(options_.checkpoint);
-  bool save_due_ = false;                    // a poll asked for a checkpoint
-  const ExploreFrontier* resume_ = nullptr;  // set by start() until dfs() has rebuilt it
 };
 
 }  // namespace
@@ -895,26 +1022,7 @@ ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOpt
   // Every worker's counts and findings, in an order no thread decided.
   ExploreResult merged;
   ExploreStats& st = merged.stats;
-  for (const auto& w : workers) {
-    const ExploreStats& s = w->result().stats;
-    st.transitions += s.transitions;
-    st.terminal += s.terminal;
-    st.max_depth = std::max(st.max_depth, s.max_depth);
-    st.depth_bounded |= s.depth_bounded;
-    st.state_bounded |= s.state_bounded;
-    st.stopped_early |= s.stopped_early;
-    st.walks += s.walks;
-    if (st.stopped_by == StopReason::kNone) st.stopped_by = s.stopped_by;
-    for (Counterexample& c : w->result().counterexamples) {
-      auto same = std::find_if(merged.counterexamples.begin(), merged.counterexamples.end(),
-                               [&](const Counterexample& k) { return k.property == c.property; });
-      if (same == merged.counterexamples.end()) {
-        merged.counterexamples.push_back(std::move(c));
-      } else if (better(c, *same)) {
-        *same = std::move(c);
-      }
-    }
-  }
+  for (const auto& w : workers) merge_into(merged, w->result());
   st.distinct = shared.visited.size();
   st.visited_bytes = shared.visited.bytes();
   st.workers = n;

@@ -31,10 +31,10 @@ enum class StopReason : uint8_t {
 };
 
 struct ExploreStats {
-  uint64_t transitions = 0;  // deliveries performed (states visited = transitions + 1)
-  uint64_t distinct = 0;     // distinct states (fingerprints)
-  uint64_t terminal = 0;     // distinct terminal states (nothing in flight)
-  int64_t max_depth = 0;     // deepest state reached
+  uint64_t transitions = 0;    // deliveries performed (states visited = transitions + 1)
+  uint64_t distinct = 0;       // distinct states (fingerprints)
+  uint64_t terminal = 0;       // distinct terminal states (nothing in flight)
+  int64_t max_depth = 0;       // deepest state reached
   bool depth_bounded = false;  // some state was cut off by max_depth
   bool state_bounded = false;  // the search stopped at max_states
   bool stopped_early = false;  // stopped at the first violation
@@ -69,20 +69,29 @@ struct FaultBudget {
 // Largest branch count for which partitions are enumerated (every split in two: 2^(n-1)-1).
 constexpr int32_t kMaxPartitionSearchBranches = 10;
 
-// A depth-first search caught between two transitions (--checkpoint, --resume; one
-// worker): what it has counted and found, every state it has seen, and what is left to
-// do. Resuming it (ExploreOptions::resume) explores exactly the transitions the
-// interrupted search had not taken yet, in the same order, so it ends with the same
-// counts, verdicts and counterexamples as a search that was never interrupted.
+// One depth-first stack of a checkpointed search: a state reached by `base` from the
+// initial state, and the levels above it. path[i] took level i to level i + 1 (packed
+// choices, pack_choice); unexplored[i], for each level 0..path.size(), its choices still
+// to take, in order. A task waiting in the workers' queue is a stack of one level.
+struct ExploreStack {
+  std::vector<uint64_t> base;
+  std::vector<uint64_t> path;
+  std::vector<std::vector<uint64_t>> unexplored;
+};
+
+// A depth-first search caught between two transitions (--checkpoint, --resume; any
+// worker count): what it has counted and found, every state it has seen, and what is left
+// to do: every worker's stack and every task queued for a worker. Resuming it
+// (ExploreOptions::resume) explores exactly the transitions the interrupted search had
+// not taken yet, so a complete search ends with the same counts and verdicts as one that
+// was never interrupted, for any worker count before and after (README: "Workers"); with
+// one worker before and after, in the same order, so with the same counterexamples too.
 struct ExploreFrontier {
   // transitions, terminal, max_depth, depth_bounded (the others are not carried over).
   ExploreStats stats;
-  std::vector<Counterexample> counterexamples;  // found so far (keep_going)
+  std::vector<Counterexample> counterexamples;  // found so far (keep_going), one per property
   std::vector<uint64_t> visited;                // every fingerprint seen, sorted
-  // The stack: path[i] took level i to level i + 1 (packed choices, pack_choice);
-  // unexplored[i], for each level 0..path.size(), its choices still to take, in order.
-  std::vector<uint64_t> path;
-  std::vector<std::vector<uint64_t>> unexplored;
+  std::vector<ExploreStack> stacks;             // the work left (stacks with none left are omitted)
 };
 
 struct ExploreOptions {
@@ -124,14 +133,17 @@ struct ExploreOptions {
   // statistics so far. Anything but kNone ends the search there with a partial result
   // (counterexamples found so far kept; minimization skipped or cut short).
   std::function<StopReason(const ExploreStats&)> poll;
-  // Checkpoints (kDfs with one worker only). checkpoint_due is asked at each poll; when
-  // it says yes, and when a poll ends the search, `checkpoint` gets the search as it
-  // stands between two transitions. Then a stop by poll is taken after the transition
-  // under way, not in the middle of it.
+  // Checkpoints (kDfs, any worker count). checkpoint_due is asked at polls (one poll at a
+  // time); when it says yes, and when a poll ends the search, every busy worker stops at
+  // the top of its search loop (between two transitions), one of them hands `checkpoint`
+  // the whole search (every stack, the queued tasks, the summed counts), and they go on
+  // (or end). A stop by poll is thus taken after the transitions under way. A search that
+  // ends otherwise (a violation without keep_going, max_states, out of memory) is not
+  // saved at that end: some worker's stack is gone.
   std::function<bool()> checkpoint_due;
   std::function<void(const ExploreFrontier&)> checkpoint;
-  // Continue this search instead of starting from the initial state (kDfs, one worker;
-  // the same scenario and options that made it).
+  // Continue this search instead of starting from the initial state (kDfs, any worker
+  // count; the same scenario and options that made it): its stacks are the first tasks.
   const ExploreFrontier* resume = nullptr;
 };
 

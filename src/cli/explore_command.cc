@@ -104,12 +104,12 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   cmd->add_option("--checkpoint", args.checkpoint,
                   "Write the search's state to DIR/checkpoint.bin every --checkpoint-every "
                   "seconds and when Ctrl-C, SIGTERM, --max-seconds or --max-memory ends it "
-                  "(dfs with --workers 1 only)");
+                  "(dfs, any --workers)");
   cmd->add_option("--checkpoint-every", args.checkpoint_every,
                   "Seconds between checkpoints (--checkpoint only; default 60)");
   cmd->add_option("--resume", args.resume,
                   "Continue the search saved in DIR/checkpoint.bin (same scenario, options "
-                  "and banksim version): it ends with the counts, verdicts and "
+                  "and banksim version; any --workers): it ends with the counts, verdicts and "
                   "counterexamples of an uninterrupted search");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
@@ -361,12 +361,6 @@ CommandResult explore_command(const ExploreArgs& args) {
     return refuse(fmt::format("{}: applies only to --strategy dfs (random walks keep no frontier)",
                               args.checkpoint.empty() ? "--resume" : "--checkpoint"));
   }
-  if (checkpointing && args.workers && *args.workers > 1) {
-    return refuse(fmt::format(
-        "{}: a search with more than one worker cannot be checkpointed or resumed yet; use "
-        "--workers 1",
-        args.checkpoint.empty() ? "--resume" : "--checkpoint"));
-  }
   if (args.mpi) {
     // What the MPI search does not take: it is breadth-first over processes, so bounds by
     // the order states are reached in, threads and a single process's frontier do not apply.
@@ -402,7 +396,7 @@ CommandResult explore_command(const ExploreArgs& args) {
     }
     workers = static_cast<uint32_t>(*args.workers);
   }
-  if (random || args.max_depth || args.max_states || checkpointing || args.mpi) workers = 1;
+  if (random || args.max_depth || args.max_states || args.mpi) workers = 1;
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);

@@ -33,7 +33,7 @@ struct ExploreArgs {
   // Threads of a dfs search; unset: the number of cores (1 under --max-depth,
   // --max-states or --strategy random, where it is refused above 1).
   std::optional<int64_t> workers;
-  // Checkpoint and resume (dfs, one worker): the directory written to / resumed from.
+  // Checkpoint and resume (dfs, any worker count): the directory written to / resumed from.
   std::string checkpoint;
   std::optional<double> checkpoint_every;  // seconds; default 60; needs --checkpoint
   std::string resume;

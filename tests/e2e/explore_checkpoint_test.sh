@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # banksim explore --checkpoint / --resume end to end: a search interrupted (--max-seconds,
 # SIGTERM) and resumed, as many times as it takes, ends with the summary of a search that
-# was never interrupted (counts, verdicts, counterexamples); checkpoints of another
-# scenario, other options or a torn file are refused.
+# was never interrupted (counts, verdicts, counterexamples), with one worker or two, and
+# resumed with another worker count; checkpoints of another scenario, other options or a
+# torn file are refused.
 source "$(dirname "$0")/lib.sh"
 GEN=${BANKSIM_GEN:-$(dirname "$BANKSIM")/banksim_gen}
 [[ -x "$GEN" ]] || fail "no banksim_gen next to $BANKSIM"
@@ -15,15 +16,16 @@ result_lines() {
     sed -E 's/, [0-9.]+ (ms|s)\b.*//; s/[0-9,]+ distinct\/s//'
 }
 
-# resume_until_done NAME ARGS...: runs explore ARGS with --checkpoint ck-NAME and
-# --max-seconds, then --resume until a run is not stopped by the time limit; the last
-# summary in NAME.out. At least one resume must have happened ($resumes).
+# resume_until_done NAME FIRST THEN ARGS...: runs explore ARGS with --workers FIRST,
+# --checkpoint ck-NAME and --max-seconds, then --resume with --workers THEN until a run is
+# not stopped by the time limit; the last summary in NAME.out. At least one resume must
+# have happened ($resumes).
 resume_until_done() {
-  local name=$1
-  shift
+  local name=$1 first=$2 then=$3
+  shift 3
   local dir=ck-$name got=0
   rm -rf "$dir"
-  "$BANKSIM" explore "$@" -q --checkpoint "$dir" --checkpoint-every 0.05 --max-seconds 0.15 \
+  "$BANKSIM" explore "$@" --workers "$first" -q --checkpoint "$dir" --checkpoint-every 0.05 --max-seconds 0.15 \
     >"$name.out" 2>"$name.err" || got=$?
   resumes=0
   while grep -q '^search: stopped at the time limit' "$name.out"; do
@@ -31,8 +33,8 @@ resume_until_done() {
     resumes=$((resumes + 1))
     ((resumes < 200)) || fail "$name: does not finish"
     got=0
-    "$BANKSIM" explore "$@" -q --resume "$dir" --checkpoint "$dir" --max-seconds 0.15 \
-      >"$name.out" 2>"$name.err" || got=$?
+    "$BANKSIM" explore "$@" --workers "$then" -q --resume "$dir" --checkpoint "$dir" \
+      --max-seconds 0.15 >"$name.out" 2>"$name.err" || got=$?
     expect_grep '^resumed: ' "$name.out"
   done
   last_status=$got
@@ -43,16 +45,28 @@ expect_exit 0 "$GEN" --branches 3 --customers 3 --events 6 --seed 1 -o space.jso
 
 expect_exit 0 "$BANKSIM" explore space.json --protocol session -q --workers 1 --no-compare
 cp "$WORK/out" whole.out
-resume_until_done sync space.json --protocol session --no-compare
+resume_until_done sync 1 1 space.json --protocol session --no-compare
 ((resumes >= 1)) || fail "the session search was never resumed: too small to test"
 [[ $last_status == 0 ]] || fail "resumed sync search: exit status $last_status"
 diff <(result_lines whole.out) <(result_lines sync.out) || fail "resumed sync search differs"
 expect_grep '^search: complete' sync.out
 
-# SIGTERM once a checkpoint exists: one is written at the stop, and resuming finishes.
+# Two workers, stopped and resumed with two, then with one (the worker count is not part
+# of the checkpoint's key; the counts of a complete search do not depend on it).
+resume_until_done w2 2 2 space.json --protocol session --no-compare
+((resumes >= 1)) || fail "the two-worker search was never resumed"
+[[ $last_status == 0 ]] || fail "resumed two-worker search: exit status $last_status"
+diff <(result_lines whole.out) <(result_lines w2.out) || fail "resumed two-worker search differs"
+resume_until_done w2to1 2 1 space.json --protocol session --no-compare
+((resumes >= 1)) || fail "the two-worker search was never resumed with one"
+[[ $last_status == 0 ]] || fail "two workers resumed with one: exit status $last_status"
+diff <(result_lines whole.out) <(result_lines w2to1.out) || fail "two workers resumed with one differs"
+
+# SIGTERM once a checkpoint exists (two workers): one is written at the stop, and
+# resuming finishes, with one worker.
 rm -rf ck-term
 "$BANKSIM" explore space.json --protocol session --no-compare --checkpoint ck-term \
-  --checkpoint-every 0.05 >term.out 2>term.err &
+  --workers 2 --checkpoint-every 0.05 >term.out 2>term.err &
 pid=$!
 for _ in $(seq 1 600); do
   [[ -f ck-term/checkpoint.bin ]] && break
@@ -65,7 +79,8 @@ wait "$pid" || got=$?
 [[ $got == 0 ]] || { cat term.out term.err >&2; fail "SIGTERM: exit status $got"; }
 if grep -q '^search: interrupted (SIGTERM)' term.out; then
   expect_grep '^checkpoint: +ck-term/checkpoint.bin written' term.out
-  expect_exit 0 "$BANKSIM" explore space.json --protocol session --no-compare -q --resume ck-term
+  expect_exit 0 "$BANKSIM" explore space.json --protocol session --no-compare -q --resume ck-term \
+    --workers 1
   diff <(result_lines whole.out) <(result_lines "$WORK/out") || fail "resume after SIGTERM differs"
 fi
 
@@ -95,8 +110,6 @@ expect_grep '^banksim: --resume: nowhere/checkpoint.bin: cannot read checkpoint'
 echo garbage >ck-torn/checkpoint.bin
 expect_exit 2 "$BANKSIM" explore space.json --protocol session -q --resume ck-torn
 expect_grep 'not a banksim checkpoint' "$WORK/err"
-expect_exit 2 "$BANKSIM" explore space.json -q --checkpoint ck-x --workers 2
-expect_grep '^banksim: --checkpoint: a search with more than one worker cannot be checkpointed' "$WORK/err"
 expect_exit 2 "$BANKSIM" explore space.json -q --strategy random --checkpoint ck-x
 expect_grep '^banksim: --checkpoint: applies only to --strategy dfs' "$WORK/err"
 expect_exit 2 "$BANKSIM" explore space.json -q --checkpoint-every 5
