@@ -81,9 +81,9 @@ class Reader {
 
 // The body of a file after its magic, checked against the trailing checksum and the key;
 // or the refusal.
-Result<std::string_view> open_body(std::string_view bytes, std::string_view magic,
-                                   const char* what, const CheckpointKey& expected,
-                                   const std::string& source, Reader* header) {
+Result<std::string_view> open_body(std::string_view bytes, std::string_view magic, const char* what,
+                                   const CheckpointKey& expected, const std::string& source,
+                                   Reader* header) {
   const auto refuse = [&](const std::string& why) -> Result<std::string_view> {
     return Error{source + ": " + why};
   };

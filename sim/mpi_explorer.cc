@@ -523,17 +523,15 @@ class Search {
     m.levels = levels_;
     m.rounds = rounds_;
     m.counterexamples = gathered_counterexamples();
-    std::sort(m.counterexamples.begin(), m.counterexamples.end(),
-              [](const Counterexample& a, const Counterexample& b) {
-                return a.property < b.property;
-              });
+    std::sort(
+        m.counterexamples.begin(), m.counterexamples.end(),
+        [](const Counterexample& a, const Counterexample& b) { return a.property < b.property; });
     uint64_t sums[3] = {result_.stats.transitions, result_.stats.terminal, visited_.size()};
     uint64_t total[3] = {0, 0, 0};
     check(MPI_Allreduce(sums, total, 3, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
     int64_t maxima[2] = {result_.stats.max_depth, found_any_ ? 1 : 0};
     int64_t maximum[2] = {0, 0};
-    check(MPI_Allreduce(maxima, maximum, 2, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD),
-          "MPI_Allreduce");
+    check(MPI_Allreduce(maxima, maximum, 2, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
     m.transitions = total[0];
     m.terminal = total[1];
     m.distinct = total[2];
@@ -603,8 +601,8 @@ class Search {
   std::vector<Choice> enabled_, choices_;
   std::string world_bytes_;
   bool found_any_ = false;
-  bool checkpoint_due_ = false;  // agreed at the last exchange
-  uint64_t generation_ = 0;      // of the last checkpoint written
+  bool checkpoint_due_ = false;                  // agreed at the last exchange
+  uint64_t generation_ = 0;                      // of the last checkpoint written
   StopReason pending_stop_ = StopReason::kNone;  // this rank's last poll
   ExploreStats global_;                          // every rank's counts at the last round
   MpiRankShare share_;
@@ -676,9 +674,10 @@ Result<MpiResume> mpi_read_checkpoint(const MpiSession& mpi, const std::string& 
   check(MPI_Allreduce(&failed, &first, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD), "MPI_Allreduce");
   if (!mine.ok()) return mine.error();
   if (first < mpi.size()) {
-    return Error{"--resume: " + r.source + ": rank " + std::to_string(first) +
-                 " could not read the checkpoint (every rank reads every part: DIR must be on a file "
-                 "system every rank sees)"};
+    return Error{
+        "--resume: " + r.source + ": rank " + std::to_string(first) +
+        " could not read the checkpoint (every rank reads every part: DIR must be on a file "
+        "system every rank sees)"};
   }
   return r;
 }

@@ -104,11 +104,17 @@ struct MpiCheckpointing {
 };
 
 // REQUIRES: options.strategy == kDfs (the search is breadth-first all the same), no
-// resume, checkpoint or keep_fingerprints (its checkpoints are `checkpointing`'s); options.max_depth == 0 and max_states at its
-// default are not bounded by the order (refused by the CLI). Every rank calls it with the
+// resume, checkpoint or keep_fingerprints (its checkpoints are `checkpointing`'s);
+// options.max_depth == 0 and max_states at its default are not bounded by the order
+// (refused by the CLI). Every rank calls it with the
 // same scenario and options; every rank returns the same stats and, unminimized, the same
 // counterexamples; rank 0's are minimized as explore()'s (options.minimize).
-// options.poll is asked on every rank between rounds and every kPollEvery transitions.
+// options.poll is asked on every rank between rounds and every kPollEvery transitions; a
+// rank whose poll asked to stop expands no more states in that round. With
+// `checkpointing`, a checkpoint is written after the exchange that agreed a checkpoint was
+// due or a poll stopped the search (sim/mpi_checkpoint.h), and a search resumed from one
+// (checkpointing->resume) ends with the counts, verdicts and counterexamples of the search
+// that was never interrupted, for any rank count before and after.
 ExploreResult mpi_explore(const MpiSession& mpi, std::shared_ptr<const Scenario> scenario,
                           const ExploreOptions& options, MpiExploreReport* report,
                           MpiCheckpointing* checkpointing = nullptr);

@@ -460,8 +460,7 @@ CommandResult explore_command(const ExploreArgs& args) {
   }
 #endif
   if (!args.resume.empty() && !args.mpi) {
-    if (!exists(checkpoint_path(args.resume)) &&
-        exists(args.resume + "/mpi-checkpoint.bin")) {
+    if (!exists(checkpoint_path(args.resume)) && exists(args.resume + "/mpi-checkpoint.bin")) {
       return refuse(fmt::format(
           "--resume: {} holds the checkpoint of an MPI search ({}/mpi-checkpoint.bin), not one "
           "of a search without --mpi; resume it with mpirun -np N banksim explore ... --mpi "
@@ -645,8 +644,8 @@ CommandResult explore_command(const ExploreArgs& args) {
   if (!args.checkpoint.empty()) {
     out += checkpoints_written > 0
                ? fmt::format("checkpoint:   {} written {} time{}; continue with --resume {}\n",
-                             written_path, checkpoints_written,
-                             checkpoints_written == 1 ? "" : "s", args.checkpoint)
+                             written_path, checkpoints_written, checkpoints_written == 1 ? "" : "s",
+                             args.checkpoint)
                : fmt::format("checkpoint:   none written (the search ended before one was due)\n");
   }
 #ifdef BANKSIM_HAVE_MPI
