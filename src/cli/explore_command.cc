@@ -267,7 +267,13 @@ CommandResult explore_command(const ExploreArgs& args) {
   }
   const bool random = args.strategy == "random";
   // Options that do not apply are refused, not ignored.
-  const auto refuse = [](std::string message) -> CommandResult {
+  const auto refuse = [&](std::string message) -> CommandResult {
+#ifdef BANKSIM_HAVE_MPI
+    // Under mpirun, rank 0 prints before MPI_Finalize (a fence every rank waits at), not
+    // after it in main: a rank that exits non-zero first makes mpirun end the job, and
+    // rank 0's line was sometimes lost.
+    if (mpi) return report_error(Error{std::move(message)});
+#endif
     return Error{std::move(message)};
   };
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
@@ -454,7 +460,7 @@ CommandResult explore_command(const ExploreArgs& args) {
           args.resume, checkpoint_path(args.resume)));
     }
     auto read = mpi_read_checkpoint(*mpi, args.resume, key);
-    if (!read.ok()) return read.error();
+    if (!read.ok()) return report_error(read.error());  // before MPI_Finalize, as refuse()
     mpi_resumed = std::move(read.value());
     mpi_checkpointing.resume = &*mpi_resumed;
   }
