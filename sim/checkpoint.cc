@@ -252,4 +252,8 @@ Result<ExploreFrontier> read_checkpoint(const std::string& dir, const Checkpoint
   return decode_checkpoint(text.str(), expected, "--resume: " + path);
 }
 
+uint64_t checkpoint_checksum(std::string_view bytes) {
+  return checksum(bytes);
+}
+
 }  // namespace banksim

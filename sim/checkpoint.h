@@ -48,4 +48,8 @@ Result<ExploreFrontier> read_checkpoint(const std::string& dir, const Checkpoint
 // Digest of a string's bytes (for CheckpointKey::scenario), 16 hex digits.
 std::string checkpoint_digest(std::string_view bytes);
 
+// The checksum that ends a checkpoint file, of any bytes (also the MPI checkpoint's files,
+// sim/mpi_checkpoint.h).
+uint64_t checkpoint_checksum(std::string_view bytes);
+
 }  // namespace banksim

@@ -23,10 +23,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "sim/explorer.h"
+#include "sim/mpi_checkpoint.h"
 
 namespace banksim {
 
@@ -43,6 +47,8 @@ class MpiSession {
   int size() const { return size_; }
   // Rank 0's `value`, on every rank (a broadcast; every rank calls it).
   int broadcast(int value) const;
+  // Whether `ok` holds on every rank (every rank calls it).
+  bool all(bool ok) const;
 
  private:
   int rank_ = 0;
@@ -66,13 +72,51 @@ struct MpiExploreReport {
   uint64_t rounds = 0;              // exchanges
 };
 
+// This rank's share of an MPI checkpoint (sim/mpi_checkpoint.h), for mpi_explore to go on
+// from: what the manifest says and, of every rank's part, what this rank owns under the
+// current rank count (fingerprint_owner), so it may differ from the one that wrote it.
+struct MpiResume {
+  std::string source;              // DIR/mpi-checkpoint.bin
+  MpiCheckpointManifest manifest;  // counts over every rank, counterexamples so far
+  std::vector<uint64_t> visited;
+  std::string frontier;  // items (the exchange's format) of the level being expanded
+  std::string next;      // items of the next level so far
+};
+
+// Every rank reads the manifest of DIR and every part it names (DIR must be visible to
+// every rank: one machine or a shared file system) and keeps its share. Invalid input on
+// every rank when any rank's reading failed (one line: the reason, or which rank failed).
+Result<MpiResume> mpi_read_checkpoint(const MpiSession& mpi, const std::string& dir,
+                                      const CheckpointKey& key);
+
+// Checkpoints of an MPI search (--checkpoint DIR, --resume DIR).
+struct MpiCheckpointing {
+  std::string dir;  // where to write them; empty: none
+  CheckpointKey key;
+  // Asked on rank 0 after each exchange; its answer reaches every rank through the
+  // exchange's reduction. A checkpoint is also written when a poll stops the search.
+  std::function<bool()> due;
+  std::function<void()> written;  // rank 0, after each checkpoint committed
+  const MpiResume* resume = nullptr;
+  // Rank 0, at the end: checkpoints committed, and the first failure (the search goes on).
+  uint64_t count = 0;
+  std::optional<Error> error;
+};
+
 // REQUIRES: options.strategy == kDfs (the search is breadth-first all the same), no
-// resume, checkpoint or keep_fingerprints; options.max_depth == 0 and max_states at its
-// default are not bounded by the order (refused by the CLI). Every rank calls it with the
+// resume, checkpoint or keep_fingerprints (its checkpoints are `checkpointing`'s);
+// options.max_depth == 0 and max_states at its default are not bounded by the order
+// (refused by the CLI). Every rank calls it with the
 // same scenario and options; every rank returns the same stats and, unminimized, the same
 // counterexamples; rank 0's are minimized as explore()'s (options.minimize).
-// options.poll is asked on every rank between rounds and every kPollEvery transitions.
+// options.poll is asked on every rank between rounds and every kPollEvery transitions; a
+// rank whose poll asked to stop expands no more states in that round. With
+// `checkpointing`, a checkpoint is written after the exchange that agreed a checkpoint was
+// due or a poll stopped the search (sim/mpi_checkpoint.h), and a search resumed from one
+// (checkpointing->resume) ends with the counts, verdicts and counterexamples of the search
+// that was never interrupted, for any rank count before and after.
 ExploreResult mpi_explore(const MpiSession& mpi, std::shared_ptr<const Scenario> scenario,
-                          const ExploreOptions& options, MpiExploreReport* report);
+                          const ExploreOptions& options, MpiExploreReport* report,
+                          MpiCheckpointing* checkpointing = nullptr);
 
 }  // namespace banksim

@@ -20,7 +20,12 @@ namespace banksim {
 class VisitedSet {
  public:
   explicit VisitedSet(size_t initial_capacity = 1 << 16)
-      : slots_(initial_capacity < 16 ? 16 : initial_capacity, 0) {}
+      : slots_(initial_capacity < 16 ? 16 : initial_capacity, 0) {
+    publish_table();
+  }
+  // Copies and moves would leave the hints naming another object's table.
+  VisitedSet(const VisitedSet&) = delete;
+  VisitedSet& operator=(const VisitedSet&) = delete;
 
   // Inserts; returns true when the fingerprint was not there before.
   bool insert(uint64_t fp) {
@@ -38,9 +43,16 @@ class VisitedSet {
   }
   size_t size() const { return size_; }
   // Asks the cache for the slot where a probe for `fp` starts (a hint; no effect on the set).
+  // Safe while another thread inserts (and grows the table) under the shard's lock: it
+  // reads only the atomic hints below, never the vector, and a prefetch cannot fault, so
+  // a hint that names a table being replaced costs at most a useless cache fill.
   void prefetch(uint64_t fp) const {
     if (fp == 0) fp = 1;
-    __builtin_prefetch(slots_.data() + home(fp, slots_.size()));
+    const uint64_t* table = table_hint_.load(std::memory_order_relaxed);
+    const size_t n = size_hint_.load(std::memory_order_relaxed);
+    // Computed as an integer: the pointer and the size may come from two different tables.
+    const uintptr_t at = reinterpret_cast<uintptr_t>(table) + home(fp, n) * sizeof(uint64_t);
+    __builtin_prefetch(reinterpret_cast<const void*>(at));
   }
   // Every fingerprint stored, in ascending order (sorted, so the order is deterministic;
   // for the swarm summaries of banksim merge). 1 stands for a fingerprint 0 too.
@@ -81,10 +93,18 @@ class VisitedSet {
     assert(size_ == old_size);
     (void)old_size;
     slots_.swap(bigger);
+    publish_table();
+  }
+  void publish_table() {
+    table_hint_.store(slots_.data(), std::memory_order_relaxed);
+    size_hint_.store(slots_.size(), std::memory_order_relaxed);
   }
 
   std::vector<uint64_t> slots_;
   size_t size_ = 0;
+  // The table and its size as prefetch() reads them without a lock (see there).
+  std::atomic<const uint64_t*> table_hint_{nullptr};
+  std::atomic<size_t> size_hint_{0};
 };
 
 // Which of `parts` owners (threads' shards here; processes or machines later) holds a
@@ -132,11 +152,10 @@ class ShardedVisitedSet {
     if (locking_) lock.lock();
     return s.set.contains(fp);
   }
-  // A hint for a probe soon (VisitedSet::prefetch). One worker only: with several, another
-  // may be growing the shard's table.
-  void prefetch(uint64_t fp) const {
-    if (!locking_) shards_[shard_of(fp)].set.prefetch(fp);
-  }
+  // A hint for a probe soon (VisitedSet::prefetch), taken without the shard's lock: with
+  // several workers another may be growing the shard's table meanwhile, which prefetch()
+  // tolerates.
+  void prefetch(uint64_t fp) const { shards_[shard_of(fp)].set.prefetch(fp); }
   // Exact once the workers have ended; while they run, a recent count.
   size_t size() const { return size_.load(std::memory_order_relaxed); }
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }

@@ -104,13 +104,15 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
   cmd->add_option("--checkpoint", args.checkpoint,
                   "Write the search's state to DIR/checkpoint.bin every --checkpoint-every "
                   "seconds and when Ctrl-C, SIGTERM, --max-seconds or --max-memory ends it "
-                  "(dfs, any --workers)");
+                  "(dfs, any --workers; with --mpi: DIR/mpi-checkpoint.bin and one part "
+                  "per rank, at the end of a round)");
   cmd->add_option("--checkpoint-every", args.checkpoint_every,
                   "Seconds between checkpoints (--checkpoint only; default 60)");
   cmd->add_option("--resume", args.resume,
                   "Continue the search saved in DIR/checkpoint.bin (same scenario, options "
                   "and banksim version; any --workers): it ends with the counts, verdicts and "
-                  "counterexamples of an uninterrupted search");
+                  "counterexamples of an uninterrupted search. With --mpi: the one saved in "
+                  "DIR/mpi-checkpoint.bin, under any rank count");
   cmd->add_flag("-q,--quiet", args.quiet,
                 "No progress lines on stderr (otherwise one a second on long searches)");
   add_fault_budget_flags(*cmd, args);
@@ -265,7 +267,13 @@ CommandResult explore_command(const ExploreArgs& args) {
   }
   const bool random = args.strategy == "random";
   // Options that do not apply are refused, not ignored.
-  const auto refuse = [](std::string message) -> CommandResult {
+  const auto refuse = [&](std::string message) -> CommandResult {
+#ifdef BANKSIM_HAVE_MPI
+    // Under mpirun, rank 0 prints before MPI_Finalize (a fence every rank waits at), not
+    // after it in main: a rank that exits non-zero first makes mpirun end the job, and
+    // rank 0's line was sometimes lost.
+    if (mpi) return report_error(Error{std::move(message)});
+#endif
     return Error{std::move(message)};
   };
   if (!random && args.walks) return refuse("--walks: applies only with --strategy random");
@@ -363,18 +371,16 @@ CommandResult explore_command(const ExploreArgs& args) {
   }
   if (args.mpi) {
     // What the MPI search does not take: it is breadth-first over processes, so bounds by
-    // the order states are reached in, threads and a single process's frontier do not apply.
+    // the order states are reached in and threads do not apply.
     const char* flag = random                              ? "--strategy random"
                        : args.workers && *args.workers > 1 ? "--workers"
-                       : !args.checkpoint.empty()          ? "--checkpoint"
-                       : !args.resume.empty()              ? "--resume"
                        : args.max_depth                    ? "--max-depth"
                        : args.max_states                   ? "--max-states"
                                                            : nullptr;
     if (flag != nullptr) {
       return refuse(fmt::format(
           "{}: does not apply with --mpi (a breadth-first search over the MPI processes: one "
-          "thread per process, no checkpoint, no bound by the order states are reached in)",
+          "thread per process, no bound by the order states are reached in)",
           flag));
     }
   }
@@ -435,7 +441,32 @@ CommandResult explore_command(const ExploreArgs& args) {
         o.max_states, o.reduction ? "on" : "off", o.keep_going ? "on" : "off", faults.drops,
         faults.duplicates, faults.crashes, faults.partitions);
   }
-  if (!args.resume.empty()) {
+  // A checkpoint of the other kind of search (with or without --mpi) is refused by name.
+  const auto exists = [](const std::string& path) { return ::access(path.c_str(), F_OK) == 0; };
+#ifdef BANKSIM_HAVE_MPI
+  std::optional<MpiResume> mpi_resumed;
+  MpiCheckpointing mpi_checkpointing;
+  if (mpi && !args.resume.empty()) {
+    if (!exists(mpi_manifest_path(args.resume)) && exists(checkpoint_path(args.resume))) {
+      return refuse(fmt::format(
+          "--resume: {} holds the checkpoint of a search without --mpi ({}), not an MPI one; "
+          "resume it without --mpi",
+          args.resume, checkpoint_path(args.resume)));
+    }
+    auto read = mpi_read_checkpoint(*mpi, args.resume, key);
+    if (!read.ok()) return report_error(read.error());  // before MPI_Finalize, as refuse()
+    mpi_resumed = std::move(read.value());
+    mpi_checkpointing.resume = &*mpi_resumed;
+  }
+#endif
+  if (!args.resume.empty() && !args.mpi) {
+    if (!exists(checkpoint_path(args.resume)) && exists(args.resume + "/mpi-checkpoint.bin")) {
+      return refuse(fmt::format(
+          "--resume: {} holds the checkpoint of an MPI search ({}/mpi-checkpoint.bin), not one "
+          "of a search without --mpi; resume it with mpirun -np N banksim explore ... --mpi "
+          "--resume {}",
+          args.resume, args.resume, args.resume));
+    }
     auto read = read_checkpoint(args.resume, key);
     if (!read.ok()) return read.error();
     resumed = std::move(read.value());
@@ -445,11 +476,20 @@ CommandResult explore_command(const ExploreArgs& args) {
   std::optional<Error> checkpoint_error;
   Clock::time_point last_checkpoint = Clock::now();
   const double checkpoint_every = args.checkpoint_every.value_or(60.0);
-  if (!args.checkpoint.empty()) {
-    o.checkpoint_due = [&] {
-      return std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >=
-             checkpoint_every;
-    };
+  const auto checkpoint_due = [&] {
+    return std::chrono::duration<double>(Clock::now() - last_checkpoint).count() >=
+           checkpoint_every;
+  };
+#ifdef BANKSIM_HAVE_MPI
+  if (mpi && !args.checkpoint.empty()) {
+    mpi_checkpointing.dir = args.checkpoint;
+    mpi_checkpointing.key = key;
+    mpi_checkpointing.due = checkpoint_due;
+    mpi_checkpointing.written = [&] { last_checkpoint = Clock::now(); };
+  }
+#endif
+  if (!args.checkpoint.empty() && !args.mpi) {
+    o.checkpoint_due = checkpoint_due;
     o.checkpoint = [&](const ExploreFrontier& f) {
       last_checkpoint = Clock::now();
       if (checkpoint_error) return;  // reported once, at the end
@@ -526,7 +566,10 @@ CommandResult explore_command(const ExploreArgs& args) {
 #endif
   const auto search_with = [&](const ExploreOptions& options, bool report) {
 #ifdef BANKSIM_HAVE_MPI
-    if (mpi) return mpi_explore(*mpi, scenario, options, report ? &mpi_report : nullptr);
+    if (mpi) {
+      return mpi_explore(*mpi, scenario, options, report ? &mpi_report : nullptr,
+                         report ? &mpi_checkpointing : nullptr);
+    }
 #endif
     (void)report;
     return explore(scenario, options);
@@ -580,11 +623,29 @@ CommandResult explore_command(const ExploreArgs& args) {
                        checkpoint_path(args.resume), grouped(resumed->visited.size()),
                        grouped(resumed->stats.transitions));
   }
+#ifdef BANKSIM_HAVE_MPI
+  if (mpi_resumed) {
+    out += fmt::format(
+        "resumed:      from {} ({} distinct states, {} transitions before; written by {} "
+        "rank{})\n",
+        mpi_resumed->source, grouped(mpi_resumed->manifest.distinct),
+        grouped(mpi_resumed->manifest.transitions), mpi_resumed->manifest.ranks,
+        mpi_resumed->manifest.ranks == 1 ? "" : "s");
+  }
+  if (mpi) {
+    checkpoints_written = mpi_checkpointing.count;
+    if (mpi_checkpointing.error) checkpoint_error = mpi_checkpointing.error;
+  }
+  const std::string written_path =
+      mpi ? mpi_manifest_path(args.checkpoint) : checkpoint_path(args.checkpoint);
+#else
+  const std::string written_path = checkpoint_path(args.checkpoint);
+#endif
   if (!args.checkpoint.empty()) {
     out += checkpoints_written > 0
                ? fmt::format("checkpoint:   {} written {} time{}; continue with --resume {}\n",
-                             checkpoint_path(args.checkpoint), checkpoints_written,
-                             checkpoints_written == 1 ? "" : "s", args.checkpoint)
+                             written_path, checkpoints_written, checkpoints_written == 1 ? "" : "s",
+                             args.checkpoint)
                : fmt::format("checkpoint:   none written (the search ended before one was due)\n");
   }
 #ifdef BANKSIM_HAVE_MPI

@@ -98,7 +98,7 @@ for t in "${traces[@]}"; do
 done
 
 # Refused, in one line, exit 2: options that do not apply to the MPI search.
-for args in "--workers 2" "--checkpoint ck" "--max-states 100"; do
+for args in "--workers 2" "--max-depth 5" "--max-states 100"; do
   # shellcheck disable=SC2086
   expect_exit 2 "$MPIRUN" --oversubscribe -np 2 "$BANKSIM" explore session.json --mpi $args
   expect_grep "^banksim: ${args%% *}.*: does not apply with --mpi" "$WORK/err"
