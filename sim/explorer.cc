@@ -340,7 +340,7 @@ class Search {
   };
 
   // The deliveries the network model allows from `w`, in id order.
-  void enabled(const World& w, std::vector<Choice>* out) {
+  [[gnu::always_inline]] void enabled(const World& w, std::vector<Choice>* out) {
     if (options_.fifo) {
       links_.heads(w, out);
       w.timer_choices(out);
@@ -414,7 +414,7 @@ class Search {
   }
 
   // Counts a transition; polls every kPollEvery. Returns true when the search must end.
-  bool tick(uint64_t stack) {
+  [[gnu::always_inline]] bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
     if (result_.stats.transitions % kPollEvery == 0 && poll(stack) && !defer_stop_) return true;
     // Checkpointing: a stop is taken at the top of the search loop, between transitions.
@@ -434,11 +434,14 @@ class Search {
   // of the state at depth - 1, takes `choice`. Records a violation, the visit and the
   // bounds. kDescend: the state is new and has successors, now in *choices, and `path`
   // ends with the choice; kBacktrack: `path` is as it was; kStop: the search ends.
+  // kSleep: options_.sleep_sets, as a template argument so that the search without sleep
+  // sets runs the code it ran before them.
+  template <bool kSleep>
   Step step(World& child, const Choice& choice, int64_t depth, std::vector<Choice>* choices,
             std::vector<uint64_t>& path, const SleepIn& sleep_in, std::vector<Choice>* sleep_out) {
     // --sleep-sets: the receiver of the delivery taken (-1: a timer, dependent on all).
     int32_t taken_to = -1;
-    if (sleep_ && choice.kind == ChoiceKind::kDeliver) {
+    if (kSleep && choice.kind == ChoiceKind::kDeliver) {
       const InFlight* f = child.find(choice.message_id);
       require(f != nullptr, "sleep sets: the delivery taken is in flight");
       taken_to = f->msg.to;
@@ -470,7 +473,9 @@ class Search {
       std::abort();
     }
     check_peek_ = false;
-    if (sleep_) return sleep_step(child, fp, taken_to, depth, choices, path, sleep_in, sleep_out);
+    if constexpr (kSleep) {
+      return sleep_step(child, fp, taken_to, depth, choices, path, sleep_in, sleep_out);
+    }
     if (!sh_.visited.insert(fp)) {
       path.pop_back();
       return Step::kBacktrack;
@@ -503,9 +508,10 @@ class Search {
   // Z, or intersects what it stored with Z: a first visit explores the persistent set
   // minus Z; a later one the stored members not in Z. The successors' sleep sets start
   // from what is stored after the visit.
-  Step sleep_step(World& child, uint64_t fp, int32_t taken_to, int64_t depth,
-                  std::vector<Choice>* choices, std::vector<uint64_t>& path, const SleepIn& in,
-                  std::vector<Choice>* sleep_out) {
+  // Not inlined: the search without sleep sets keeps step() as it was.
+  [[gnu::noinline]] Step sleep_step(World& child, uint64_t fp, int32_t taken_to, int64_t depth,
+                                    std::vector<Choice>* choices, std::vector<uint64_t>& path,
+                                    const SleepIn& in, std::vector<Choice>* sleep_out) {
     require(sleep_out != nullptr && in.sleep != nullptr, "sleep sets: a step with its sleep set");
     sleep_labels(child);
     SleepMask mask = 0;
@@ -573,7 +579,7 @@ class Search {
   // first kSleepBits), each with the smallest id of an enabled message of that content.
   // A function of the state (contents, not ids), so a sleep mask stored for a state means
   // the same deliveries whichever path reaches it again.
-  void sleep_labels(const World& w) {
+  [[gnu::noinline]] void sleep_labels(const World& w) {
     sleep_enabled_.clear();
     if (options_.fifo) {
       links_.heads(w, &sleep_enabled_);
@@ -608,8 +614,8 @@ class Search {
     return 0;
   }
 
-  bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
-                  const std::vector<uint64_t>& path) {
+  [[gnu::always_inline]] bool successors(World& w, int64_t depth, std::vector<Choice>* choices,
+                                         bool* stop, const std::vector<uint64_t>& path) {
     enabled_.clear();
     enabled(w, &enabled_);
     if (enabled_.empty()) {
@@ -638,6 +644,14 @@ class Search {
   // storage is reused, so a transition costs no allocation once the stack has been as
   // deep before, and a new state becomes the top without being moved.
   void dfs(Task task) {
+    if (sleep_) {
+      dfs_loop<true>(std::move(task));
+    } else {
+      dfs_loop<false>(std::move(task));
+    }
+  }
+  template <bool kSleep>
+  void dfs_loop(Task task) {
     std::vector<uint64_t> path = std::move(task.path);
     const size_t base = path.size();
     std::vector<Frame> frames;
@@ -714,7 +728,7 @@ class Search {
         peek_fp_ = *f.peeked[f.next - 1];
         // With sleep sets a seen state is passed over only when it keeps no sleeping
         // delivery (a later visit with any sleep set explores nothing there).
-        if (sleep_ ? sh_.visited.mask_of(peek_fp_) == 0 : sh_.visited.contains(peek_fp_)) {
+        if (kSleep ? sh_.visited.mask_of(peek_fp_) == 0 : sh_.visited.contains(peek_fp_)) {
           if (tick(static_cast<uint64_t>(depth))) return;
           continue;
         }
@@ -722,8 +736,10 @@ class Search {
       World& child = next.world;
       child = f.world;
       check_peek_ = peeked;
-      const Step taken = step(child, choice, depth, &next.choices, path,
-                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &next.sleep);
+      const Step taken =
+          kSleep ? step<true>(child, choice, depth, &next.choices, path,
+                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &next.sleep)
+                 : step<false>(child, choice, depth, &next.choices, path, SleepIn{}, nullptr);
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
       next.next = 0;
@@ -821,8 +837,10 @@ class Search {
       const Choice choice = f.choices[f.next++];
       const int64_t depth = static_cast<int64_t>(base + top + 1);
       child = parent;
-      const Step taken = step(child, choice, depth, &choices, path,
-                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &sleep);
+      const Step taken =
+          sleep_ ? step<true>(child, choice, depth, &choices, path,
+                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &sleep)
+                 : step<false>(child, choice, depth, &choices, path, SleepIn{}, nullptr);
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
       if (levels.size() == top + 1) {
