@@ -188,7 +188,7 @@ TEST_CASE("explore: reduction keeps every terminal state and every violated prop
 // Sleep sets (--sleep-sets) over the persistent sets, and alone: the terminal states and
 // violated properties of the full search on the shipped scenarios, reordering and FIFO.
 // Deliberately broken variants show the test can fail (ExploreOptions::BrokenSleep).
-TEST_CASE("explore: sleep sets keep every terminal state; broken sleep sets do not") {
+TEST_CASE("explore: sleep sets keep every terminal state and broken sleep sets do not") {
   const char* files[] = {"seed-cc-dest-test1.json",
                          "seed-p1-three-branches.json",
                          "moving-customer-3-branches.json",
