@@ -96,7 +96,7 @@ struct ExploreOptions {
   bool reduction = true;
   // Sleep sets on top of the persistent sets (or alone, without reduction): a state
   // skips the deliveries it was reached with asleep, and the visited set keeps a sleep
-  // mask per state (one byte a slot) so that a state reached again with a smaller sleep
+  // mask per state (two bytes a slot) so that a state reached again with a smaller sleep
   // set explores what it skipped (README, "Sleep sets"). Every terminal state and violation
   // stays; fewer transitions (and possibly fewer distinct states). kDfs with one worker,
   // no fault budgets, no checkpoint or resume.

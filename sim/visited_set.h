@@ -5,10 +5,10 @@
 // (multiply-high), so the size need not be a power of two. Fingerprint 0 is remapped
 // (0 marks an empty slot). Iteration order is never used: lookup, and sorted().
 //
-// With sleep masks (explore --sleep-sets), each slot also has a byte beside it in a
+// With sleep masks (explore --sleep-sets), each slot also has two bytes beside it in a
 // parallel array: the members of the state's sleep set that no visit has explored yet
 // (a mask over the state's first kSleepBits deliveries in message-content order; see
-// Search::sleep_* in sim/explorer.cc), 9 bytes a slot, 12 to 18 bytes per state.
+// Search::sleep_* in sim/explorer.cc), 10 bytes a slot, 13.3 to 20 bytes per state.
 #pragma once
 
 #include <algorithm>
@@ -24,8 +24,8 @@ namespace banksim {
 
 // A sleep set stored with a visited state: bit k stands for the state's k-th delivery in
 // message-content order (distinct contents only).
-using SleepMask = uint8_t;
-constexpr int kSleepBits = 8;
+using SleepMask = uint16_t;
+constexpr int kSleepBits = 16;
 
 // What a visit of a state with sleep set `mask` must do (VisitedSet::visit).
 struct SleepVisit {
@@ -102,7 +102,9 @@ class VisitedSet {
     std::sort(out.begin(), out.end());
     return out;
   }
-  size_t bytes() const { return slots_.size() * sizeof(uint64_t) + masks_.size(); }
+  size_t bytes() const {
+    return slots_.size() * sizeof(uint64_t) + masks_.size() * sizeof(SleepMask);
+  }
 
  private:
   static size_t home(uint64_t fp, size_t n) {

@@ -73,7 +73,7 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                 "Turn off partial-order reduction (persistent sets)");
   cmd->add_flag("--sleep-sets", args.sleep_sets,
                 "Sleep sets on top of the persistent sets (or alone with --no-reduction): fewer "
-                "transitions, the same terminal states and verdicts. Costs one byte more per "
+                "transitions, the same terminal states and verdicts. Costs two bytes more per "
                 "visited-set slot (a sleep mask per state). dfs with one worker, no fault "
                 "budgets, --checkpoint, --resume or --mpi");
   cmd->add_flag("--no-compare", args.no_compare,
