@@ -243,7 +243,7 @@ TEST_CASE("explore: sleep sets keep every terminal state and broken sleep sets d
           ", with deliveries to one actor put to sleep ", lost_same_actor);
   CHECK(fewer_transitions > 0);
   // Putting dependent deliveries to sleep loses terminal states: this test can fail. The
-  // variant without the revisit rule has lost none here, nor on 1,500 random scenarios
+  // variant without the revisit rule has lost none here, nor on 1,000 random scenarios
   // (README, Sleep sets): the revisit rule is argued, not shown necessary by a test.
   CHECK(lost_same_actor > 0);
 }
