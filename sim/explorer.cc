@@ -176,7 +176,8 @@ struct alignas(64) Published {
 // What the workers of one search share. Tasks are handed from a busy worker to an idle
 // one; no thread decides anything that reaches the output (README: "Workers").
 struct Shared {
-  explicit Shared(uint32_t n) : workers(n), visited(n > 1), published(new Published[n]) {}
+  explicit Shared(uint32_t n, bool sleep_masks = false)
+      : workers(n), visited(n > 1, sleep_masks), published(new Published[n]) {}
 
   uint32_t workers;
   ShardedVisitedSet visited;
@@ -421,10 +422,12 @@ class Search {
     // them when the level is first taken so that their visited-set slots can be fetched
     // from memory together; nullopt where the choice is not peeked (or not yet).
     std::vector<std::optional<uint64_t>> peeked;
+    // --sleep-sets: the state's sleep set for this visit (ids of this World's messages).
+    std::vector<Choice> sleep;
   };
 
   // The deliveries the network model allows from `w`, in id order.
-  void enabled(const World& w, std::vector<Choice>* out) {
+  [[gnu::always_inline]] void enabled(const World& w, std::vector<Choice>* out) {
     if (options_.fifo) {
       links_.heads(w, out);
       w.timer_choices(out);
@@ -500,7 +503,7 @@ class Search {
   }
 
   // Counts a transition; polls every kPollEvery. Returns true when the search must end.
-  bool tick(uint64_t stack) {
+  [[gnu::always_inline]] bool tick(uint64_t stack) {
     result_.stats.transitions += 1;
     if (result_.stats.transitions % kPollEvery == 0 && poll(stack) && !defer_stop_) return true;
     // Checkpointing: a stop is taken at the top of the search loop, between transitions.
@@ -510,12 +513,28 @@ class Search {
   // Expands a freshly reached state: terminal check, or the choices to explore.
   // Returns false when it has nothing to explore.
   enum class Step { kStop, kBacktrack, kDescend };
+  // --sleep-sets: the parent's sleep set, and the choices its visit took before this one.
+  struct SleepIn {
+    const std::vector<Choice>* sleep = nullptr;
+    const Choice* before = nullptr;
+    size_t before_count = 0;
+  };
   // One transition of the depth-first search (dfs and dfs_checkpointed): `child`, a copy
   // of the state at depth - 1, takes `choice`. Records a violation, the visit and the
   // bounds. kDescend: the state is new and has successors, now in *choices, and `path`
   // ends with the choice; kBacktrack: `path` is as it was; kStop: the search ends.
+  // kSleep: options_.sleep_sets, as a template argument so that the search without sleep
+  // sets runs the code it ran before them.
+  template <bool kSleep>
   Step step(World& child, const Choice& choice, int64_t depth, std::vector<Choice>* choices,
-            std::vector<uint64_t>& path) {
+            std::vector<uint64_t>& path, const SleepIn& sleep_in, std::vector<Choice>* sleep_out) {
+    // --sleep-sets: the receiver of the delivery taken (-1: a timer, dependent on all).
+    int32_t taken_to = -1;
+    if (kSleep && choice.kind == ChoiceKind::kDeliver) {
+      const InFlight* f = child.find(choice.message_id);
+      require(f != nullptr, "sleep sets: the delivery taken is in flight");
+      taken_to = f->msg.to;
+    }
     const size_t before = child.violations().size();
     const auto violations_found = [](const World& w) {
       uint64_t n = 0;
@@ -543,6 +562,9 @@ class Search {
       std::abort();
     }
     check_peek_ = false;
+    if constexpr (kSleep) {
+      return sleep_step(child, fp, taken_to, depth, choices, path, sleep_in, sleep_out);
+    }
     if (!sh_.visited.insert(fp)) {
       path.pop_back();
       return Step::kBacktrack;
@@ -564,8 +586,126 @@ class Search {
     return Step::kDescend;
   }
 
-  bool successors(World& w, int64_t depth, std::vector<Choice>* choices, bool* stop,
-                  const std::vector<uint64_t>& path) {
+  // The rest of step() with sleep sets (Godefroid's state caching with sleep sets, "the
+  // algorithm with stored sleep sets"; README, "Sleep sets", argues it). `child` was
+  // reached from its parent by a delivery to `taken_to` (-1: a timer). Its sleep set Z is
+  // every member u of the parent's sleep set or of the choices the parent's visit took
+  // before this one that is independent of the delivery taken: u delivers a message
+  // (never a timer) to another actor, so the two commute exactly (the same state either
+  // way, each leaves the other enabled). Z is kept as a mask over the child's first
+  // kSleepBits delivery contents (sleep_labels); a member beyond those is dropped (a
+  // smaller sleep set only explores more). The visited set then inserts the state with
+  // Z, or intersects what it stored with Z: a first visit explores the persistent set
+  // minus Z; a later one the stored members not in Z. The successors' sleep sets start
+  // from what is stored after the visit.
+  // Not inlined: the search without sleep sets keeps step() as it was.
+  [[gnu::noinline]] Step sleep_step(World& child, uint64_t fp, int32_t taken_to, int64_t depth,
+                                    std::vector<Choice>* choices, std::vector<uint64_t>& path,
+                                    const SleepIn& in, std::vector<Choice>* sleep_out) {
+    require(sleep_out != nullptr && in.sleep != nullptr, "sleep sets: a step with its sleep set");
+    sleep_labels(child);
+    SleepMask mask = 0;
+    const auto add = [&](const Choice& u) {
+      if (taken_to < 0 || u.kind != ChoiceKind::kDeliver) return;
+      const InFlight* f = child.find(u.message_id);
+      if (f == nullptr) return;
+      if (f->msg.to == taken_to &&
+          options_.sleep_sets_broken != ExploreOptions::BrokenSleep::kSameActor) {
+        return;
+      }
+      mask |= label_bit(f->msg);
+    };
+    for (const Choice& u : *in.sleep) add(u);
+    for (size_t i = 0; i < in.before_count; ++i) add(in.before[i]);
+    const SleepVisit v = sh_.visited.visit(fp, mask);
+    sleep_out->clear();
+    for (size_t k = 0; k < labels_.size(); ++k) {
+      if (v.keep & (SleepMask{1} << k)) sleep_out->push_back(Choice{labels_[k].second});
+    }
+    if (!v.fresh) {
+      if (v.explore == 0 || options_.sleep_sets_broken == ExploreOptions::BrokenSleep::kNoRevisit) {
+        path.pop_back();
+        return Step::kBacktrack;
+      }
+      if (options_.max_depth > 0 && depth >= options_.max_depth) {
+        result_.stats.depth_bounded = true;
+        path.pop_back();
+        return Step::kBacktrack;
+      }
+      // What earlier visits left asleep and this one does not: explore it now (persistent
+      // or not: it may have been asleep since before the persistent set was taken).
+      choices->clear();
+      for (size_t k = 0; k < labels_.size(); ++k) {
+        if (v.explore & (SleepMask{1} << k)) choices->push_back(Choice{labels_[k].second});
+      }
+      return Step::kDescend;
+    }
+    if (depth > result_.stats.max_depth) result_.stats.max_depth = depth;
+    if (sh_.visited.size() >= options_.max_states) {
+      result_.stats.state_bounded = true;
+      sh_.end();
+      return Step::kStop;
+    }
+    bool stop = false;
+    const bool expand = successors(child, depth, choices, &stop, path);
+    if (stop) return Step::kStop;
+    if (expand && v.keep != 0) {
+      // The persistent set minus the sleeping deliveries (every copy of a sleeping content).
+      const auto asleep = [&](const Choice& c) {
+        if (c.kind != ChoiceKind::kDeliver) return false;
+        const InFlight* f = child.find(c.message_id);
+        return f != nullptr && (label_bit(f->msg) & v.keep) != 0;
+      };
+      choices->erase(std::remove_if(choices->begin(), choices->end(), asleep), choices->end());
+    }
+    if (!expand || choices->empty()) {
+      path.pop_back();
+      return Step::kBacktrack;
+    }
+    return Step::kDescend;
+  }
+
+  // labels_ = the distinct contents of `w`'s enabled deliveries in content order (the
+  // first kSleepBits), each with the smallest id of an enabled message of that content.
+  // A function of the state (contents, not ids), so a sleep mask stored for a state means
+  // the same deliveries whichever path reaches it again.
+  [[gnu::noinline]] void sleep_labels(const World& w) {
+    sleep_enabled_.clear();
+    if (options_.fifo) {
+      links_.heads(w, &sleep_enabled_);
+    } else {
+      w.enabled(&sleep_enabled_);
+    }
+    labels_.clear();
+    for (const Choice& c : sleep_enabled_) {
+      if (c.kind != ChoiceKind::kDeliver) continue;
+      const InFlight* f = w.find(c.message_id);
+      require(f != nullptr, "sleep sets: an enabled delivery is in flight");
+      labels_.emplace_back(f->msg, f->id);
+    }
+    // Stable: of equal contents the smallest id (enabled() lists them in id order) first.
+    std::stable_sort(labels_.begin(), labels_.end(),
+                     [](const auto& a, const auto& b) { return content_less(a.first, b.first); });
+    labels_.erase(std::unique(labels_.begin(), labels_.end(),
+                              [](const auto& a, const auto& b) {
+                                return !content_less(a.first, b.first) &&
+                                       !content_less(b.first, a.first);
+                              }),
+                  labels_.end());
+    if (labels_.size() > static_cast<size_t>(kSleepBits)) labels_.resize(kSleepBits);
+  }
+
+  // The bit of labels_ for a message of that content; 0 when it has none.
+  SleepMask label_bit(const Message& m) const {
+    for (size_t k = 0; k < labels_.size(); ++k) {
+      const Message& l = labels_[k].first;
+      if (!content_less(l, m) && !content_less(m, l)) return static_cast<SleepMask>(1u << k);
+    }
+    return 0;
+  }
+
+  [[gnu::always_inline]] bool successors(World& w, int64_t depth, std::vector<Choice>* choices,
+                                         bool* stop, const std::vector<uint64_t>& path) {
     enabled_.clear();
     enabled(w, &enabled_);
     if (enabled_.empty()) {
@@ -594,16 +734,24 @@ class Search {
   // storage is reused, so a transition costs no allocation once the stack has been as
   // deep before, and a new state becomes the top without being moved.
   void dfs(Task task) {
+    if (sleep_) {
+      dfs_loop<true>(std::move(task));
+    } else {
+      dfs_loop<false>(std::move(task));
+    }
+  }
+  template <bool kSleep>
+  void dfs_loop(Task task) {
     std::vector<uint64_t> path = std::move(task.path);
     const size_t base = path.size();
     std::vector<Frame> frames;
-    frames.push_back(Frame{std::move(task.world), std::move(task.choices), 0, 0, {}});
+    frames.push_back(Frame{std::move(task.world), std::move(task.choices), 0, 0, {}, {}});
     size_t top = 0;
     // A resumed stack: each level rebuilt by re-applying the path (apply is
     // deterministic), with the choices it had left.
     for (size_t i = 0; i < task.above.size(); ++i) {
       frames.push_back(
-          Frame{frames[i].world, unpack_all(task.above_choices[i]), 0, task.above[i], {}});
+          Frame{frames[i].world, unpack_all(task.above_choices[i]), 0, task.above[i], {}, {}});
       frames.back().world.apply(unpack_choice(task.above[i]), static_cast<int64_t>(base + i + 1));
       path.push_back(task.above[i]);
       top = i + 1;
@@ -642,7 +790,7 @@ class Search {
       if (frames.size() == top + 1) {
         // A new level: one more World. Asked before it is allocated.
         if (poll(top + 1) && !defer_stop_) return;
-        frames.push_back(Frame{frames[top].world, {}, 0, 0, {}});
+        frames.push_back(Frame{frames[top].world, {}, 0, 0, {}, {}});
       }
       Frame& f = frames[top];
       Frame& next = frames[top + 1];
@@ -667,7 +815,9 @@ class Search {
       if (peek && f.peeked[f.next - 1].has_value()) {
         peeked = true;
         peek_fp_ = *f.peeked[f.next - 1];
-        if (sh_.visited.contains(peek_fp_)) {
+        // With sleep sets a seen state is passed over only when it keeps no sleeping
+        // delivery (a later visit with any sleep set explores nothing there).
+        if (kSleep ? sh_.visited.mask_of(peek_fp_) == 0 : sh_.visited.contains(peek_fp_)) {
           if (tick(static_cast<uint64_t>(depth))) return;
           continue;
         }
@@ -675,7 +825,10 @@ class Search {
       World& child = next.world;
       child = f.world;
       check_peek_ = peeked;
-      const Step taken = step(child, choice, depth, &next.choices, path);
+      const Step taken =
+          kSleep ? step<true>(child, choice, depth, &next.choices, path,
+                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &next.sleep)
+                 : step<false>(child, choice, depth, &next.choices, path, SleepIn{}, nullptr);
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
       next.next = 0;
@@ -702,6 +855,7 @@ class Search {
       std::vector<Choice> choices;
       size_t next = 0;
       std::optional<World> saved;  // set on levels that are multiples of `every`
+      std::vector<Choice> sleep;   // --sleep-sets: as Frame::sleep
     };
     // path[base + i]: the delivery from level i to level i + 1
     std::vector<uint64_t> path = std::move(task.path);
@@ -710,7 +864,8 @@ class Search {
     std::vector<Choice> choices;
     World parent = task.world;  // the state of levels[parent_top]
     World child = task.world;
-    levels.push_back(Level{std::move(task.choices), 0, std::move(task.world)});
+    levels.push_back(Level{std::move(task.choices), 0, std::move(task.world), {}});
+    std::vector<Choice> sleep;
     size_t top = 0;
     size_t parent_top = 0;
     if (!task.above.empty()) {
@@ -718,7 +873,7 @@ class Search {
       World w = *levels[0].saved;
       for (size_t i = 0; i < task.above.size(); ++i) {
         w.apply(unpack_choice(task.above[i]), static_cast<int64_t>(base + i + 1));
-        levels.push_back(Level{unpack_all(task.above_choices[i]), 0, std::nullopt});
+        levels.push_back(Level{unpack_all(task.above_choices[i]), 0, std::nullopt, {}});
         if ((i + 1) % every == 0) levels.back().saved = w;
         path.push_back(task.above[i]);
       }
@@ -772,7 +927,10 @@ class Search {
       const Choice choice = f.choices[f.next++];
       const int64_t depth = static_cast<int64_t>(base + top + 1);
       child = parent;
-      const Step taken = step(child, choice, depth, &choices, path);
+      const Step taken =
+          sleep_ ? step<true>(child, choice, depth, &choices, path,
+                              SleepIn{&f.sleep, f.choices.data(), f.next - 1}, &sleep)
+                 : step<false>(child, choice, depth, &choices, path, SleepIn{}, nullptr);
       if (taken == Step::kStop) return;
       if (taken == Step::kBacktrack) continue;
       if (levels.size() == top + 1) {
@@ -782,6 +940,7 @@ class Search {
       }
       Level& next = levels[top + 1];
       next.choices.swap(choices);
+      next.sleep.swap(sleep);
       next.next = 0;
       if ((top + 1) % every == 0) next.saved = child;
       std::swap(parent, child);
@@ -996,6 +1155,10 @@ class Search {
   bool check_peek_ = false;  // step() compares its fingerprint with peek_fp_
   std::vector<Choice> enabled_;
   LinkOrder links_;
+  // --sleep-sets (one worker): the state's delivery contents in content order (labels_).
+  const bool sleep_ = options_.sleep_sets;
+  std::vector<Choice> sleep_enabled_;
+  std::vector<std::pair<Message, uint64_t>> labels_;
   // Checkpointing (options_.checkpoint): stops wait for the search loop's top.
   bool defer_stop_ = static_cast<bool>(options_.checkpoint);
 };
@@ -1006,7 +1169,11 @@ ExploreResult explore(std::shared_ptr<const Scenario> scenario, const ExploreOpt
   assert(scenario != nullptr);
   const uint32_t n =
       options.strategy == ExploreStrategy::kRandom ? 1 : std::max<uint32_t>(options.workers, 1);
-  Shared shared(n);
+  require(!options.sleep_sets ||
+              (n == 1 && options.strategy == ExploreStrategy::kDfs && !options.faults.any() &&
+               options.resume == nullptr && !options.checkpoint),
+          "sleep sets: one dfs worker, no faults, no checkpoint");
+  Shared shared(n, options.sleep_sets);
   std::vector<std::unique_ptr<Search>> workers;
   for (uint32_t i = 0; i < n; ++i) {
     workers.push_back(std::make_unique<Search>(scenario, options, shared, i));

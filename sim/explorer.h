@@ -103,6 +103,19 @@ struct ExploreOptions {
   int64_t max_depth = 0;  // deliveries; 0 = unbounded
   uint64_t max_states = 500'000'000;
   bool reduction = true;
+  // Sleep sets on top of the persistent sets (or alone, without reduction): a state
+  // skips the deliveries it was reached with asleep, and the visited set keeps a sleep
+  // mask per state (two bytes a slot) so that a state reached again with a smaller sleep
+  // set explores what it skipped (README, "Sleep sets"). Every terminal state and violation
+  // stays; fewer transitions (and possibly fewer distinct states). kDfs with one worker,
+  // no fault budgets, no checkpoint or resume.
+  bool sleep_sets = false;
+  // Tests only: deliberately unsound variants of sleep sets, to show that the tests can
+  // fail. kNoRevisit: a state's sleep set is stored, but a later visit with a smaller one
+  // explores nothing (no revisit rule); kSameActor: deliveries to the taken delivery's
+  // own actor go to sleep too (they do not commute).
+  enum class BrokenSleep : uint8_t { kNone, kNoRevisit, kSameActor };
+  BrokenSleep sleep_sets_broken = BrokenSleep::kNone;
   bool keep_going = false;  // continue after a violation (one counterexample per property)
   bool minimize = true;     // shorten counterexamples by breadth-first search
   uint64_t minimize_max_states = 5'000'000;

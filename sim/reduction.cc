@@ -367,6 +367,10 @@ bool credit_singleton(const World& w, const std::vector<Choice>& enabled, bool f
 
 }  // namespace
 
+bool content_less(const Message& a, const Message& b) {
+  return content_key(a) < content_key(b);
+}
+
 void persistent_set(const World& world, const std::vector<Choice>& enabled,
                     std::vector<Choice>* out) {
   persistent_set(world, enabled, /*fifo=*/true, out);

@@ -34,4 +34,10 @@ void persistent_set(const World& world, const std::vector<Choice>& enabled,
 void persistent_set(const World& world, const std::vector<Choice>& enabled, bool fifo,
                     std::vector<Choice>* out);
 
+// Orders messages by content (every field on the wire; never the id, which depends on the
+// path that reached a state): the order persistent sets break ties in, and the order of
+// a sleep mask's bits (explore --sleep-sets). Messages of equal content are equal, and
+// delivering either gives the same state.
+bool content_less(const Message& a, const Message& b);
+
 }  // namespace banksim

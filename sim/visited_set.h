@@ -4,6 +4,11 @@
 // states in 2 GiB). The home slot is the fingerprint scaled to the table size
 // (multiply-high), so the size need not be a power of two. Fingerprint 0 is remapped
 // (0 marks an empty slot). Iteration order is never used: lookup, and sorted().
+//
+// With sleep masks (explore --sleep-sets), each slot also has two bytes beside it in a
+// parallel array: the members of the state's sleep set that no visit has explored yet
+// (a mask over the state's first kSleepBits deliveries in message-content order; see
+// Search::sleep_* in sim/explorer.cc), 10 bytes a slot, 13.3 to 20 bytes per state.
 #pragma once
 
 #include <algorithm>
@@ -17,11 +22,30 @@
 
 namespace banksim {
 
+// A sleep set stored with a visited state: bit k stands for the state's k-th delivery in
+// message-content order (distinct contents only).
+using SleepMask = uint16_t;
+constexpr int kSleepBits = 16;
+
+// What a visit of a state with sleep set `mask` must do (VisitedSet::visit).
+struct SleepVisit {
+  bool fresh = false;     // first visit: explore the persistent set minus `keep`
+  SleepMask explore = 0;  // a later visit: the members to explore now (stored minus mask)
+  SleepMask keep = 0;     // the sleep set the visit's successors inherit (what is stored now)
+};
+
 class VisitedSet {
  public:
-  explicit VisitedSet(size_t initial_capacity = 1 << 16)
+  explicit VisitedSet(size_t initial_capacity = 1 << 16, bool masks = false)
       : slots_(initial_capacity < 16 ? 16 : initial_capacity, 0) {
+    if (masks) masks_.assign(slots_.size(), 0);
     publish_table();
+  }
+  // Keeps a sleep mask beside each slot from now on, as the constructor's `masks` does.
+  // REQUIRES: the set is empty.
+  void keep_masks() {
+    assert(size_ == 0);
+    masks_.assign(slots_.size(), 0);
   }
   // Copies and moves would leave the hints naming another object's table.
   VisitedSet(const VisitedSet&) = delete;
@@ -39,6 +63,36 @@ class VisitedSet {
     for (size_t i = home(fp, n);; i = i + 1 == n ? 0 : i + 1) {
       if (slots_[i] == fp) return true;
       if (slots_[i] == 0) return false;
+    }
+  }
+  // With masks: inserts `fp` with `mask`, or, when it is there, intersects its stored mask
+  // with `mask` (Godefroid's state caching with sleep sets; README, "Sleep sets").
+  SleepVisit visit(uint64_t fp, SleepMask mask) {
+    assert(!masks_.empty());
+    if (fp == 0) fp = 1;
+    if ((size_ + 1) * 4 > slots_.size() * 3) grow();
+    const size_t n = slots_.size();
+    for (size_t i = home(fp, n);; i = i + 1 == n ? 0 : i + 1) {
+      if (slots_[i] == fp) {
+        const SleepMask stored = masks_[i];
+        masks_[i] = stored & mask;
+        return SleepVisit{false, static_cast<SleepMask>(stored & ~mask), masks_[i]};
+      }
+      if (slots_[i] == 0) {
+        slots_[i] = fp;
+        masks_[i] = mask;
+        ++size_;
+        return SleepVisit{true, 0, mask};
+      }
+    }
+  }
+  // The stored mask of `fp`, or -1 when it is not in the set. REQUIRES: masks.
+  int mask_of(uint64_t fp) const {
+    if (fp == 0) fp = 1;
+    const size_t n = slots_.size();
+    for (size_t i = home(fp, n);; i = i + 1 == n ? 0 : i + 1) {
+      if (slots_[i] == fp) return masks_[i];
+      if (slots_[i] == 0) return -1;
     }
   }
   size_t size() const { return size_; }
@@ -65,7 +119,9 @@ class VisitedSet {
     std::sort(out.begin(), out.end());
     return out;
   }
-  size_t bytes() const { return slots_.size() * sizeof(uint64_t); }
+  size_t bytes() const {
+    return slots_.size() * sizeof(uint64_t) + masks_.size() * sizeof(SleepMask);
+  }
 
  private:
   static size_t home(uint64_t fp, size_t n) {
@@ -87,8 +143,23 @@ class VisitedSet {
     std::vector<uint64_t> bigger(slots_.size() + slots_.size() / 2, 0);
     const size_t old_size = size_;
     size_ = 0;
-    for (uint64_t fp : slots_) {
-      if (fp != 0) insert_into(bigger, fp);
+    if (masks_.empty()) {
+      for (uint64_t fp : slots_) {
+        if (fp != 0) insert_into(bigger, fp);
+      }
+    } else {
+      std::vector<SleepMask> bigger_masks(bigger.size(), 0);
+      const size_t n = bigger.size();
+      for (size_t k = 0; k < slots_.size(); ++k) {
+        const uint64_t fp = slots_[k];
+        if (fp == 0) continue;
+        size_t i = home(fp, n);
+        while (bigger[i] != 0) i = i + 1 == n ? 0 : i + 1;
+        bigger[i] = fp;
+        bigger_masks[i] = masks_[k];
+        ++size_;
+      }
+      masks_.swap(bigger_masks);
     }
     assert(size_ == old_size);
     (void)old_size;
@@ -101,6 +172,7 @@ class VisitedSet {
   }
 
   std::vector<uint64_t> slots_;
+  std::vector<SleepMask> masks_;  // empty without sleep masks
   size_t size_ = 0;
   // The table and its size as prefetch() reads them without a lock (see there).
   std::atomic<const uint64_t*> table_hint_{nullptr};
@@ -125,7 +197,11 @@ class ShardedVisitedSet {
  public:
   static constexpr uint32_t kShards = 64;
 
-  explicit ShardedVisitedSet(bool locking) : locking_(locking), shards_(new Shard[kShards]) {
+  explicit ShardedVisitedSet(bool locking, bool masks = false)
+      : locking_(locking), shards_(new Shard[kShards]) {
+    if (masks) {
+      for (uint32_t i = 0; i < kShards; ++i) shards_[i].set.keep_masks();
+    }
     bytes_.store(shards_[0].set.bytes() * kShards, std::memory_order_relaxed);
   }
 
@@ -145,6 +221,24 @@ class ShardedVisitedSet {
     if (after != before) bytes_.fetch_add(after - before, std::memory_order_relaxed);
     if (fresh) size_.fetch_add(1, std::memory_order_relaxed);
     return fresh;
+  }
+  // VisitedSet::visit, under the shard's lock (one step: insert or intersect).
+  SleepVisit visit(uint64_t fp, SleepMask mask) {
+    Shard& s = shards_[shard_of(fp)];
+    std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
+    if (locking_) lock.lock();
+    const size_t before = s.set.bytes();
+    const SleepVisit v = s.set.visit(fp, mask);
+    const size_t after = s.set.bytes();
+    if (after != before) bytes_.fetch_add(after - before, std::memory_order_relaxed);
+    if (v.fresh) size_.fetch_add(1, std::memory_order_relaxed);
+    return v;
+  }
+  int mask_of(uint64_t fp) const {
+    Shard& s = shards_[shard_of(fp)];
+    std::unique_lock<std::mutex> lock(s.m, std::defer_lock);
+    if (locking_) lock.lock();
+    return s.set.mask_of(fp);
   }
   bool contains(uint64_t fp) const {
     Shard& s = shards_[shard_of(fp)];

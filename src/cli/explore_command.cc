@@ -71,6 +71,11 @@ CLI::App* add_explore_command(CLI::App& app, ExploreArgs& args) {
                   "Stop after this many distinct states (dfs only; default 500,000,000)");
   cmd->add_flag("--no-reduction", args.no_reduction,
                 "Turn off partial-order reduction (persistent sets)");
+  cmd->add_flag("--sleep-sets", args.sleep_sets,
+                "Sleep sets on top of the persistent sets (or alone with --no-reduction): fewer "
+                "transitions, the same terminal states and verdicts. Costs two bytes more per "
+                "visited-set slot (a sleep mask per state). dfs with one worker, no fault "
+                "budgets, --checkpoint, --resume or --mpi");
   cmd->add_flag("--no-compare", args.no_compare,
                 "Do not also count the states without reduction for the summary");
   cmd->add_flag("--keep-going", args.keep_going,
@@ -384,6 +389,23 @@ CommandResult explore_command(const ExploreArgs& args) {
           flag));
     }
   }
+  if (args.sleep_sets) {
+    // Sleep sets are kept per visited state and decided by the order states are reached
+    // in: one thread, and no frontier saved without them (README, "Sleep sets").
+    const char* flag = random                              ? "--strategy random"
+                       : args.workers && *args.workers > 1 ? "--workers above 1"
+                       : !args.checkpoint.empty()          ? "--checkpoint"
+                       : !args.resume.empty()              ? "--resume"
+                       : args.mpi                          ? "--mpi"
+                       : faults.any()                      ? "fault budgets (--max-drops ...)"
+                                                           : nullptr;
+    if (flag != nullptr) {
+      return refuse(fmt::format(
+          "--sleep-sets: does not apply with {} (a depth-first search by one worker, without "
+          "faults)",
+          flag));
+    }
+  }
   uint32_t workers = std::max(1u, std::thread::hardware_concurrency());
   if (args.workers) {
     if (*args.workers < 1 || *args.workers > 256) {
@@ -402,7 +424,7 @@ CommandResult explore_command(const ExploreArgs& args) {
     }
     workers = static_cast<uint32_t>(*args.workers);
   }
-  if (random || args.max_depth || args.max_states || args.mpi) workers = 1;
+  if (random || args.max_depth || args.max_states || args.mpi || args.sleep_sets) workers = 1;
   const auto max_states = static_cast<uint64_t>(args.max_states.value_or(500'000'000));
   const auto walks = static_cast<uint64_t>(args.walks.value_or(1000));
   const uint64_t seed = args.seed.value_or(1);
@@ -415,6 +437,7 @@ CommandResult explore_command(const ExploreArgs& args) {
   o.max_states = max_states;
   // With faults only some states reduce: README, "Faults and the reduction". Robust: off.
   o.reduction = !args.no_reduction && !random && o.protocol != ProtocolKind::kRobust;
+  o.sleep_sets = args.sleep_sets;
   o.faults = faults;
   o.keep_going = args.keep_going;
   o.minimize = !args.no_minimize;
@@ -584,6 +607,7 @@ CommandResult explore_command(const ExploreArgs& args) {
   if (o.reduction && !args.no_compare && r.stats.complete() && r.counterexamples.empty()) {
     ExploreOptions plain = o;
     plain.reduction = false;
+    plain.sleep_sets = false;
     plain.poll = limits;  // the same limits, no progress line
     plain.checkpoint_due = nullptr;
     plain.checkpoint = nullptr;

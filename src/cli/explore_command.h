@@ -19,6 +19,7 @@ struct ExploreArgs {
   std::optional<int64_t> max_depth;  // unset: no bound
   std::optional<int64_t> max_states;  // dfs only; default 500,000,000; refused below 1
   bool no_reduction = false;
+  bool sleep_sets = false;  // sleep sets on top of the persistent sets (dfs, one worker)
   bool no_compare = false;
   bool keep_going = false;
   bool no_minimize = false;

@@ -76,7 +76,9 @@ std::string summary_head(const ExploreRun& run, const std::string& search) {
                      protocol_name(s.protocol),
                      s.protocol_note.empty() ? "" : fmt::format(" ({})", s.protocol_note),
                      args.strategy, st.workers > 1 ? fmt::format(", {} workers", st.workers) : "",
-                     o.reduction ? "on (persistent sets)"
+                     o.reduction && o.sleep_sets ? "on (persistent sets, sleep sets)"
+                     : o.reduction               ? "on (persistent sets)"
+                     : o.sleep_sets              ? "off (sleep sets only)"
                      : s.protocol == ProtocolKind::kRobust && !args.no_reduction && !run.random
                          ? "off (robust: every choice expanded)"
                          : "off",

@@ -185,6 +185,90 @@ TEST_CASE("explore: reduction keeps every terminal state and every violated prop
   }
 }
 
+// Sleep sets (--sleep-sets) over the persistent sets, and alone: the terminal states and
+// violated properties of the full search on the shipped scenarios, reordering and FIFO.
+// Deliberately broken variants show the test can fail (ExploreOptions::BrokenSleep).
+TEST_CASE("explore: sleep sets keep every terminal state and broken sleep sets do not") {
+  const char* files[] = {"seed-cc-dest-test1.json",
+                         "seed-p1-three-branches.json",
+                         "moving-customer-3-branches.json",
+                         "concurrent-withdraws.json",
+                         "session-2-customers-3-branches.json",
+                         "three-customers-deposits.json"};
+  uint64_t lost_no_revisit = 0, lost_same_actor = 0, fewer_transitions = 0, cases = 0;
+  for (const char* f : files) {
+    const auto s = testing::load_shipped(f);
+    for (ProtocolKind p : {ProtocolKind::kSync, ProtocolKind::kAsync, ProtocolKind::kSession}) {
+      for (const bool fifo : {false, true}) {
+        for (const bool reduction : {true, false}) {
+          CAPTURE(f);
+          CAPTURE(protocol_name(p));
+          CAPTURE(fifo);
+          CAPTURE(reduction);
+          ExploreOptions o;
+          o.protocol = p;
+          o.fifo = fifo;
+          o.keep_going = true;
+          o.minimize = false;
+          o.reduction = false;
+          const ExploreResult full = explore(s, o);
+          REQUIRE(full.stats.complete());
+          o.reduction = reduction;
+          const ExploreResult plain = explore(s, o);
+          o.sleep_sets = true;
+          const ExploreResult sleep = explore(s, o);
+          CHECK(sleep.stats.complete());
+          CHECK(sleep.stats.terminal == full.stats.terminal);
+          uint32_t a = 0, b = 0, c = 0;
+          for (const auto& k : sleep.counterexamples) a |= 1u << static_cast<int>(k.property);
+          for (const auto& k : full.counterexamples) b |= 1u << static_cast<int>(k.property);
+          CHECK(a == b);
+          cases += 1;
+          fewer_transitions += sleep.stats.transitions < plain.stats.transitions;
+          o.sleep_sets_broken = ExploreOptions::BrokenSleep::kNoRevisit;
+          const ExploreResult no_revisit = explore(s, o);
+          for (const auto& k : no_revisit.counterexamples) c |= 1u << static_cast<int>(k.property);
+          lost_no_revisit += no_revisit.stats.terminal < full.stats.terminal || c != b;
+          o.sleep_sets_broken = ExploreOptions::BrokenSleep::kSameActor;
+          const ExploreResult same_actor = explore(s, o);
+          c = 0;
+          for (const auto& k : same_actor.counterexamples) c |= 1u << static_cast<int>(k.property);
+          lost_same_actor += same_actor.stats.terminal < full.stats.terminal || c != b;
+        }
+      }
+    }
+  }
+  MESSAGE(cases, " cases: sleep sets took fewer transitions in ", fewer_transitions,
+          "; lost terminal states or violations: without the revisit rule ", lost_no_revisit,
+          ", with deliveries to one actor put to sleep ", lost_same_actor);
+  CHECK(fewer_transitions > 0);
+  // Putting dependent deliveries to sleep loses terminal states: this test can fail. The
+  // variant without the revisit rule has lost none here, nor on 1,000 random scenarios
+  // (README, Sleep sets): the revisit rule is argued, not shown necessary by a test.
+  CHECK(lost_same_actor > 0);
+}
+
+// Sleep sets with robust: no persistent sets there, and its timers never sleep.
+TEST_CASE("explore: sleep sets alone keep every terminal state under robust") {
+  const auto s = testing::load_shipped("three-customers-deposits.json");
+  ExploreOptions o;
+  o.protocol = ProtocolKind::kRobust;
+  o.keep_going = true;
+  o.minimize = false;
+  o.reduction = false;
+  const ExploreResult full = explore(s, o);
+  REQUIRE(full.stats.complete());
+  o.sleep_sets = true;
+  const ExploreResult sleep = explore(s, o);
+  CHECK(sleep.stats.complete());
+  CHECK(sleep.stats.terminal == full.stats.terminal);
+  CHECK(sleep.counterexamples.size() == full.counterexamples.size());
+  CHECK(sleep.stats.transitions < full.stats.transitions);
+  // Two bytes of sleep mask beside each 8-byte slot: 10 bytes a slot.
+  CHECK(sleep.stats.visited_bytes % 10 == 0);
+  CHECK(sleep.stats.visited_bytes <= 20 * sleep.stats.distinct + 10 * 64 * 1024);
+}
+
 TEST_CASE("explore: a schedule that does not fit its scenario is refused") {
   const auto s = testing::load_shipped("seed-cc-dest-test2.json");
   Trace t;
