@@ -70,11 +70,18 @@ class HelpFormatter : public CLI::Formatter {
   // The placeholder of an option's value: what it names, else N for numbers.
   static std::string metavariable(const CLI::Option* opt) {
     static constexpr std::pair<std::string_view, std::string_view> kNamed[] = {
-        {"output", "FILE"},      {"history", "FILE"},           {"record", "FILE"},
-        {"trace-out", "FILE"},   {"scenario", "FILE"},          {"protocol", "PROTOCOL"},
-        {"latency", "LATENCY"},  {"check", "PROPERTIES"},       {"format", "FORMAT"},
-        {"backend", "BACKEND"},  {"strategy", "STRATEGY"},      {"listen", "HOST:PORT"},
-        {"driver", "HOST:PORT"}, {"peers", "ID=HOST:PORT,..."}, {"mix", "MIX"},
+        {"output", "FILE"},       {"history", "FILE"},
+        {"record", "FILE"},       {"trace-out", "FILE"},
+        {"scenario", "FILE"},     {"protocol", "PROTOCOL"},
+        {"latency", "LATENCY"},   {"check", "PROPERTIES"},
+        {"format", "FORMAT"},     {"backend", "BACKEND"},
+        {"strategy", "STRATEGY"}, {"listen", "HOST:PORT"},
+        {"driver", "HOST:PORT"},  {"peers", "ID=HOST:PORT,..."},
+        {"mix", "MIX"},           {"viz", "FILE"},
+        {"summary-json", "FILE"}, {"input", "FILE"},
+        {"checkpoint", "DIR"},    {"resume", "DIR"},
+        {"data-dir", "DIR"},      {"max-memory", "SIZE"},
+        {"faults", "FAULTS"},     {"kill", "BRANCH@OPS"},
     };
     for (const std::string& l : opt->get_lnames()) {
       for (const auto& [name, meta] : kNamed) {

@@ -74,11 +74,15 @@ fi
 # A pipe or file is not a terminal: no -o needed.
 "$GEN" --branches 1 --customers 1 --events 1 | grep -q branch || fail "banksim_gen | grep"
 
-# --help: no CLI11 type noise, in every command.
-for cmd in run explore replay serve; do
+# --help: no CLI11 type noise, in every command; each value is named (FILE, DIR, N...),
+# never the generic VALUE.
+for cmd in run explore replay serve viz check merge; do
   expect_exit 0 "$BANKSIM" "$cmd" --help
   if grep -nE '\{false\}|\{true\}|INT:|UINT|TEXT|in \[[0-9]' "$WORK/out"; then
     fail "$cmd --help shows CLI11's rendering noise"
+  fi
+  if grep -nE '^ +-.* VALUE( |$)' "$WORK/out"; then
+    fail "$cmd --help names an option's value VALUE; add it to metavariable() in cli_style.h"
   fi
   expect_grep '^Usage: banksim '"$cmd"' ' "$WORK/out"
 done
