@@ -488,11 +488,18 @@ class Search {
 
   // Asks options_.poll whether to go on, with every worker's counts (one worker polls at
   // a time; the others go on). Returns true when the search must end.
-  bool poll(uint64_t stack) {
+  // `wait`: before a new level of the stack (a World more), which must not be allocated
+  // unasked while another worker polls (--max-memory counts on it); otherwise a worker
+  // that finds another polling goes on.
+  bool poll(uint64_t stack, bool wait = false) {
     publish(stack);
     if (!options_.poll && !options_.checkpoint_due) return sh_.stop.load(std::memory_order_relaxed);
-    std::unique_lock<std::mutex> lock(sh_.poll_m, std::try_to_lock);
-    if (!lock.owns_lock()) return sh_.stop.load(std::memory_order_relaxed);
+    std::unique_lock<std::mutex> lock(sh_.poll_m, std::defer_lock);
+    if (wait) {
+      lock.lock();
+    } else if (!lock.try_lock()) {
+      return sh_.stop.load(std::memory_order_relaxed);
+    }
     if (options_.checkpoint_due && options_.checkpoint_due()) sh_.request_gather();
     if (!options_.poll) return sh_.stop.load(std::memory_order_relaxed);
     const StopReason r = options_.poll(sh_.snapshot());
@@ -789,7 +796,7 @@ class Search {
       }
       if (frames.size() == top + 1) {
         // A new level: one more World. Asked before it is allocated.
-        if (poll(top + 1) && !defer_stop_) return;
+        if (poll(top + 1, /*wait=*/true) && !defer_stop_) return;
         frames.push_back(Frame{frames[top].world, {}, 0, 0, {}, {}});
       }
       Frame& f = frames[top];
@@ -935,7 +942,7 @@ class Search {
       if (taken == Step::kBacktrack) continue;
       if (levels.size() == top + 1) {
         // A new level; a World with it when it is a checkpoint. Asked before.
-        if (poll(top + 1) && !defer_stop_) return;
+        if (poll(top + 1, /*wait=*/true) && !defer_stop_) return;
         levels.emplace_back();
       }
       Level& next = levels[top + 1];

@@ -550,9 +550,10 @@ CommandResult explore_command(const ExploreArgs& args) {
       deepest = st.stack;
       used_at_deepest = memory_used;
     }
-    // Room for the next level and for the visited set's next growth (1.5x its table,
-    // while the old one lives).
-    const uint64_t growth = level_cost + st.visited_bytes * 3 / 2;
+    // Room for the next level of every worker's stack (each may take one before its next
+    // poll) and for the visited set's next growth (1.5x its table, while the old one lives).
+    const uint64_t growth =
+        level_cost * std::max<uint32_t>(st.workers, 1) + st.visited_bytes * 3 / 2;
     if (memory_used + growth > max_memory) {
       memory_limit_hit = "--max-memory";
       return StopReason::kMemoryLimit;
