@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -209,33 +210,46 @@ Status write_checkpoint(const std::string& dir, const CheckpointKey& key,
   if (::mkdir(dir.c_str(), 0777) != 0 && errno != EEXIST) {
     return io_error(dir + ": cannot create checkpoint directory: " + errno_text());
   }
-  const std::string text = encode_checkpoint(key, frontier);
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) return io_error(tmp + ": cannot write file: " + errno_text());
+  return write_synced(path, encode_checkpoint(key, frontier), /*atomic=*/true);
+}
+
+Result<ExploreFrontier> read_checkpoint(const std::string& dir, const CheckpointKey& expected) {
+  const std::string path = checkpoint_path(dir);
+  auto text = read_checkpoint_file(path, "--resume: " + path);
+  if (!text.ok()) return text.error();
+  return decode_checkpoint(text.value(), expected, "--resume: " + path);
+}
+
+Status write_synced(const std::string& path, std::string_view bytes, bool atomic) {
+  const std::string target = atomic ? path + ".tmp" : path;
+  const int fd =
+      ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+  if (fd < 0) return io_error(target + ": cannot write file: " + errno_text());
   size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const std::string why = errno_text();
       ::close(fd);
-      ::unlink(tmp.c_str());
-      return io_error(tmp + ": cannot write file: " + why);
+      ::unlink(target.c_str());
+      return io_error(target + ": cannot write file: " + why);
     }
     done += static_cast<size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     const std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    return io_error(tmp + ": cannot write file: " + why);
+    ::unlink(target.c_str());
+    return io_error(target + ": cannot write file: " + why);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (!atomic) return {};
+  if (::rename(target.c_str(), path.c_str()) != 0) {
     const std::string why = errno_text();
-    ::unlink(tmp.c_str());
+    ::unlink(target.c_str());
     return io_error(path + ": cannot write file: " + why);
   }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
@@ -243,13 +257,13 @@ Status write_checkpoint(const std::string& dir, const CheckpointKey& key,
   return {};
 }
 
-Result<ExploreFrontier> read_checkpoint(const std::string& dir, const CheckpointKey& expected) {
-  const std::string path = checkpoint_path(dir);
+Result<std::string> read_checkpoint_file(const std::string& path, const std::string& source) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{"--resume: " + path + ": cannot read checkpoint: " + errno_text()};
+  if (!in) return Error{source + ": cannot read checkpoint: " + errno_text()};
   std::ostringstream text;
   text << in.rdbuf();
-  return decode_checkpoint(text.str(), expected, "--resume: " + path);
+  if (in.bad()) return Error{source + ": cannot read checkpoint: " + errno_text()};
+  return text.str();
 }
 
 uint64_t checkpoint_checksum(std::string_view bytes) {

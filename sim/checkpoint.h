@@ -52,4 +52,10 @@ std::string checkpoint_digest(std::string_view bytes);
 // sim/mpi_checkpoint.h).
 uint64_t checkpoint_checksum(std::string_view bytes);
 
+// Writes `bytes` to `path` and fsyncs it; with `atomic`, through PATH.tmp renamed over PATH
+// and the directory fsync'ed. An I/O Error naming the file on failure.
+Status write_synced(const std::string& path, std::string_view bytes, bool atomic);
+// The whole file; an invalid-input Error "SOURCE: cannot read checkpoint: REASON".
+Result<std::string> read_checkpoint_file(const std::string& path, const std::string& source);
+
 }  // namespace banksim

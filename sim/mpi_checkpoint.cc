@@ -1,14 +1,7 @@
 #include "sim/mpi_checkpoint.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace banksim {
 
@@ -121,10 +114,6 @@ Result<std::string_view> open_body(std::string_view bytes, std::string_view magi
                   ")");
   }
   return body;
-}
-
-std::string errno_text() {
-  return std::strerror(errno);
 }
 
 }  // namespace
@@ -241,52 +230,6 @@ Result<MpiCheckpointPart> decode_mpi_part(std::string_view bytes, const Checkpoi
     return Error{source + ": malformed MPI checkpoint part"};
   }
   return p;
-}
-
-Status write_synced(const std::string& path, std::string_view bytes, bool atomic) {
-  const std::string target = atomic ? path + ".tmp" : path;
-  const int fd =
-      ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-  if (fd < 0) return io_error(target + ": cannot write file: " + errno_text());
-  size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(target.c_str());
-      return io_error(target + ": cannot write file: " + why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    const std::string why = errno_text();
-    ::unlink(target.c_str());
-    return io_error(target + ": cannot write file: " + why);
-  }
-  if (!atomic) return {};
-  if (::rename(target.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(target.c_str());
-    return io_error(path + ": cannot write file: " + why);
-  }
-  const std::string dir = std::filesystem::path(path).parent_path().string();
-  const int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
-}
-
-Result<std::string> read_checkpoint_file(const std::string& path, const std::string& source) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error{source + ": cannot read checkpoint: " + errno_text()};
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return Error{source + ": cannot read checkpoint: " + errno_text()};
-  return text.str();
 }
 
 namespace {

@@ -73,11 +73,6 @@ Result<MpiCheckpointPart> decode_mpi_part(std::string_view bytes, const Checkpoi
                                           const MpiCheckpointManifest& manifest, uint32_t rank,
                                           const std::string& source);
 
-// Writes `bytes` to `path` and fsyncs it; with `atomic`, through PATH.tmp renamed over PATH
-// and the directory fsync'ed. An I/O Error naming the file on failure.
-Status write_synced(const std::string& path, std::string_view bytes, bool atomic);
-// The whole file; an invalid-input Error "SOURCE: cannot read checkpoint: REASON".
-Result<std::string> read_checkpoint_file(const std::string& path, const std::string& source);
 // Creates DIR when missing and DIR/mpi-<G> for a G above `after` and above every
 // generation DIR holds (so no committed generation is ever overwritten); returns G.
 Result<uint64_t> mpi_new_generation(const std::string& dir, uint64_t after);
