@@ -154,7 +154,9 @@ gen=$(cd "$ck" && ls -d mpi-[0-9]* | sed 's/mpi-//')
 cp -r "$ck" ck-torn
 part=ck-torn/mpi-$gen/rank-1.bin
 size=$(stat -c %s "$part")
-printf '\x01' | dd of="$part" bs=1 seek=$((size / 2)) count=1 conv=notrunc 2>/dev/null
+# One bit of the middle byte flipped (writing a fixed byte changes nothing where it is one).
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$part" | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 1)))" | dd of="$part" bs=1 seek=$((size / 2)) count=1 conv=notrunc 2>/dev/null
 cmp -s "$ck/mpi-$gen/rank-1.bin" "$part" && fail "the bit flip changed nothing"
 refused 3 "^banksim: --resume: ck-torn/mpi-$gen/rank-1.bin: torn checkpoint" \
   explore space.json --protocol session --no-compare -q --mpi --resume ck-torn
