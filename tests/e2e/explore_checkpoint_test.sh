@@ -103,8 +103,11 @@ truncate -s $((size - 5)) ck-torn/checkpoint.bin
 expect_exit 2 "$BANKSIM" explore space.json --protocol session -q --resume ck-torn
 expect_grep '^banksim: --resume: ck-torn/checkpoint.bin: torn checkpoint: checksum mismatch' "$WORK/err"
 cp ck-sync/checkpoint.bin ck-torn/checkpoint.bin
-# One bit flipped in the middle of the visited set.
-printf '\x01' | dd of=ck-torn/checkpoint.bin bs=1 seek=$((size / 2)) count=1 conv=notrunc 2>/dev/null
+# One bit flipped in the middle of the visited set (of the byte that is there: writing a
+# fixed byte changes nothing where it is that byte already).
+byte=$(od -An -tu1 -j $((size / 2)) -N1 ck-torn/checkpoint.bin | tr -d ' ')
+printf "\\x$(printf %02x $((byte ^ 1)))" |
+  dd of=ck-torn/checkpoint.bin bs=1 seek=$((size / 2)) count=1 conv=notrunc 2>/dev/null
 cmp -s ck-sync/checkpoint.bin ck-torn/checkpoint.bin && fail "the bit flip changed nothing"
 expect_exit 2 "$BANKSIM" explore space.json --protocol session -q --resume ck-torn
 expect_grep 'torn checkpoint: checksum mismatch' "$WORK/err"
